@@ -1,0 +1,353 @@
+//! The async [`Client`] and the [`ClientBuilder`] both clients are built with.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use secrecy::SecretString;
+
+use crate::Upload;
+use crate::envelope;
+use crate::error::{Error, Label, Result};
+use crate::info::Method;
+use crate::operations::Operation;
+use crate::request::{self, Body, Prepared, Shared};
+use crate::wire::{Endpoint, ParamValue, Params};
+
+/// Where requests go.
+#[derive(Clone, Debug)]
+enum Target {
+    PrivateDomain(String),
+    BaseUrl(String),
+}
+
+/// Settings for a [`Client`] or a [`blocking::Client`](crate::blocking::Client).
+///
+/// ```
+/// # fn main() -> baijiayun::Result<()> {
+/// use std::time::Duration;
+/// use baijiayun::{Client, operations::Operation};
+///
+/// let client = Client::builder(12345678, "partner-key")
+///     .private_domain("e12345678")
+///     .timeout(Duration::from_secs(10))
+///     .path(Operation::GetMarkList, "/openapi/playback/getMarkList")
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://e12345678.at.baijiayun.com");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+#[must_use = "a builder does nothing until built"]
+pub struct ClientBuilder {
+    partner_id: i64,
+    partner_key: SecretString,
+    target: Option<Target>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    paths: Vec<(Operation, String)>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("partner_id", &self.partner_id)
+            .field("partner_key", &"[redacted]")
+            .field("target", &self.target)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("paths", &self.paths)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Starts from the account's partner id and partner key (the key signs requests and is never
+    /// sent, logged or shown by `Debug`).
+    pub fn new(partner_id: i64, partner_key: impl Into<String>) -> Self {
+        ClientBuilder {
+            partner_id,
+            partner_key: SecretString::from(partner_key.into()),
+            target: None,
+            timeout: request::DEFAULT_TIMEOUT,
+            connect_timeout: request::DEFAULT_CONNECT_TIMEOUT,
+            paths: Vec::new(),
+        }
+    }
+
+    /// Sends requests to `https://{private_domain}.at.baijiayun.com`, the customer's own domain
+    /// (专属域名), e.g. `e12345678`.
+    pub fn private_domain(mut self, private_domain: impl Into<String>) -> Self {
+        self.target = Some(Target::PrivateDomain(private_domain.into()));
+        self
+    }
+
+    /// Sends requests to another server, e.g. a fake one in tests: `http://127.0.0.1:8080`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.target = Some(Target::BaseUrl(base_url.into()));
+        self
+    }
+
+    /// The time a whole request may take (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time connecting may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sends `operation` to `path` instead of the spec's path. The paths of APIs 16–39 are not
+    /// published by the vendor and were inferred; this fixes one without waiting for a release.
+    pub fn path(mut self, operation: Operation, path: impl Into<String>) -> Self {
+        self.paths.push((operation, path.into()));
+        self
+    }
+
+    /// Checks the settings.
+    fn shared(&self) -> Result<Shared> {
+        if self.partner_id <= 0 {
+            return Err(Error::Config(format!(
+                "partner id must be positive, got {}",
+                self.partner_id
+            )));
+        }
+        if secrecy::ExposeSecret::expose_secret(&self.partner_key).is_empty() {
+            return Err(Error::Config("partner key is empty".into()));
+        }
+        let base_url = match &self.target {
+            None => {
+                return Err(Error::Config(
+                    "set private_domain (or base_url) before building".into(),
+                ));
+            }
+            Some(Target::PrivateDomain(d)) => {
+                let label_ok = !d.is_empty()
+                    && d.len() <= 63
+                    && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !d.starts_with('-')
+                    && !d.ends_with('-');
+                if !label_ok {
+                    return Err(Error::Config(format!(
+                        "private domain must be one DNS label such as `e12345678`, got {d:?}; use base_url for a full URL"
+                    )));
+                }
+                format!("https://{d}.at.baijiayun.com")
+            }
+            Some(Target::BaseUrl(u)) => {
+                let url = reqwest::Url::parse(u)
+                    .map_err(|e| Error::Config(format!("base URL {u:?}: {e}")))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                    return Err(Error::Config(format!(
+                        "base URL must be http(s)://host[:port], got {u:?}"
+                    )));
+                }
+                if url.query().is_some() || url.fragment().is_some() {
+                    return Err(Error::Config(format!(
+                        "base URL must not have a query or fragment, got {u:?}"
+                    )));
+                }
+                url.as_str().trim_end_matches('/').to_owned()
+            }
+        };
+        let mut paths = vec![None; Operation::ALL.len()];
+        for (op, path) in &self.paths {
+            if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
+                return Err(Error::Config(format!(
+                    "path for {} must start with / and hold no query, got {path:?}",
+                    op.name()
+                )));
+            }
+            paths[*op as usize] = Some(path.clone().into_boxed_str());
+        }
+        Ok(Shared {
+            partner_id: self.partner_id,
+            partner_key: self.partner_key.clone(),
+            base_url,
+            paths,
+        })
+    }
+
+    /// Builds the async client.
+    pub fn build(self) -> Result<Client> {
+        let shared = self.shared()?;
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(request::USER_AGENT)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            shared: Arc::new(shared),
+            http,
+        })
+    }
+
+    /// Builds the blocking client. Fails with [`Error::BlockingInAsyncContext`] inside an async
+    /// runtime.
+    #[cfg(feature = "blocking")]
+    pub fn build_blocking(self) -> Result<crate::blocking::Client> {
+        let shared = self.shared()?;
+        crate::blocking::Client::from_parts(shared, self.timeout, self.connect_timeout)
+    }
+}
+
+/// The async client. Cheap to clone: clones share settings and connections.
+///
+/// Every endpoint is a method returning a request; optional parameters are set on the request,
+/// and `send` sends it:
+///
+/// ```no_run
+/// # async fn run() -> baijiayun::Result<()> {
+/// use baijiayun::{Client, types::ProductType};
+///
+/// let client = Client::builder(12345678, "partner-key").private_domain("e12345678").build()?;
+/// let page = client.get_list(ProductType::LargeClass, 1, 100).room_id(17081558148393).send().await?;
+/// println!("{} playbacks", page.total);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+    http: reqwest::Client,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shared.fmt(f)
+    }
+}
+
+impl Client {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder(partner_id: i64, partner_key: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(partner_id, partner_key)
+    }
+
+    /// The account's partner id.
+    pub fn partner_id(&self) -> i64 {
+        self.shared.partner_id
+    }
+
+    /// Where requests go, e.g. `https://e12345678.at.baijiayun.com`.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The path `operation` is sent to (an override, or the spec's).
+    pub fn path(&self, operation: Operation) -> &str {
+        self.shared.path(operation)
+    }
+
+    /// Sends any request value, e.g. one built with `GetListRequest::new` and kept around.
+    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
+        let mut params = Params::new();
+        request.write_params(&mut params);
+        let op = E::OPERATION;
+        let endpoint = Label(Cow::Borrowed(op.name()));
+        request::check(op, &params)?;
+        let method = op.info().methods.first().copied().unwrap_or(Method::Post);
+        let body = self
+            .send(
+                &endpoint,
+                self.shared.path(op),
+                method,
+                &mut params,
+                request.upload(),
+            )
+            .await?;
+        envelope::decode(&endpoint, body, E::DATA_RULES)
+    }
+
+    /// A signed call to any path, for endpoints the spec does not know yet: `partner_id`,
+    /// `timestamp` and `sign` are added, the parameters are POSTed as a form, the envelope is
+    /// checked, and `data` is returned as JSON.
+    pub async fn raw<'a, K, V>(
+        &self,
+        path: &str,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<serde_json::Value>
+    where
+        K: Into<Cow<'a, str>>,
+        V: Into<ParamValue<'a>>,
+    {
+        let endpoint = Label(Cow::Owned(path.to_owned()));
+        let mut params: Params<'a> = params.into_iter().collect();
+        let body = self
+            .send(&endpoint, path, Method::Post, &mut params, None)
+            .await?;
+        envelope::decode(&endpoint, body, 0)
+    }
+
+    /// Signs, sends and reads one request; not generic, so it is compiled once.
+    async fn send(
+        &self,
+        endpoint: &Label,
+        path: &str,
+        method: Method,
+        params: &mut Params<'_>,
+        upload: Option<(&'static str, &Upload)>,
+    ) -> Result<Bytes> {
+        let prepared = self.shared.prepare(path, method, params, upload);
+        tracing::debug!(endpoint = %endpoint.0, method = prepared.method.as_str(), "sending");
+        let response = self
+            .http_request(endpoint, prepared)?
+            .send()
+            .await
+            .map_err(|e| request::transport_error(endpoint, e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| request::transport_error(endpoint, e))?;
+        request::check_status(endpoint, status, body)
+    }
+
+    fn http_request(
+        &self,
+        endpoint: &Label,
+        prepared: Prepared,
+    ) -> Result<reqwest::RequestBuilder> {
+        let Prepared { method, url, body } = prepared;
+        let builder = match method {
+            Method::Get => self.http.get(url),
+            Method::Post => self.http.post(url),
+        };
+        Ok(match body {
+            Body::Empty => builder,
+            Body::Form(form) => builder
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(form),
+            Body::Multipart {
+                fields,
+                file_field,
+                file,
+            } => {
+                let mut form = reqwest::multipart::Form::new();
+                for (k, v) in fields {
+                    form = form.text(k, v);
+                }
+                let len = file.bytes().len() as u64;
+                let part = reqwest::multipart::Part::stream_with_length(file.bytes().clone(), len)
+                    .file_name(file.file_name().to_owned());
+                let part = match file.mime() {
+                    Some(mime) => part.mime_str(mime).map_err(|e| Error::InvalidRequest {
+                        endpoint: endpoint.name(),
+                        message: format!("content type {mime:?} of the upload: {e}"),
+                    })?,
+                    None => part,
+                };
+                builder.multipart(form.part(file_field, part))
+            }
+        })
+    }
+}

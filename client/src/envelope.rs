@@ -1,0 +1,275 @@
+//! The vendor's envelope, `{code, data, msg, ts}`, and turning a response body into `data` or an
+//! [`Error`].
+//!
+//! The common case costs one pass: `code`, `msg` and the typed `data` are read together. Only when
+//! that fails is the body read again, first for `code` alone (a refusal carries `data: null`, which
+//! would not decode as the success type), then with path tracking to say where decoding broke.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use bytes::Bytes;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::de::{INT_OR_STRING, Lenient, STRING_OR_NUMBER};
+use crate::error::{Error, Label, Result};
+
+/// The envelope with `data` decoded as `T` (or skipped, with `T = IgnoredData`).
+struct Envelope<T> {
+    code: Option<i64>,
+    msg: Option<String>,
+    data: Option<T>,
+}
+
+/// Reads an envelope, decoding `data` with `T::decode(_, rules)`.
+struct EnvelopeSeed<T> {
+    rules: u8,
+    skip_data: bool,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: Lenient> DeserializeSeed<'de> for EnvelopeSeed<T> {
+    type Value = Envelope<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+struct DataSeed<T>(u8, PhantomData<T>);
+
+impl<'de, T: Lenient> DeserializeSeed<'de> for DataSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        T::decode(d, self.0)
+    }
+}
+
+struct MsgSeed;
+
+impl<'de> DeserializeSeed<'de> for MsgSeed {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        crate::de::optional::<STRING_OR_NUMBER, String, D>(d)
+    }
+}
+
+impl<'de, T: Lenient> Visitor<'de> for EnvelopeSeed<T> {
+    type Value = Envelope<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the vendor's envelope {code, data, msg, ts}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut env = Envelope {
+            code: None,
+            msg: None,
+            data: None,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "code" => {
+                    env.code =
+                        Some(map.next_value_seed(DataSeed::<i64>(INT_OR_STRING, PhantomData))?);
+                }
+                "msg" => env.msg = map.next_value_seed(MsgSeed)?,
+                "data" if !self.skip_data => {
+                    env.data = Some(map.next_value_seed(DataSeed::<T>(self.rules, PhantomData))?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(env)
+    }
+}
+
+/// Decodes a successful response's `data` as `T`, or turns the body into the right error.
+pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Result<T> {
+    let fast = read::<T>(&body, rules, false);
+    if let Ok(env) = fast {
+        match env.code {
+            Some(0) => {
+                if let Some(data) = env.data {
+                    return Ok(data);
+                }
+                // No `data` at all: fine for types that accept null (acks, lenient lists).
+                if let Ok(data) = T::decode(
+                    de::value::UnitDeserializer::<serde_json::Error>::new(),
+                    rules,
+                ) {
+                    return Ok(data);
+                }
+                return Err(decode_error(endpoint, "data", "missing field `data`", body));
+            }
+            Some(code) => return Err(api_error(endpoint, code, env.msg, body)),
+            None => return Err(decode_error(endpoint, "code", "missing field `code`", body)),
+        }
+    }
+    // Slow path: is this a refusal, whose `data` is not the success type?
+    match read::<()>(&body, 0, true) {
+        Ok(Envelope {
+            code: Some(code),
+            msg,
+            ..
+        }) if code != 0 => {
+            return Err(api_error(endpoint, code, msg, body));
+        }
+        Ok(_) => {}
+        Err(_) => {
+            // Not even an envelope (an HTML page, malformed JSON): locate the fault.
+        }
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let mut json = serde_json::Deserializer::from_slice(&body);
+    let seed = EnvelopeSeed::<T> {
+        rules,
+        skip_data: false,
+        marker: PhantomData,
+    };
+    let result = seed.deserialize(serde_path_to_error::Deserializer::new(
+        &mut json, &mut track,
+    ));
+    let message = match result.and_then(|_| json.end()) {
+        Err(e) => e.to_string(),
+        // Succeeds with tracking but failed without: cannot happen; report the first error.
+        Ok(()) => fast
+            .err()
+            .map_or_else(|| "undecodable".to_owned(), |e| e.to_string()),
+    };
+    let path = track.path().to_string();
+    Err(decode_error(endpoint, &path, &message, body))
+}
+
+/// One pass over the body as an envelope.
+fn read<T: Lenient>(body: &[u8], rules: u8, skip_data: bool) -> serde_json::Result<Envelope<T>> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let env = EnvelopeSeed::<T> {
+        rules,
+        skip_data,
+        marker: PhantomData,
+    }
+    .deserialize(&mut json)?;
+    json.end()?;
+    Ok(env)
+}
+
+fn api_error(endpoint: &Label, code: i64, msg: Option<String>, body: Bytes) -> Error {
+    Error::Api {
+        endpoint: endpoint.name(),
+        code,
+        message: msg.unwrap_or_default(),
+        body,
+    }
+}
+
+fn decode_error(endpoint: &Label, path: &str, message: &str, body: Bytes) -> Error {
+    Error::Decode {
+        endpoint: endpoint.name(),
+        path: path.to_owned(),
+        message: message.to_owned(),
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::de::NULL_AS_EMPTY;
+
+    fn ep() -> Label {
+        Label(Cow::Borrowed("test"))
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Item {
+        #[serde(deserialize_with = "crate::de::lenient::<{ INT_OR_STRING }, _, _>")]
+        id: i64,
+    }
+
+    impl Lenient for Item {}
+
+    #[test]
+    fn success_returns_data() {
+        let body = Bytes::from_static(br#"{"code":0,"data":{"id":"7"},"msg":"","ts":1}"#);
+        assert_eq!(decode::<Item>(&ep(), body, 0).ok(), Some(Item { id: 7 }));
+        let body = Bytes::from_static(br#"{"code":"0","data":[1,"2"],"msg":"","ts":"1"}"#);
+        assert_eq!(
+            decode::<Vec<i64>>(&ep(), body, INT_OR_STRING).ok(),
+            Some(vec![1, 2])
+        );
+    }
+
+    #[test]
+    fn refusal_is_an_api_error_even_when_data_does_not_fit() {
+        let body = Bytes::from_static(
+            r#"{"code":1001,"data":null,"msg":"无单独设置白名单权限","ts":1}"#.as_bytes(),
+        );
+        match decode::<Item>(&ep(), body, 0) {
+            Err(Error::Api { code, message, .. }) => {
+                assert_eq!(code, 1001);
+                assert_eq!(message, "无单独设置白名单权限");
+            }
+            other => panic!("{other:?}"),
+        }
+        let body =
+            Bytes::from_static(r#"{"code":1,"data":true,"msg":"成员291456不存在"}"#.as_bytes());
+        assert!(matches!(
+            decode::<()>(&ep(), body, 0),
+            Err(Error::Api { code: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn decode_errors_carry_the_path() {
+        let body = Bytes::from_static(br#"{"code":0,"data":{"list":[{"id":1},{"id":"x"}]}}"#);
+        #[derive(Debug, serde::Deserialize)]
+        struct Page {
+            #[allow(dead_code, reason = "only decoded")]
+            list: Vec<Item>,
+        }
+        impl Lenient for Page {}
+        match decode::<Page>(&ep(), body, 0) {
+            Err(Error::Decode { path, .. }) => assert_eq!(path, "data.list[1].id"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_json_is_a_decode_error() {
+        let body = Bytes::from_static(b"<html><body>502 Bad Gateway</body></html>");
+        match decode::<Item>(&ep(), body, 0) {
+            Err(e @ Error::Decode { .. }) => {
+                assert!(e.to_string().contains("502 Bad Gateway"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decode::<()>(&ep(), Bytes::new(), 0),
+            Err(Error::Decode { .. })
+        ));
+        assert!(matches!(
+            decode::<()>(&ep(), Bytes::from_static(br#"{"code":0} trailing"#), 0),
+            Err(Error::Decode { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_data_is_fine_for_acks_and_lenient_lists_only() {
+        let body = Bytes::from_static(br#"{"code":0,"msg":""}"#);
+        assert!(decode::<()>(&ep(), body.clone(), 0).is_ok());
+        assert_eq!(
+            decode::<Vec<i64>>(&ep(), body.clone(), NULL_AS_EMPTY).ok(),
+            Some(vec![])
+        );
+        assert!(matches!(
+            decode::<Item>(&ep(), body, 0),
+            Err(Error::Decode { .. })
+        ));
+    }
+}

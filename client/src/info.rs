@@ -1,0 +1,163 @@
+//! What the spec says about each endpoint, as data: the types of the generated table
+//! [`Operation::info`](crate::operations::Operation::info) returns.
+
+use crate::operations::Operation;
+use crate::wire::{ParamValue, Params};
+
+/// An HTTP method an endpoint accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Parameters in the query string.
+    Get,
+    /// Parameters in a form body.
+    Post,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// How a list parameter is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// Items joined with `,`.
+    Csv,
+    /// A JSON array.
+    Json,
+}
+
+/// The kind of a parameter's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParamKind {
+    /// An integer.
+    Int,
+    /// Text.
+    String,
+    /// `0` or `1`.
+    Bool,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    DateTime,
+    /// `room` or `room-session`.
+    PlaybackRef,
+    /// A record, inside a JSON list.
+    Record,
+    /// A multipart file part.
+    File,
+    /// An integer code of an enum; the known codes.
+    IntCode(&'static [i64]),
+    /// A string code of an enum; the known codes.
+    StrCode(&'static [&'static str]),
+    /// Several values in one parameter.
+    List {
+        /// The items' kind.
+        item: &'static ParamKind,
+        /// How they are joined.
+        encoding: Encoding,
+    },
+}
+
+/// One parameter of an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ParamInfo {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: ParamKind,
+    /// Whether the doc requires it.
+    pub required: bool,
+    /// Inclusive lower limit.
+    pub min: Option<i64>,
+    /// Inclusive upper limit.
+    pub max: Option<i64>,
+}
+
+/// How a list endpoint pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PageInfo {
+    /// The page-number parameter (from 1).
+    pub page: &'static str,
+    /// The page-size parameter.
+    pub page_size: &'static str,
+    /// The page size a pager asks for: the largest the doc allows, else its default.
+    pub page_size_limit: i64,
+    /// The response field holding the items.
+    pub items: &'static str,
+    /// The response field holding the total.
+    pub total: &'static str,
+}
+
+/// Everything the spec says about one endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OperationInfo {
+    /// Which operation this is.
+    pub operation: Operation,
+    /// The method name on the clients (`get_list`).
+    pub name: &'static str,
+    /// The API number in the vendor doc.
+    pub doc: Option<u32>,
+    /// The vendor's title.
+    pub title_zh: &'static str,
+    /// One English sentence.
+    pub summary: &'static str,
+    /// The default path.
+    pub path: &'static str,
+    /// Whether a named public source shows this exact path; `false` means it was inferred.
+    pub path_verified: bool,
+    /// That source, or how the path was inferred.
+    pub path_source: &'static str,
+    /// The methods the doc allows; the client sends the first.
+    pub methods: &'static [Method],
+    /// Whether sending twice is the same as sending once.
+    pub retry_safe: bool,
+    /// Whether it can carry a file part.
+    pub upload: bool,
+    /// Its parameters, without `partner_id`, `timestamp` and `sign`.
+    pub params: &'static [ParamInfo],
+    /// How it pages, if it does.
+    pub pagination: Option<PageInfo>,
+}
+
+impl OperationInfo {
+    /// The parameter named `name`.
+    pub fn param(&self, name: &str) -> Option<&'static ParamInfo> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    /// Checks the limits the spec states (`min`/`max`), so a request that the vendor would refuse
+    /// is refused before it is sent. Returns the first violation.
+    pub(crate) fn check_limits(&self, params: &Params<'_>) -> Result<(), String> {
+        for p in self.params {
+            if let Some(ParamValue::Int(v)) = params.get(p.name)
+                && (p.min.is_some_and(|min| *v < min) || p.max.is_some_and(|max| *v > max))
+            {
+                return Err(format!(
+                    "'{}' is {v}, outside {}..={}",
+                    p.name,
+                    p.min.map_or(String::new(), |m| m.to_string()),
+                    p.max.map_or(String::new(), |m| m.to_string()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Operation {
+    /// The operation whose method name is `name` (`"get_list"`).
+    pub fn from_name(name: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|op| op.info().name == name)
+    }
+
+    /// The method name on the clients (`"get_list"`).
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+}

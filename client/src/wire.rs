@@ -1,0 +1,389 @@
+//! What goes on the wire: the parameter set of a request, its sign, and its form encoding.
+//!
+//! One [`Params`] value feeds both the signer and the body, so what is signed is exactly what is
+//! sent: the same keys, the same values, nothing added between the two. Keys are kept sorted
+//! (bytewise, i.e. ASCII order), which is the order the vendor's sign rule needs and also the order
+//! of the encoded body.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use md5::{Digest, Md5};
+
+use crate::Upload;
+use crate::de::Lenient;
+use crate::operations::Operation;
+
+/// A request the client can send: implemented by every generated `…Request` type.
+pub trait Endpoint {
+    /// The type of the envelope's `data` on success.
+    type Output: Lenient;
+
+    /// Which endpoint this is.
+    const OPERATION: Operation;
+
+    /// The lenient rules (`crate::de` constants) `data` itself decodes with.
+    const DATA_RULES: u8 = 0;
+
+    /// Writes the request's parameters, without `partner_id`, `timestamp` and `sign`. Unset
+    /// optional parameters are not written.
+    fn write_params<'a>(&'a self, out: &mut Params<'a>);
+
+    /// The file part of a multipart request, when one is set: the field name and the file.
+    fn upload(&self) -> Option<(&'static str, &Upload)> {
+        None
+    }
+}
+
+/// One parameter value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamValue<'a> {
+    /// An integer, written in decimal.
+    Int(i64),
+    /// Text, written as is.
+    Text(Cow<'a, str>),
+}
+
+impl ParamValue<'_> {
+    /// Calls `f` with the value's text without allocating.
+    fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            ParamValue::Int(i) => f(itoa::Buffer::new().format(*i)),
+            ParamValue::Text(s) => f(s),
+        }
+    }
+
+    /// The value's text.
+    pub fn to_text(&self) -> Cow<'_, str> {
+        match self {
+            ParamValue::Int(i) => Cow::Owned(i.to_string()),
+            ParamValue::Text(s) => Cow::Borrowed(s),
+        }
+    }
+}
+
+impl From<i64> for ParamValue<'_> {
+    fn from(v: i64) -> Self {
+        ParamValue::Int(v)
+    }
+}
+
+impl From<String> for ParamValue<'_> {
+    fn from(v: String) -> Self {
+        ParamValue::Text(Cow::Owned(v))
+    }
+}
+
+impl<'a> From<&'a str> for ParamValue<'a> {
+    fn from(v: &'a str) -> Self {
+        ParamValue::Text(Cow::Borrowed(v))
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for ParamValue<'a> {
+    fn from(v: Cow<'a, str>) -> Self {
+        ParamValue::Text(v)
+    }
+}
+
+/// A type that can be one request parameter.
+pub trait ToParam {
+    /// The value to send, or `None` to send nothing (an unset optional).
+    fn to_param(&self) -> Option<ParamValue<'_>>;
+}
+
+impl ToParam for i64 {
+    fn to_param(&self) -> Option<ParamValue<'_>> {
+        Some(ParamValue::Int(*self))
+    }
+}
+
+impl ToParam for bool {
+    /// The vendor's flags are `1` and `0`, never `true`/`false`.
+    fn to_param(&self) -> Option<ParamValue<'_>> {
+        Some(ParamValue::Int(i64::from(*self)))
+    }
+}
+
+impl ToParam for String {
+    fn to_param(&self) -> Option<ParamValue<'_>> {
+        Some(ParamValue::Text(Cow::Borrowed(self)))
+    }
+}
+
+impl ToParam for str {
+    fn to_param(&self) -> Option<ParamValue<'_>> {
+        Some(ParamValue::Text(Cow::Borrowed(self)))
+    }
+}
+
+impl<T: ToParam> ToParam for Option<T> {
+    fn to_param(&self) -> Option<ParamValue<'_>> {
+        self.as_ref().and_then(ToParam::to_param)
+    }
+}
+
+impl<T: crate::de::CodeEnum> ToParam for T
+where
+    ParamValue<'static>: From<T::Code>,
+{
+    fn to_param(&self) -> Option<ParamValue<'_>> {
+        Some(ParamValue::from(self.clone().into()))
+    }
+}
+
+/// The parameters of one request, sorted by key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Params<'a> {
+    entries: Vec<(Cow<'a, str>, ParamValue<'a>)>,
+    /// A parameter that could not be encoded; the request is refused before sending.
+    error: Option<String>,
+}
+
+impl<'a> Params<'a> {
+    /// An empty parameter set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value`, replacing a previous value of the same key.
+    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<ParamValue<'a>>) {
+        let key = key.into();
+        let value = value.into();
+        match self
+            .entries
+            .binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes()))
+        {
+            Ok(i) => self.entries[i].1 = value,
+            Err(i) => self.entries.insert(i, (key, value)),
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<ParamValue<'a>> {
+        let i = self
+            .entries
+            .binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes()))
+            .ok()?;
+        Some(self.entries.remove(i).1)
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&ParamValue<'a>> {
+        self.entries
+            .binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes()))
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// The parameters in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue<'a>)> {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// How many parameters there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Writes one parameter unless it is an unset optional.
+    pub(crate) fn put<T: ToParam + ?Sized>(&mut self, key: &'static str, value: &'a T) {
+        if let Some(v) = value.to_param() {
+            self.insert(key, v);
+        }
+    }
+
+    /// Writes a list as one parameter, its items joined with `,`.
+    pub(crate) fn csv<T: ToParam>(&mut self, key: &'static str, items: &'a [T]) {
+        let mut text = String::new();
+        for (i, item) in items.iter().filter_map(ToParam::to_param).enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            item.with_str(|s| text.push_str(s));
+        }
+        self.insert(key, text);
+    }
+
+    /// Writes a list as one parameter holding a JSON array.
+    pub(crate) fn json<T: serde::Serialize>(&mut self, key: &'static str, items: &'a [T]) {
+        match serde_json::to_string(items) {
+            Ok(text) => self.insert(key, text),
+            Err(e) => {
+                self.error
+                    .get_or_insert_with(|| format!("cannot encode '{key}' as JSON: {e}"));
+            }
+        }
+    }
+
+    /// A parameter that could not be encoded, if any.
+    pub(crate) fn encoding_error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The vendor's sign of these parameters: see [`sign`].
+    pub fn sign(&self, partner_key: &str) -> String {
+        sign(self, partner_key)
+    }
+
+    /// The parameters as `application/x-www-form-urlencoded` text (also used as a query string).
+    pub fn to_form(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::with_capacity(self.len() * 24));
+        for (k, v) in &self.entries {
+            v.with_str(|s| {
+                out.append_pair(k, s);
+            });
+        }
+        out.finish()
+    }
+}
+
+impl<'a, K, V> FromIterator<(K, V)> for Params<'a>
+where
+    K: Into<Cow<'a, str>>,
+    V: Into<ParamValue<'a>>,
+{
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut p = Params::new();
+        for (k, v) in iter {
+            p.insert(k, v);
+        }
+        p
+    }
+}
+
+/// The vendor's sign rule, the one implementation in the crate.
+///
+/// Every parameter except `sign`, sorted by key in ASCII order, joined as `k=v` with `&`, then
+/// `&partner_key=<key>` appended; the MD5 of that text (UTF-8, values not URL-encoded) in
+/// lowercase hex. An unset optional is not a parameter at all, and a file part is never one.
+///
+/// The text is fed to MD5 piece by piece: nothing is allocated but the returned hex string.
+pub fn sign(params: &Params<'_>, partner_key: &str) -> String {
+    let mut md5 = Md5::new();
+    let mut first = true;
+    for (k, v) in &params.entries {
+        if k == "sign" {
+            continue;
+        }
+        if !first {
+            md5.update(b"&");
+        }
+        first = false;
+        md5.update(k.as_bytes());
+        md5.update(b"=");
+        v.with_str(|s| md5.update(s.as_bytes()));
+    }
+    if !first {
+        md5.update(b"&");
+    }
+    md5.update(b"partner_key=");
+    md5.update(partner_key.as_bytes());
+    let digest = md5.finalize();
+    let mut hex = String::with_capacity(32);
+    for byte in digest {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vendor doc's vector (reference/endpoints.md §7), also asserted by the vendor's own
+    /// Node skill tests.
+    #[test]
+    fn sign_matches_the_vendor_vector() {
+        let params: Params<'_> = [
+            ("end_time", ParamValue::Int(1_501_579_208)),
+            ("partner_id", ParamValue::Int(12_345_678)),
+            ("start_time", ParamValue::Int(1_501_575_608)),
+            ("timestamp", ParamValue::Int(1_501_572_288)),
+            ("title", ParamValue::from("测试教室")),
+            ("type", ParamValue::Int(2)),
+        ]
+        .into_iter()
+        .collect();
+        let key = "rLkIPaQjxSwRQmC/ITnHh8i2rifmmbFIVsYw03SSi24zAnkrAd0ZNb2rcTzI2avy7+AmNJDdLmzU89zKUAP3Xg==";
+        assert_eq!(sign(&params, key), "5b78486597c679b0c6256da014af1260");
+    }
+
+    #[test]
+    fn sign_ignores_insertion_order_and_the_sign_field() {
+        let a: Params<'_> = [("b", "2"), ("a", "1")].into_iter().collect();
+        let mut b: Params<'_> = [("a", "1"), ("b", "2")].into_iter().collect();
+        assert_eq!(sign(&a, "k"), sign(&b, "k"));
+        b.insert("sign", "whatever");
+        assert_eq!(sign(&a, "k"), sign(&b, "k"));
+    }
+
+    #[test]
+    fn sign_is_md5_of_the_documented_text() {
+        let p: Params<'_> = [("b", ParamValue::Int(2)), ("a", ParamValue::from("x y"))]
+            .into_iter()
+            .collect();
+        let mut md5 = Md5::new();
+        md5.update(b"a=x y&b=2&partner_key=key");
+        let expected: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(sign(&p, "key"), expected);
+        let empty = Params::new();
+        let mut md5 = Md5::new();
+        md5.update(b"partner_key=key");
+        let expected: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(sign(&empty, "key"), expected);
+    }
+
+    #[test]
+    fn keys_sort_bytewise_so_prefixes_come_first() {
+        let p: Params<'_> = [("a_b", "1"), ("a", "2"), ("ab", "3"), ("B", "4")]
+            .into_iter()
+            .collect();
+        let keys: Vec<_> = p.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["B", "a", "a_b", "ab"]);
+    }
+
+    #[test]
+    fn form_encodes_the_same_entries_that_are_signed() {
+        let p: Params<'_> = [
+            ("name", ParamValue::from("测试 a&b=c")),
+            ("room_id", ParamValue::Int(17)),
+        ]
+        .into_iter()
+        .collect();
+        let form = p.to_form();
+        assert_eq!(form, "name=%E6%B5%8B%E8%AF%95+a%26b%3Dc&room_id=17");
+        let decoded: Vec<(String, String)> = form_urlencoded::parse(form.as_bytes())
+            .into_owned()
+            .collect();
+        let expected: Vec<(String, String)> = p
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_text().into_owned()))
+            .collect();
+        assert_eq!(decoded, expected);
+    }
+
+    #[test]
+    fn unset_optionals_and_lists() {
+        let none: Option<i64> = None;
+        let some = Some(5_i64);
+        let ids = vec![1_i64, 22, 333];
+        let mut p = Params::new();
+        p.put("none", &none);
+        p.put("some", &some);
+        p.put("flag", &true);
+        p.csv("ids", &ids);
+        assert!(p.get("none").is_none());
+        assert_eq!(p.get("some"), Some(&ParamValue::Int(5)));
+        assert_eq!(p.get("flag"), Some(&ParamValue::Int(1)));
+        assert_eq!(
+            p.get("ids").map(|v| v.to_text().into_owned()),
+            Some("1,22,333".into())
+        );
+    }
+}

@@ -1,0 +1,446 @@
+//! One group of endpoints → `<group>.rs`: a request type per endpoint, its `Endpoint` impl,
+//! `send` for both clients, and the methods that start each request on both clients.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{
+    Module, collect_names, collect_scalar, doc_lines, ident, param_ty, rules_expr, ty, wrap, zh_en,
+};
+use crate::ir::{Encoding, Endpoint, Group, Param, ParamTy, Scalar, Ty};
+
+pub(super) fn module(g: &Group) -> Module {
+    let mut items = imports(g);
+    for e in &g.endpoints {
+        items.extend(endpoint(e));
+    }
+    let async_methods = g.endpoints.iter().map(constructor);
+    items.push(quote! {
+        impl Client {
+            #(#async_methods)*
+        }
+    });
+    let blocking_methods = g.endpoints.iter().map(constructor);
+    items.push(quote! {
+        #[cfg(feature = "blocking")]
+        impl blocking::Client {
+            #(#blocking_methods)*
+        }
+    });
+    Module {
+        path: format!("{}.rs", g.name),
+        source: g.file.clone(),
+        doc: vec![
+            format!("{} — {}", g.title_zh, g.summary),
+            String::new(),
+            "Each endpoint has a request type, built by the method of the same name on".into(),
+            "[`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`."
+                .into(),
+        ],
+        items,
+    }
+}
+
+fn imports(g: &Group) -> Vec<TokenStream> {
+    let mut names = Vec::new();
+    let mut rules = false;
+    for e in &g.endpoints {
+        collect_names(&e.response, &mut names);
+        rules |= !e.response_lenient.is_empty();
+        for p in &e.params {
+            match &p.ty {
+                ParamTy::Scalar(s) | ParamTy::List { item: s, .. } => collect_scalar(s, &mut names),
+                ParamTy::File => names.push("Upload".into()),
+            }
+        }
+    }
+    let runtime_names = ["Date", "DateTime", "PlaybackRef", "Upload"];
+    let mut crate_items: Vec<_> = runtime_names
+        .into_iter()
+        .filter(|n| names.iter().any(|x| x == n))
+        .collect();
+    crate_items.extend(["Client", "Result"]);
+    crate_items.sort_unstable();
+    let mut type_names: Vec<_> = names
+        .iter()
+        .filter(|n| !runtime_names.contains(&n.as_str()) && *n != "BTreeMap")
+        .cloned()
+        .collect();
+    type_names.sort();
+    type_names.dedup();
+    let crate_items = crate_items.into_iter().map(ident);
+    let type_names = type_names.iter().map(|n| ident(n));
+    let mut out = Vec::new();
+    if names.iter().any(|n| n == "BTreeMap") {
+        out.push(quote!(
+            use std::collections::BTreeMap;
+        ));
+    }
+    out.push(quote!(
+        use crate::operations::Operation;
+    ));
+    out.push(quote!(use crate::types::{#(#type_names),*};));
+    out.push(quote!(
+        use crate::wire::{Endpoint, Params};
+    ));
+    if rules {
+        out.push(quote!(
+            use crate::de;
+        ));
+    }
+    out.push(quote!(use crate::{#(#crate_items),*};));
+    out.push(quote! {
+        #[cfg(feature = "blocking")]
+        use crate::blocking;
+    });
+    out
+}
+
+/// How a parameter is taken by `new` and by its setter, and how that becomes the stored value.
+struct Arg {
+    ty: TokenStream,
+    convert: TokenStream,
+}
+
+fn arg(p: &Param) -> Arg {
+    let name = ident(&p.ident);
+    match &p.ty {
+        ParamTy::Scalar(Scalar::String) => Arg {
+            ty: quote!(impl Into<String>),
+            convert: quote!(#name.into()),
+        },
+        ParamTy::List { item, .. } => {
+            let item = super::scalar_ty(item);
+            Arg {
+                ty: quote!(impl IntoIterator<Item = #item>),
+                convert: quote!(#name.into_iter().collect()),
+            }
+        }
+        other => Arg {
+            ty: param_ty(other),
+            convert: quote!(#name),
+        },
+    }
+}
+
+fn param_doc(p: &Param) -> Vec<String> {
+    let mut lines = wrap(&zh_en(&p.zh, &p.en));
+    let mut facts = Vec::new();
+    if let Some(d) = &p.default {
+        facts.push(format!("the vendor's default is `{d}`"));
+    }
+    match (p.min, p.max) {
+        (Some(a), Some(b)) => facts.push(format!("must lie in `{a}..={b}`")),
+        (Some(a), None) => facts.push(format!("must be at least `{a}`")),
+        (None, Some(b)) => facts.push(format!("must be at most `{b}`")),
+        (None, None) => {}
+    }
+    if p.inferred {
+        facts.push("the doc does not list it; inferred from the response".into());
+    }
+    if let ParamTy::List { encoding, .. } = &p.ty {
+        facts.push(match encoding {
+            Encoding::Csv => "sent joined with `,`".into(),
+            Encoding::Json => "sent as a JSON array".into(),
+        });
+    }
+    if p.ty == ParamTy::File {
+        facts.push("sent as a multipart file part, which is not signed".into());
+    }
+    if !facts.is_empty() {
+        lines.push(String::new());
+        let mut s = facts.join("; ");
+        if let Some(first) = s.get(..1) {
+            s = first.to_uppercase() + &s[1..];
+        }
+        lines.push(format!("{s}."));
+    }
+    lines
+}
+
+fn endpoint_doc(e: &Endpoint) -> Vec<String> {
+    let mut lines = vec![match e.doc {
+        Some(n) => format!("{} (API {n})", e.title_zh),
+        None => e.title_zh.clone(),
+    }];
+    lines.push(String::new());
+    lines.push(e.summary.clone());
+    if let Some(d) = &e.description_zh {
+        lines.push(String::new());
+        lines.extend(wrap(d));
+    }
+    lines.push(String::new());
+    let methods: Vec<_> = e.methods.iter().map(|m| m.as_str()).collect();
+    let (first, rest) = methods
+        .split_first()
+        .map_or(("POST", &[][..]), |(f, r)| (*f, r));
+    let mut wire = format!("Sent as `{first} {}`", e.path);
+    if !rest.is_empty() {
+        wire.push_str(&format!(" (the doc also allows {})", rest.join(", ")));
+    }
+    wire.push('.');
+    lines.push(wire);
+    if e.path_verified {
+        lines.extend(wrap(&format!(
+            "Path verified: {}.",
+            e.path_source.trim_end_matches('.')
+        )));
+    } else {
+        lines.extend(wrap(&format!(
+            "**Path inferred, not published by the vendor** ({}). If the vendor uses another, \
+             override it with [`ClientBuilder::path`](crate::ClientBuilder::path) and \
+             `Operation::{}`.",
+            e.path_source.trim_end_matches('.'),
+            e.operation
+        )));
+    }
+    lines.push(if e.retry_safe {
+        "Safe to retry: it only reads.".into()
+    } else {
+        "Never retried once it may have reached the server: it changes state.".into()
+    });
+    if let Some(n) = &e.notes {
+        lines.push(String::new());
+        lines.extend(wrap(&format!("Note: {n}")));
+    }
+    lines
+}
+
+fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
+    let name = ident(&e.request_type);
+    let required: Vec<&Param> = e.params.iter().filter(|p| p.required).collect();
+    let optional: Vec<&Param> = e.params.iter().filter(|p| !p.required).collect();
+    let doc = doc_lines(&endpoint_doc(e));
+
+    let fields = e.params.iter().map(|p| {
+        let f = ident(&p.ident);
+        let t = param_ty(&p.ty);
+        if p.required {
+            quote!(#f: #t,)
+        } else {
+            quote!(#f: Option<#t>,)
+        }
+    });
+    let struct_item = quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct #name<C = ()> {
+            client: C,
+            #(#fields)*
+        }
+    };
+
+    let req_args: Vec<TokenStream> = required
+        .iter()
+        .map(|p| {
+            let n = ident(&p.ident);
+            let t = arg(p).ty;
+            quote!(#n: #t)
+        })
+        .collect();
+    let req_names: Vec<_> = required.iter().map(|p| ident(&p.ident)).collect();
+    let inits = e.params.iter().map(|p| {
+        let n = ident(&p.ident);
+        if p.required {
+            match &p.ty {
+                ParamTy::Scalar(Scalar::String) | ParamTy::List { .. } => {
+                    let c = arg(p).convert;
+                    quote!(#n: #c)
+                }
+                _ => quote!(#n),
+            }
+        } else {
+            quote!(#n: None)
+        }
+    });
+    let mut new_doc = vec!["Builds the request from its required parameters.".to_owned()];
+    if !required.is_empty() {
+        new_doc.push(String::new());
+        for p in &required {
+            let mut d = param_doc(p);
+            if let Some(first) = d.first_mut() {
+                *first = format!("* `{}`: {first}", p.ident);
+            }
+            new_doc.push(
+                d.into_iter()
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+    }
+    let new_doc = doc_lines(&new_doc);
+    let default_item = required.is_empty().then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
+    let new_item = quote! {
+        impl #name {
+            #new_doc
+            pub fn new(#(#req_args),*) -> Self {
+                Self::with_client((), #(#req_names),*)
+            }
+        }
+
+        #default_item
+    };
+
+    let setters = optional.iter().map(|p| {
+        let n = ident(&p.ident);
+        let a = arg(p);
+        let (t, c) = (a.ty, a.convert);
+        let d = doc_lines(&param_doc(p));
+        quote! {
+            #d
+            pub fn #n(mut self, #n: #t) -> Self {
+                self.#n = Some(#c);
+                self
+            }
+        }
+    });
+    let generic_item = quote! {
+        impl<C> #name<C> {
+            fn with_client(client: C, #(#req_args),*) -> Self {
+                Self { client, #(#inits),* }
+            }
+
+            #(#setters)*
+        }
+    };
+
+    let op = ident(&e.operation);
+    let output = ty(&e.response);
+    let writes = e
+        .params
+        .iter()
+        .filter(|p| p.ty != ParamTy::File)
+        .map(write_param);
+    let upload = e.params.iter().find(|p| p.ty == ParamTy::File).map(|p| {
+        let n = ident(&p.ident);
+        let wire = &p.wire;
+        quote! {
+            fn upload(&self) -> Option<(&'static str, &Upload)> {
+                self.#n.as_ref().map(|file| (#wire, file))
+            }
+        }
+    });
+    let data_rules = (!e.response_lenient.is_empty()).then(|| {
+        let r = rules_expr(&e.response_lenient);
+        quote!(const DATA_RULES: u8 = #r;)
+    });
+    let params_lifetime = if e.params.iter().any(|p| p.ty != ParamTy::File) {
+        quote!(out)
+    } else {
+        quote!(_out)
+    };
+    let endpoint_item = quote! {
+        impl<C> Endpoint for #name<C> {
+            type Output = #output;
+            const OPERATION: Operation = Operation::#op;
+            #data_rules
+
+            fn write_params<'a>(&'a self, #params_lifetime: &mut Params<'a>) {
+                #(#writes)*
+            }
+
+            #upload
+        }
+    };
+
+    let returns = match &e.response {
+        Ty::Ack => {
+            "Succeeds when the vendor answers `code == 0`; `data` carries nothing.".to_owned()
+        }
+        _ => "Returns the envelope's `data`.".to_owned(),
+    };
+    let send_doc = doc_lines(&[
+        "Signs and sends the request.".to_owned(),
+        String::new(),
+        returns,
+    ]);
+    let send_async = quote! {
+        impl #name<&Client> {
+            #send_doc
+            pub async fn send(self) -> Result<#output> {
+                self.client.execute(&self).await
+            }
+        }
+    };
+    let send_blocking = quote! {
+        #[cfg(feature = "blocking")]
+        impl #name<&blocking::Client> {
+            #send_doc
+            pub fn send(self) -> Result<#output> {
+                self.client.execute(&self)
+            }
+        }
+    };
+    vec![
+        struct_item,
+        new_item,
+        generic_item,
+        endpoint_item,
+        send_async,
+        send_blocking,
+    ]
+}
+
+fn write_param(p: &Param) -> TokenStream {
+    let wire = &p.wire;
+    let n = ident(&p.ident);
+    match &p.ty {
+        ParamTy::List { encoding, .. } => {
+            let method = match encoding {
+                Encoding::Csv => format_ident!("csv"),
+                Encoding::Json => format_ident!("json"),
+            };
+            if p.required {
+                quote!(out.#method(#wire, &self.#n);)
+            } else {
+                quote! {
+                    if let Some(items) = &self.#n {
+                        out.#method(#wire, items);
+                    }
+                }
+            }
+        }
+        _ => quote!(out.put(#wire, &self.#n);),
+    }
+}
+
+/// The method on a client that starts a request: `client.get_list(…)`.
+fn constructor(e: &Endpoint) -> TokenStream {
+    let method = ident(&e.name);
+    let name = ident(&e.request_type);
+    let required: Vec<&Param> = e.params.iter().filter(|p| p.required).collect();
+    let args = required.iter().map(|p| {
+        let n = ident(&p.ident);
+        let t = arg(p).ty;
+        quote!(#n: #t)
+    });
+    let names = required.iter().map(|p| ident(&p.ident));
+    let title = match e.doc {
+        Some(n) => format!("{} (API {n}) — {}", e.title_zh, e.summary),
+        None => format!("{} — {}", e.title_zh, e.summary),
+    };
+    let doc = doc_lines(&[
+        title,
+        String::new(),
+        format!(
+            "Optional parameters are set on the returned [`{}`], which `send` sends.",
+            e.request_type
+        ),
+    ]);
+    quote! {
+        #doc
+        pub fn #method(&self, #(#args),*) -> #name<&Self> {
+            #name::with_client(self, #(#names),*)
+        }
+    }
+}

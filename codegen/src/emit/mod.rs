@@ -1,0 +1,205 @@
+//! IR → token streams: one [`Module`] per generated file. Emitters use `quote!` only; the text
+//! form is [`crate::render`]'s business.
+
+mod endpoints;
+mod operations;
+mod records;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::{Api, Lenient, ParamTy, Scalar, Ty};
+
+/// One generated file before rendering.
+#[derive(Debug)]
+pub(crate) struct Module {
+    /// Path below `client/src/generated/`, e.g. `playback.rs`.
+    pub(crate) path: String,
+    /// The spec file(s) it comes from, for the header.
+    pub(crate) source: String,
+    /// Lines of the `//!` module doc.
+    pub(crate) doc: Vec<String>,
+    /// Top-level items, rendered one by one with a blank line between them.
+    pub(crate) items: Vec<TokenStream>,
+}
+
+/// Emits every generated file: `mod.rs`, `types.rs`, `operations.rs` and one per group.
+pub(crate) fn emit(api: &Api) -> Vec<Module> {
+    let mut out = vec![index(api), records::module(api), operations::module(api)];
+    out.extend(api.groups.iter().map(endpoints::module));
+    out
+}
+
+fn index(api: &Api) -> Module {
+    let mut items = vec![
+        quote!(
+            pub mod operations;
+        ),
+        quote!(
+            pub mod types;
+        ),
+    ];
+    for g in &api.groups {
+        let name = ident(&g.name);
+        let doc = doc_lines(&[format!("{} — {}", g.title_zh, g.summary)]);
+        items.push(quote!(#doc pub mod #name;));
+    }
+    Module {
+        path: "mod.rs".into(),
+        source: "spec/".into(),
+        doc: vec![
+            format!(
+                "{} ({}): the generated part of the client.",
+                api.summary, api.title_zh
+            ),
+            String::new(),
+            "`types` holds every record and enum, `operations` the table of endpoints, and one"
+                .into(),
+            "module per group holds its request types and the client methods.".into(),
+        ],
+        items,
+    }
+}
+
+/// An identifier from a name the IR already checked.
+pub(crate) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// `#[doc]` attributes, one per line, so prettyplease prints them as `///` lines.
+pub(crate) fn doc_lines<S: AsRef<str>>(lines: &[S]) -> TokenStream {
+    let attrs = lines.iter().map(|l| {
+        let l = l.as_ref();
+        let text = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #text])
+    });
+    quote!(#(#attrs)*)
+}
+
+/// The one-line doc of a described item: the vendor's Chinese, then the English.
+pub(crate) fn zh_en(zh: &str, en: &str) -> String {
+    format!("{zh} — {en}")
+}
+
+/// Splits a long paragraph into lines of at most about 90 characters, at spaces or after
+/// Chinese punctuation, so generated docs stay readable.
+pub(crate) fn wrap(text: &str) -> Vec<String> {
+    const WIDTH: usize = 90;
+    let mut lines = Vec::new();
+    for paragraph in text.lines() {
+        let mut line = String::new();
+        let mut width = 0;
+        for ch in paragraph.chars() {
+            line.push(ch);
+            width += if ch.is_ascii() { 1 } else { 2 };
+            let breakable = ch == ' ' || "，。；、：）".contains(ch);
+            if width >= WIDTH && breakable {
+                lines.push(line.trim_end().to_owned());
+                line.clear();
+                width = 0;
+            }
+        }
+        if !line.trim().is_empty() {
+            lines.push(line.trim_end().to_owned());
+        }
+    }
+    lines
+}
+
+/// The Rust type of a scalar.
+pub(crate) fn scalar_ty(s: &Scalar) -> TokenStream {
+    match s {
+        Scalar::Int => quote!(i64),
+        Scalar::String => quote!(String),
+        Scalar::Bool => quote!(bool),
+        Scalar::Date => quote!(Date),
+        Scalar::DateTime => quote!(DateTime),
+        Scalar::PlaybackRef => quote!(PlaybackRef),
+        Scalar::Json => quote!(serde_json::Value),
+        Scalar::Enum(n) | Scalar::Record(n) => {
+            let n = ident(n);
+            quote!(#n)
+        }
+    }
+}
+
+/// The Rust type of a response type.
+pub(crate) fn ty(t: &Ty) -> TokenStream {
+    match t {
+        Ty::Scalar(s) => scalar_ty(s),
+        Ty::Ack => quote!(()),
+        Ty::List(item) => {
+            let item = ty(item);
+            quote!(Vec<#item>)
+        }
+        Ty::Map(k, v) => {
+            let k = scalar_ty(k);
+            let v = ty(v);
+            quote!(BTreeMap<#k, #v>)
+        }
+    }
+}
+
+/// The Rust type of a parameter as stored in the request.
+pub(crate) fn param_ty(t: &ParamTy) -> TokenStream {
+    match t {
+        ParamTy::Scalar(s) => scalar_ty(s),
+        ParamTy::File => quote!(Upload),
+        ParamTy::List { item, .. } => {
+            let item = scalar_ty(item);
+            quote!(Vec<#item>)
+        }
+    }
+}
+
+/// The const expression of a rule set, e.g. `{ de::INT_OR_STRING | de::EMPTY_AS_NONE }`.
+pub(crate) fn rules_expr(rules: &[Lenient]) -> TokenStream {
+    let names = rules
+        .iter()
+        .map(|r| format_ident!("{}", r.name().to_uppercase()));
+    quote!({ #(de::#names)|* })
+}
+
+/// Names used by a type, for precise imports: records, enums and runtime scalars.
+pub(crate) fn collect_names(t: &Ty, out: &mut Vec<String>) {
+    match t {
+        Ty::Scalar(s) => collect_scalar(s, out),
+        Ty::Ack => {}
+        Ty::List(item) => collect_names(item, out),
+        Ty::Map(k, v) => {
+            out.push("BTreeMap".into());
+            collect_scalar(k, out);
+            collect_names(v, out);
+        }
+    }
+}
+
+/// Names used by a scalar.
+pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
+    match s {
+        Scalar::Date => out.push("Date".into()),
+        Scalar::DateTime => out.push("DateTime".into()),
+        Scalar::PlaybackRef => out.push("PlaybackRef".into()),
+        Scalar::Enum(n) | Scalar::Record(n) => out.push(n.clone()),
+        Scalar::Int | Scalar::String | Scalar::Bool | Scalar::Json => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_long_text_and_keeps_short_text() {
+        assert_eq!(wrap("short"), vec!["short"]);
+        let long = "word ".repeat(40);
+        let lines = wrap(&long);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.len() <= 95));
+        assert_eq!(lines.join(" "), long.trim_end());
+    }
+}

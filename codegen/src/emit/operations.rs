@@ -1,0 +1,179 @@
+//! The `Operation` enum and the static table describing every endpoint → `operations.rs`.
+//!
+//! The table is what the runtime needs without knowing the request types: paths (for overrides),
+//! methods, retry safety, parameter kinds and limits (for checks before sending, and for the fake
+//! server's validation).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Module, doc_lines, ident};
+use crate::ir::{Api, Code, Encoding, Endpoint, Method, Param, ParamTy, Repr, Scalar};
+
+pub(super) fn module(api: &Api) -> Module {
+    let endpoints: Vec<&Endpoint> = api.endpoints().collect();
+    let count = endpoints.len();
+    let variants = endpoints.iter().map(|e| {
+        let doc = doc_lines(&[variant_doc(e)]);
+        let v = ident(&e.operation);
+        quote!(#doc #v,)
+    });
+    let all = endpoints.iter().map(|e| ident(&e.operation));
+    let infos = endpoints.iter().map(|e| info(api, e));
+    let items = vec![
+        quote!(
+            use crate::info::{Encoding, Method, OperationInfo, PageInfo, ParamInfo, ParamKind};
+        ),
+        quote! {
+            /// Every endpoint of the API, one variant each, in spec order.
+            ///
+            /// Use it to override a path ([`crate::ClientBuilder::path`]) or to read what the spec
+            /// says about an endpoint ([`Operation::info`]).
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
+            pub enum Operation {
+                #(#variants)*
+            }
+        },
+        quote! {
+            impl Operation {
+                /// Every operation, in spec order.
+                pub const ALL: [Operation; #count] = [#(Operation::#all),*];
+
+                /// What the spec says about this operation.
+                pub fn info(self) -> &'static OperationInfo {
+                    &OPERATIONS[self as usize]
+                }
+            }
+        },
+        quote! {
+            /// The spec's description of every operation, indexed by `Operation as usize`.
+            static OPERATIONS: [OperationInfo; #count] = [#(#infos),*];
+        },
+    ];
+    Module {
+        path: "operations.rs".into(),
+        source: "spec/*.yaml".into(),
+        doc: vec!["The table of operations: what the spec says about each endpoint.".into()],
+        items,
+    }
+}
+
+fn variant_doc(e: &Endpoint) -> String {
+    match e.doc {
+        Some(n) => format!("API {n}: {} — {}", e.title_zh, e.summary),
+        None => format!("{} — {}", e.title_zh, e.summary),
+    }
+}
+
+fn info(api: &Api, e: &Endpoint) -> TokenStream {
+    let name = &e.name;
+    let variant = ident(&e.operation);
+    let doc = match e.doc {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    };
+    let title = &e.title_zh;
+    let summary = &e.summary;
+    let path = &e.path;
+    let verified = e.path_verified;
+    let source = &e.path_source;
+    let methods = e.methods.iter().map(|m| match m {
+        Method::Get => quote!(Method::Get),
+        Method::Post => quote!(Method::Post),
+    });
+    let retry = e.retry_safe;
+    let upload = e.upload;
+    let params = e.params.iter().map(|p| param(api, p));
+    let page = match &e.pagination {
+        Some(p) => {
+            let (page, size, items, total) = (&p.page, &p.page_size, &p.items, &p.total);
+            let limit = p.page_size_limit;
+            quote!(Some(PageInfo {
+                page: #page,
+                page_size: #size,
+                page_size_limit: #limit,
+                items: #items,
+                total: #total,
+            }))
+        }
+        None => quote!(None),
+    };
+    quote! {
+        OperationInfo {
+            operation: Operation::#variant,
+            name: #name,
+            doc: #doc,
+            title_zh: #title,
+            summary: #summary,
+            path: #path,
+            path_verified: #verified,
+            path_source: #source,
+            methods: &[#(#methods),*],
+            retry_safe: #retry,
+            upload: #upload,
+            params: &[#(#params),*],
+            pagination: #page,
+        }
+    }
+}
+
+fn param(api: &Api, p: &Param) -> TokenStream {
+    let name = &p.wire;
+    let kind = kind(api, &p.ty);
+    let required = p.required;
+    let min = option_i64(p.min);
+    let max = option_i64(p.max);
+    quote!(ParamInfo { name: #name, kind: #kind, required: #required, min: #min, max: #max })
+}
+
+fn option_i64(v: Option<i64>) -> TokenStream {
+    match v {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+fn kind(api: &Api, t: &ParamTy) -> TokenStream {
+    match t {
+        ParamTy::Scalar(s) => scalar_kind(api, s),
+        ParamTy::File => quote!(ParamKind::File),
+        ParamTy::List { item, encoding } => {
+            let item = scalar_kind(api, item);
+            let enc = match encoding {
+                Encoding::Csv => quote!(Encoding::Csv),
+                Encoding::Json => quote!(Encoding::Json),
+            };
+            quote!(ParamKind::List { item: &#item, encoding: #enc })
+        }
+    }
+}
+
+fn scalar_kind(api: &Api, s: &Scalar) -> TokenStream {
+    match s {
+        Scalar::Int => quote!(ParamKind::Int),
+        Scalar::String => quote!(ParamKind::String),
+        Scalar::Bool => quote!(ParamKind::Bool),
+        Scalar::Date => quote!(ParamKind::Date),
+        Scalar::DateTime => quote!(ParamKind::DateTime),
+        Scalar::PlaybackRef => quote!(ParamKind::PlaybackRef),
+        Scalar::Json | Scalar::Record(_) => quote!(ParamKind::Record),
+        Scalar::Enum(n) => match api.enumeration(n) {
+            Some(e) if e.repr == Repr::Int => {
+                let codes = e.values.iter().filter_map(|v| match v.code {
+                    Code::Int(i) => Some(i),
+                    Code::Str(_) => None,
+                });
+                quote!(ParamKind::IntCode(&[#(#codes),*]))
+            }
+            Some(e) => {
+                let codes = e.values.iter().filter_map(|v| match &v.code {
+                    Code::Str(s) => Some(s.clone()),
+                    Code::Int(_) => None,
+                });
+                quote!(ParamKind::StrCode(&[#(#codes),*]))
+            }
+            None => quote!(ParamKind::String),
+        },
+    }
+}

@@ -1,0 +1,278 @@
+//! Enums and record types → `types.rs`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Module, collect_names, doc_lines, ident, rules_expr, ty, wrap, zh_en};
+use crate::ir::{Api, Code, Enum, Field, Record, Repr};
+use crate::naming::UNKNOWN_VARIANT;
+
+pub(super) fn module(api: &Api) -> Module {
+    let mut names = Vec::new();
+    for r in &api.records {
+        for f in &r.fields {
+            collect_names(&f.ty, &mut names);
+        }
+    }
+    let runtime: Vec<_> = ["Date", "DateTime", "PlaybackRef"]
+        .into_iter()
+        .filter(|n| names.iter().any(|x| x == n))
+        .map(ident)
+        .collect();
+    let mut items = vec![
+        quote!(
+            use serde::{Deserialize, Serialize};
+        ),
+        quote!(
+            use crate::de;
+        ),
+    ];
+    if names.iter().any(|n| n == "BTreeMap") {
+        items.insert(
+            0,
+            quote!(
+                use std::collections::BTreeMap;
+            ),
+        );
+    }
+    if !runtime.is_empty() {
+        items.push(quote!(use crate::{#(#runtime),*};));
+    }
+    items.extend(api.enums.iter().map(enumeration));
+    for r in &api.records {
+        items.push(record(r));
+        let name = ident(&r.name);
+        items.push(quote!(impl de::Lenient for #name {}));
+    }
+    Module {
+        path: "types.rs".into(),
+        source: "spec/*.yaml".into(),
+        doc: vec![
+            "Every record and enum of the playback API.".into(),
+            String::new(),
+            "Records decode leniently where the spec says the vendor's examples disagree with its"
+                .into(),
+            "tables; enums are open, so a code this version does not know is kept in `Unknown`."
+                .into(),
+        ],
+        items,
+    }
+}
+
+fn enumeration(e: &Enum) -> TokenStream {
+    let name = ident(&e.name);
+    let unknown = ident(UNKNOWN_VARIANT);
+    let mut doc = wrap(&e.zh);
+    doc.push(String::new());
+    doc.extend(wrap(&e.en));
+    let doc = doc_lines(&doc);
+    let variants = e.values.iter().map(|v| {
+        let d = doc_lines(&[format!("`{}`: {}", code_text(&v.code), zh_en(&v.zh, &v.en))]);
+        let n = ident(&v.name);
+        quote!(#d #n,)
+    });
+    let names: Vec<_> = e.values.iter().map(|v| ident(&v.name)).collect();
+    match e.repr {
+        Repr::Int => {
+            let codes: Vec<_> = e
+                .values
+                .iter()
+                .map(|v| match v.code {
+                    Code::Int(i) => {
+                        let lit = proc_macro2::Literal::i64_unsuffixed(i);
+                        quote!(#lit)
+                    }
+                    Code::Str(_) => quote!(0),
+                })
+                .collect();
+            quote! {
+                #doc
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+                #[serde(from = "i64", into = "i64")]
+                #[non_exhaustive]
+                pub enum #name {
+                    #(#variants)*
+                    /// A code this version of the crate does not know, kept as received.
+                    #unknown(i64),
+                }
+
+                impl From<i64> for #name {
+                    fn from(code: i64) -> Self {
+                        match code {
+                            #(#codes => Self::#names,)*
+                            other => Self::#unknown(other),
+                        }
+                    }
+                }
+
+                impl From<#name> for i64 {
+                    fn from(value: #name) -> Self {
+                        match value {
+                            #(#name::#names => #codes,)*
+                            #name::#unknown(code) => code,
+                        }
+                    }
+                }
+
+                impl de::CodeEnum for #name {
+                    type Code = i64;
+                }
+            }
+        }
+        Repr::String => {
+            let codes: Vec<_> = e
+                .values
+                .iter()
+                .map(|v| match &v.code {
+                    Code::Str(s) => quote!(#s),
+                    Code::Int(_) => quote!(""),
+                })
+                .collect();
+            quote! {
+                #doc
+                #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+                #[serde(from = "String", into = "String")]
+                #[non_exhaustive]
+                pub enum #name {
+                    #(#variants)*
+                    /// A code this version of the crate does not know, kept as received.
+                    #unknown(String),
+                }
+
+                impl #name {
+                    /// The code on the wire.
+                    pub fn as_str(&self) -> &str {
+                        match self {
+                            #(Self::#names => #codes,)*
+                            Self::#unknown(code) => code,
+                        }
+                    }
+                }
+
+                impl From<String> for #name {
+                    fn from(code: String) -> Self {
+                        match code.as_str() {
+                            #(#codes => Self::#names,)*
+                            _ => Self::#unknown(code),
+                        }
+                    }
+                }
+
+                impl From<#name> for String {
+                    fn from(value: #name) -> Self {
+                        match value {
+                            #name::#unknown(code) => code,
+                            known => known.as_str().to_owned(),
+                        }
+                    }
+                }
+
+                impl de::CodeEnum for #name {
+                    type Code = String;
+                }
+            }
+        }
+    }
+}
+
+fn code_text(c: &Code) -> String {
+    match c {
+        Code::Int(i) => i.to_string(),
+        Code::Str(s) => s.clone(),
+    }
+}
+
+fn record(r: &Record) -> TokenStream {
+    let name = ident(&r.name);
+    let mut doc = wrap(&r.zh);
+    doc.push(String::new());
+    doc.extend(wrap(&r.en));
+    let doc = doc_lines(&doc);
+    let fields = r.fields.iter().map(field);
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+/// A field with its docs and serde attributes.
+pub(super) fn field(f: &Field) -> TokenStream {
+    let mut lines = wrap(&zh_en(&f.zh, &f.en));
+    if let Some(t) = &f.doc_type {
+        lines.push(String::new());
+        lines.push(format!("The doc's table types it `{t}`."));
+    }
+    if let Some(e) = &f.example {
+        lines.push(String::new());
+        lines.push(format!("Example: `{e}`."));
+    }
+    let doc = doc_lines(&lines);
+    let ident_ = ident(&f.ident);
+    let base = ty(&f.ty);
+    let rust_ty = if f.required {
+        base
+    } else {
+        quote!(Option<#base>)
+    };
+    let mut attrs = Vec::new();
+    if f.ident != f.wire {
+        let wire = &f.wire;
+        attrs.push(quote!(rename = #wire));
+    }
+    if !f.required {
+        attrs.push(quote!(default));
+    }
+    if !f.lenient.is_empty() {
+        let rules = rules_expr(&f.lenient);
+        let path = if f.required {
+            quote!(de::lenient::<#rules, _, _>).to_string()
+        } else {
+            quote!(de::optional::<#rules, _, _>).to_string()
+        };
+        let path = tidy_path(&path);
+        attrs.push(quote!(deserialize_with = #path));
+    }
+    if !f.required {
+        attrs.push(quote!(skip_serializing_if = "Option::is_none"));
+    }
+    let serde = if attrs.is_empty() {
+        quote!()
+    } else {
+        quote!(#[serde(#(#attrs),*)])
+    };
+    quote! {
+        #doc
+        #serde
+        pub #ident_: #rust_ty,
+    }
+}
+
+/// Token streams print with spaces around every token (`de :: lenient :: < ...`); a path inside
+/// a string literal reads better written as a person would.
+fn tidy_path(s: &str) -> String {
+    s.replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" ::", "::")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" <", "<")
+        .replace(" , ", ", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_path_reads_like_source() {
+        let p = quote!(de::lenient::<{ de::INT_OR_STRING | de::EMPTY_AS_NONE }, _, _>).to_string();
+        assert_eq!(
+            tidy_path(&p),
+            "de::lenient::<{ de::INT_OR_STRING | de::EMPTY_AS_NONE }, _, _>"
+        );
+    }
+}

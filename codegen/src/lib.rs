@@ -1,0 +1,66 @@
+//! Turns the Baijiayun playback API spec (`spec/*.yaml`) into the Rust source of the `baijiayun`
+//! client.
+//!
+//! The crate is a pure function: spec text in, file contents out. It never touches the file
+//! system (`codegen/clippy.toml` forbids it); `cargo xtask codegen` does the reading and writing.
+//!
+//! The pipeline has four phases, each with its own model, and stops between phases when the
+//! previous one found problems, reporting all of them at once:
+//!
+//! 1. **parse** ([`spec`]): YAML → the parse model, read strictly;
+//! 2. **lower** ([`lower`], [`validate`]): parse model → the validated [`ir::Api`];
+//! 3. **emit** ([`emit`]): IR → token streams, one per generated file;
+//! 4. **render** ([`render`]): tokens → formatted text with a header.
+
+#![warn(missing_docs)]
+
+mod diagnostics;
+mod emit;
+pub mod ir;
+mod lower;
+mod naming;
+mod render;
+mod spec;
+mod types;
+mod validate;
+mod yaml;
+
+pub use diagnostics::{Diagnostic, Diagnostics, Location};
+pub use render::GeneratedFile;
+
+/// One spec file handed to the generator.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The file's name, used in diagnostics and to tell the root (`api.yaml`) from group files
+    /// (`<group>.yaml`), e.g. `spec/playback.yaml`.
+    pub name: String,
+    /// The file's contents.
+    pub text: String,
+}
+
+/// Parses and validates the spec into the IR, reporting every problem at once.
+pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut sorted: Vec<&SourceFile> = sources.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let files: Vec<_> = sorted
+        .iter()
+        .map(|s| spec::parse_file(&s.name, &s.text, &mut diags))
+        .collect();
+    let files = diags.finish(files)?;
+
+    let mut diags = Diagnostics::default();
+    validate::check(&files, &mut diags);
+    let api = lower::lower(&files, &mut diags);
+    match api {
+        Some(api) if diags.is_empty() => Ok(api),
+        _ => Err(diags),
+    }
+}
+
+/// Generates the files of `client/src/generated/`, in a stable order.
+pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let api = load(sources)?;
+    let modules = emit::emit(&api);
+    render::render(&modules)
+}

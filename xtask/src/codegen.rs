@@ -1,0 +1,126 @@
+//! `cargo xtask codegen`: the I/O around the pure `codegen` crate.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// Whether to write the generated files or only compare them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Write `client/src/generated/`, deleting files the spec no longer generates.
+    Write,
+    /// Fail on any difference, including missing and extra files; write nothing.
+    Check,
+}
+
+/// The workspace root (this crate lives in `<root>/xtask`).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Reads every `spec/*.yaml`, sorted by name.
+fn read_spec(root: &Path) -> Result<Vec<codegen::SourceFile>> {
+    let dir = root.join("spec");
+    let mut names: Vec<PathBuf> = fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|path| {
+            let text =
+                fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let name = format!(
+                "spec/{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
+            Ok(codegen::SourceFile { name, text })
+        })
+        .collect()
+}
+
+/// Generates from the spec and writes or checks `client/src/generated/`.
+pub(crate) fn run(mode: Mode) -> Result<()> {
+    let root = root();
+    let sources = read_spec(&root)?;
+    let files = codegen::generate(&sources)
+        .map_err(|d| anyhow::anyhow!("the spec has {} problem(s):\n{d}", d.len()))?;
+    let out_dir = root.join("client/src/generated");
+    let existing: BTreeSet<String> = match fs::read_dir(&out_dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => BTreeSet::new(),
+    };
+    let wanted: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let mut drift = Vec::new();
+    for f in &files {
+        let path = out_dir.join(&f.path);
+        let current = fs::read_to_string(&path).ok();
+        if current.as_deref() == Some(f.contents.as_str()) {
+            continue;
+        }
+        match mode {
+            Mode::Write => {
+                fs::create_dir_all(&out_dir)?;
+                fs::write(&path, &f.contents)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            Mode::Check => drift.push(if current.is_some() {
+                format!("stale: client/src/generated/{}", f.path)
+            } else {
+                format!("missing: client/src/generated/{}", f.path)
+            }),
+        }
+    }
+    for extra in existing.difference(&wanted) {
+        let path = out_dir.join(extra);
+        match mode {
+            Mode::Write => {
+                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?
+            }
+            Mode::Check => drift.push(format!("extra: client/src/generated/{extra}")),
+        }
+    }
+    if !drift.is_empty() {
+        bail!(
+            "client/src/generated/ is out of date with spec/; run `cargo xtask codegen`:\n  {}",
+            drift.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo test` catches a checkout whose generated code does not match the spec.
+    #[test]
+    fn generated_code_is_fresh() {
+        if let Err(e) = run(Mode::Check) {
+            panic!("{e:#}");
+        }
+    }
+
+    /// Two generations of the same spec are byte-identical.
+    #[test]
+    fn generation_is_deterministic() -> Result<()> {
+        let sources = read_spec(&root())?;
+        let first = codegen::generate(&sources).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let mut reversed = sources.clone();
+        reversed.reverse();
+        let second = codegen::generate(&reversed).map_err(|d| anyhow::anyhow!("{d}"))?;
+        assert_eq!(first, second);
+        Ok(())
+    }
+}
