@@ -14,6 +14,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 
 use crate::de::{INT_OR_STRING, Lenient, STRING_OR_NUMBER};
 use crate::error::{Error, Label, Result};
+use crate::wire::Endpoint;
 
 /// The envelope with `data` decoded as `T` (or skipped, with `T = IgnoredData`).
 struct Envelope<T> {
@@ -144,6 +145,19 @@ pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Re
     };
     let path = track.path().to_string();
     Err(decode_error(endpoint, &path, &message, body))
+}
+
+/// Decodes `body` as `E`'s response and encodes the typed `data` back as JSON
+/// (for [`Operation::decode_response`](crate::operations::Operation::decode_response)).
+pub(crate) fn decode_as_json<E: Endpoint>(body: &[u8]) -> Result<serde_json::Value> {
+    let label = Label(Cow::Borrowed(E::OPERATION.name()));
+    let data = decode::<E::Output>(&label, Bytes::copy_from_slice(body), E::DATA_RULES)?;
+    serde_json::to_value(&data).map_err(|e| Error::Decode {
+        endpoint: label.name(),
+        path: "data".into(),
+        message: format!("cannot encode the decoded value as JSON: {e}"),
+        body: Bytes::copy_from_slice(body),
+    })
 }
 
 /// One pass over the body as an envelope.

@@ -92,11 +92,14 @@ impl Diagnostics {
         self.items.len()
     }
 
-    /// Ends a phase: `Ok(value)` when nothing was found, else every problem so far.
-    pub(crate) fn finish<T>(self, value: T) -> Result<T, Diagnostics> {
+    /// Ends a phase: `Ok(value)` when nothing was found, else every problem so far, in the order
+    /// of the files, lines and columns they were found at.
+    pub(crate) fn finish<T>(mut self, value: T) -> Result<T, Diagnostics> {
         if self.items.is_empty() {
             Ok(value)
         } else {
+            self.items.sort();
+            self.items.dedup();
             Err(self)
         }
     }

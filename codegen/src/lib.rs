@@ -52,10 +52,15 @@ pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
     let mut diags = Diagnostics::default();
     validate::check(&files, &mut diags);
     let api = lower::lower(&files, &mut diags);
-    match api {
-        Some(api) if diags.is_empty() => Ok(api),
-        _ => Err(diags),
-    }
+    diags.finish(())?;
+    api.ok_or_else(|| {
+        let mut bug = Diagnostics::default();
+        bug.error(
+            &Location::default(),
+            "generator bug: lowering failed without reporting why",
+        );
+        bug
+    })
 }
 
 /// Generates the files of `client/src/generated/`, in a stable order.

@@ -69,7 +69,6 @@ fn imports(g: &Group) -> Vec<TokenStream> {
     type_names.sort();
     type_names.dedup();
     let crate_items = crate_items.into_iter().map(ident);
-    let type_names = type_names.iter().map(|n| ident(n));
     let mut out = Vec::new();
     if names.iter().any(|n| n == "BTreeMap") {
         out.push(quote!(
@@ -79,7 +78,10 @@ fn imports(g: &Group) -> Vec<TokenStream> {
     out.push(quote!(
         use crate::operations::Operation;
     ));
-    out.push(quote!(use crate::types::{#(#type_names),*};));
+    if !type_names.is_empty() {
+        let type_names = type_names.iter().map(|n| ident(n));
+        out.push(quote!(use crate::types::{#(#type_names),*};));
+    }
     out.push(quote!(
         use crate::wire::{Endpoint, Params};
     ));

@@ -20,9 +20,21 @@ pub(super) fn module(api: &Api) -> Module {
     });
     let all = endpoints.iter().map(|e| ident(&e.operation));
     let infos = endpoints.iter().map(|e| info(api, e));
+    let decoders = api.groups.iter().flat_map(|g| {
+        g.endpoints.iter().map(move |e| {
+            let (group, op, req) = (ident(&g.name), ident(&e.operation), ident(&e.request_type));
+            quote!(Operation::#op => decode_as_json::<crate::#group::#req>(body),)
+        })
+    });
     let items = vec![
         quote!(
+            use crate::envelope::decode_as_json;
+        ),
+        quote!(
             use crate::info::{Encoding, Method, OperationInfo, PageInfo, ParamInfo, ParamKind};
+        ),
+        quote!(
+            use crate::Result;
         ),
         quote! {
             /// Every endpoint of the API, one variant each, in spec order.
@@ -43,6 +55,15 @@ pub(super) fn module(api: &Api) -> Module {
                 /// What the spec says about this operation.
                 pub fn info(self) -> &'static OperationInfo {
                     &OPERATIONS[self as usize]
+                }
+
+                /// Decodes a response body exactly as the client does for this operation, and
+                /// returns the typed `data` encoded back as JSON: checks a recorded response or a
+                /// fixture against the spec, and shows what the client keeps of it.
+                pub fn decode_response(self, body: &[u8]) -> Result<serde_json::Value> {
+                    match self {
+                        #(#decoders)*
+                    }
                 }
             }
         },

@@ -1,0 +1,4 @@
+//! Integration tests across the workspace. One binary, one module per concern.
+
+mod fidelity;
+mod support;
