@@ -14,12 +14,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::ClientBuilder;
 use crate::envelope;
-use crate::error::{Error, Label, Result};
+use crate::error::{Error, Result};
 use crate::info::Method;
-use crate::request::{self, Body, Prepared, Shared};
-use crate::wire::{Endpoint, ParamValue, Params};
-use crate::{ClientBuilder, Upload};
+use crate::request::{self, Call, Prepared, Shared};
+use crate::wire::{Endpoint, ParamValue};
 
 /// The blocking client. Cheap to clone: clones share settings and connections.
 ///
@@ -93,100 +93,51 @@ impl Client {
 
     /// Sends any request value.
     pub fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
-        let mut params = Params::new();
-        request.write_params(&mut params);
-        let op = E::OPERATION;
-        let endpoint = Label(Cow::Borrowed(op.name()));
-        request::check(op, &params)?;
-        let method = op.info().methods.first().copied().unwrap_or(Method::Post);
-        let body = self.send(
-            &endpoint,
-            self.shared.path(op),
-            method,
-            &mut params,
-            request.upload(),
-        )?;
-        envelope::decode(&endpoint, body, E::DATA_RULES)
+        let mut call = self.shared.endpoint_call(request)?;
+        let body = self.send(&mut call)?;
+        envelope::decode(&call.label, body, E::DATA_RULES)
     }
 
     /// A signed call to any path; see [`crate::Client::raw`].
     pub fn raw<'a, K, V>(
         &self,
-        path: &str,
+        path: &'a str,
         params: impl IntoIterator<Item = (K, V)>,
     ) -> Result<serde_json::Value>
     where
         K: Into<Cow<'a, str>>,
         V: Into<ParamValue<'a>>,
     {
-        let endpoint = Label(Cow::Owned(path.to_owned()));
-        let mut params: Params<'a> = params.into_iter().collect();
-        let body = self.send(&endpoint, path, Method::Post, &mut params, None)?;
-        envelope::decode(&endpoint, body, 0)
+        let mut call = self.shared.raw_call(path, params.into_iter().collect());
+        let body = self.send(&mut call)?;
+        envelope::decode(&call.label, body, 0)
     }
 
-    fn send(
-        &self,
-        endpoint: &Label,
-        path: &str,
-        method: Method,
-        params: &mut Params<'_>,
-        upload: Option<(&'static str, &Upload)>,
-    ) -> Result<Bytes> {
+    fn send(&self, call: &mut Call<'_>) -> Result<Bytes> {
         if in_async_context() {
             return Err(Error::BlockingInAsyncContext);
         }
-        let prepared = self.shared.prepare(path, method, params, upload);
-        tracing::debug!(endpoint = %endpoint.0, method = prepared.method.as_str(), "sending");
-        let response = self
-            .http_request(endpoint, prepared)?
-            .send()
-            .map_err(|e| request::transport_error(endpoint, e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .map_err(|e| request::transport_error(endpoint, e))?;
-        request::check_status(endpoint, status, body)
-    }
-
-    fn http_request(
-        &self,
-        endpoint: &Label,
-        prepared: Prepared,
-    ) -> Result<reqwest::blocking::RequestBuilder> {
-        let Prepared { method, url, body } = prepared;
-        let builder = match method {
+        let Prepared {
+            method,
+            url,
+            content_type,
+            body,
+        } = self.shared.prepare(call);
+        tracing::debug!(endpoint = %call.label.0, method = method.as_str(), "sending");
+        let mut builder = match method {
             Method::Get => self.http.get(url),
             Method::Post => self.http.post(url),
         };
-        Ok(match body {
-            Body::Empty => builder,
-            Body::Form(form) => builder
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(form),
-            Body::Multipart {
-                fields,
-                file_field,
-                file,
-            } => {
-                let mut form = reqwest::blocking::multipart::Form::new();
-                for (k, v) in fields {
-                    form = form.text(k, v);
-                }
-                let part = reqwest::blocking::multipart::Part::bytes(file.bytes().to_vec())
-                    .file_name(file.file_name().to_owned());
-                let part = match file.mime() {
-                    Some(mime) => part.mime_str(mime).map_err(|e| Error::InvalidRequest {
-                        endpoint: endpoint.name(),
-                        message: format!("content type {mime:?} of the upload: {e}"),
-                    })?,
-                    None => part,
-                };
-                builder.multipart(form.part(file_field, part))
-            }
-        })
+        if let Some(ct) = content_type {
+            builder = builder.header(reqwest::header::CONTENT_TYPE, ct).body(body);
+        }
+        let response = builder
+            .send()
+            .map_err(|e| request::transport_error(&call.label, e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .map_err(|e| request::transport_error(&call.label, e))?;
+        request::check_status(&call.label, status, body)
     }
 }

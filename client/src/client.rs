@@ -8,13 +8,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use secrecy::SecretString;
 
-use crate::Upload;
 use crate::envelope;
-use crate::error::{Error, Label, Result};
+use crate::error::{Error, Result};
 use crate::info::Method;
 use crate::operations::Operation;
-use crate::request::{self, Body, Prepared, Shared};
-use crate::wire::{Endpoint, ParamValue, Params};
+use crate::request::{self, Call, Prepared, Shared};
+use crate::wire::{Endpoint, ParamValue};
 
 /// Where requests go.
 #[derive(Clone, Debug)]
@@ -247,22 +246,9 @@ impl Client {
 
     /// Sends any request value, e.g. one built with `GetListRequest::new` and kept around.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
-        let mut params = Params::new();
-        request.write_params(&mut params);
-        let op = E::OPERATION;
-        let endpoint = Label(Cow::Borrowed(op.name()));
-        request::check(op, &params)?;
-        let method = op.info().methods.first().copied().unwrap_or(Method::Post);
-        let body = self
-            .send(
-                &endpoint,
-                self.shared.path(op),
-                method,
-                &mut params,
-                request.upload(),
-            )
-            .await?;
-        envelope::decode(&endpoint, body, E::DATA_RULES)
+        let mut call = self.shared.endpoint_call(request)?;
+        let body = self.send(&mut call).await?;
+        envelope::decode(&call.label, body, E::DATA_RULES)
     }
 
     /// A signed call to any path, for endpoints the spec does not know yet: `partner_id`,
@@ -270,84 +256,43 @@ impl Client {
     /// checked, and `data` is returned as JSON.
     pub async fn raw<'a, K, V>(
         &self,
-        path: &str,
+        path: &'a str,
         params: impl IntoIterator<Item = (K, V)>,
     ) -> Result<serde_json::Value>
     where
         K: Into<Cow<'a, str>>,
         V: Into<ParamValue<'a>>,
     {
-        let endpoint = Label(Cow::Owned(path.to_owned()));
-        let mut params: Params<'a> = params.into_iter().collect();
-        let body = self
-            .send(&endpoint, path, Method::Post, &mut params, None)
-            .await?;
-        envelope::decode(&endpoint, body, 0)
+        let mut call = self.shared.raw_call(path, params.into_iter().collect());
+        let body = self.send(&mut call).await?;
+        envelope::decode(&call.label, body, 0)
     }
 
-    /// Signs, sends and reads one request; not generic, so it is compiled once.
-    async fn send(
-        &self,
-        endpoint: &Label,
-        path: &str,
-        method: Method,
-        params: &mut Params<'_>,
-        upload: Option<(&'static str, &Upload)>,
-    ) -> Result<Bytes> {
-        let prepared = self.shared.prepare(path, method, params, upload);
-        tracing::debug!(endpoint = %endpoint.0, method = prepared.method.as_str(), "sending");
-        let response = self
-            .http_request(endpoint, prepared)?
+    /// Signs, sends and reads one call; not generic, so it is compiled once.
+    async fn send(&self, call: &mut Call<'_>) -> Result<Bytes> {
+        let Prepared {
+            method,
+            url,
+            content_type,
+            body,
+        } = self.shared.prepare(call);
+        tracing::debug!(endpoint = %call.label.0, method = method.as_str(), "sending");
+        let mut builder = match method {
+            Method::Get => self.http.get(url),
+            Method::Post => self.http.post(url),
+        };
+        if let Some(ct) = content_type {
+            builder = builder.header(reqwest::header::CONTENT_TYPE, ct).body(body);
+        }
+        let response = builder
             .send()
             .await
-            .map_err(|e| request::transport_error(endpoint, e))?;
+            .map_err(|e| request::transport_error(&call.label, e))?;
         let status = response.status().as_u16();
         let body = response
             .bytes()
             .await
-            .map_err(|e| request::transport_error(endpoint, e))?;
-        request::check_status(endpoint, status, body)
-    }
-
-    fn http_request(
-        &self,
-        endpoint: &Label,
-        prepared: Prepared,
-    ) -> Result<reqwest::RequestBuilder> {
-        let Prepared { method, url, body } = prepared;
-        let builder = match method {
-            Method::Get => self.http.get(url),
-            Method::Post => self.http.post(url),
-        };
-        Ok(match body {
-            Body::Empty => builder,
-            Body::Form(form) => builder
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(form),
-            Body::Multipart {
-                fields,
-                file_field,
-                file,
-            } => {
-                let mut form = reqwest::multipart::Form::new();
-                for (k, v) in fields {
-                    form = form.text(k, v);
-                }
-                let len = file.bytes().len() as u64;
-                let part = reqwest::multipart::Part::stream_with_length(file.bytes().clone(), len)
-                    .file_name(file.file_name().to_owned());
-                let part = match file.mime() {
-                    Some(mime) => part.mime_str(mime).map_err(|e| Error::InvalidRequest {
-                        endpoint: endpoint.name(),
-                        message: format!("content type {mime:?} of the upload: {e}"),
-                    })?,
-                    None => part,
-                };
-                builder.multipart(form.part(file_field, part))
-            }
-        })
+            .map_err(|e| request::transport_error(&call.label, e))?;
+        request::check_status(&call.label, status, body)
     }
 }

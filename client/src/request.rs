@@ -12,7 +12,7 @@ use crate::Upload;
 use crate::error::{Error, Label, Result, TransportKind};
 use crate::info::Method;
 use crate::operations::Operation;
-use crate::wire::{Params, sign};
+use crate::wire::{Endpoint, Params, sign};
 
 /// Settings shared by every clone of a client.
 pub(crate) struct Shared {
@@ -40,27 +40,23 @@ impl fmt::Debug for Shared {
     }
 }
 
-/// A request ready to go on the wire.
+/// A request ready to go on the wire: the transport only has to send it.
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub(crate) method: Method,
     pub(crate) url: String,
-    pub(crate) body: Body,
+    /// The `Content-Type` of the body, if there is a body.
+    pub(crate) content_type: Option<String>,
+    pub(crate) body: Bytes,
 }
 
-/// The body of a [`Prepared`] request.
-#[derive(Debug)]
-pub(crate) enum Body {
-    /// `GET`: everything is in the URL.
-    Empty,
-    /// `application/x-www-form-urlencoded`.
-    Form(String),
-    /// `multipart/form-data`: the signed text fields, then the (unsigned) file.
-    Multipart {
-        fields: Vec<(String, String)>,
-        file_field: &'static str,
-        file: Upload,
-    },
+/// One call, set up before its first attempt: what to send and where.
+pub(crate) struct Call<'r> {
+    pub(crate) label: Label,
+    pub(crate) path: &'r str,
+    pub(crate) method: Method,
+    pub(crate) params: Params<'r>,
+    pub(crate) upload: Option<(&'static str, &'r Upload)>,
 }
 
 impl Shared {
@@ -72,49 +68,126 @@ impl Shared {
             .unwrap_or(op.info().path)
     }
 
-    /// Adds `partner_id`, a fresh `timestamp` and the `sign` to `params`, and lays the request out.
-    /// Called once per attempt, so every attempt is signed afresh.
-    pub(crate) fn prepare(
-        &self,
-        path: &str,
-        method: Method,
-        params: &mut Params<'_>,
-        upload: Option<(&'static str, &Upload)>,
-    ) -> Prepared {
+    /// Sets up a call of a spec endpoint, refusing what the spec says the vendor would refuse.
+    pub(crate) fn endpoint_call<'r, E: Endpoint>(&'r self, request: &'r E) -> Result<Call<'r>> {
+        let op = E::OPERATION;
+        let mut params = Params::new();
+        request.write_params(&mut params);
+        check(op, &params)?;
+        Ok(Call {
+            label: Label(Cow::Borrowed(op.name())),
+            path: self.path(op),
+            method: op.info().methods.first().copied().unwrap_or(Method::Post),
+            params,
+            upload: request.upload(),
+        })
+    }
+
+    /// Sets up a raw call: a POSTed form to any path.
+    pub(crate) fn raw_call<'r>(&self, path: &'r str, params: Params<'r>) -> Call<'r> {
+        Call {
+            label: Label(Cow::Owned(path.to_owned())),
+            path,
+            method: Method::Post,
+            params,
+            upload: None,
+        }
+    }
+
+    /// Adds `partner_id`, a fresh `timestamp` and the `sign` to the call's parameters, and lays
+    /// the request out. Called once per attempt, so every attempt is signed afresh.
+    pub(crate) fn prepare(&self, call: &mut Call<'_>) -> Prepared {
+        let params = &mut call.params;
         params.remove("sign");
         params.insert("partner_id", self.partner_id);
         params.insert("timestamp", unix_now());
         let signature = sign(params, self.partner_key.expose_secret());
         params.insert("sign", signature);
-        let mut url = String::with_capacity(self.base_url.len() + path.len() + 1);
+        let mut url = String::with_capacity(self.base_url.len() + call.path.len() + 1);
         url.push_str(&self.base_url);
-        if !path.starts_with('/') {
+        if !call.path.starts_with('/') {
             url.push('/');
         }
-        url.push_str(path);
-        let body = match (method, upload) {
-            (_, Some((file_field, file))) => Body::Multipart {
-                fields: params
-                    .iter()
-                    .map(|(k, v)| (k.to_owned(), v.to_text().into_owned()))
-                    .collect(),
-                file_field,
-                file: file.clone(),
-            },
+        url.push_str(call.path);
+        match (call.method, call.upload) {
+            (_, Some((field, file))) => {
+                let (content_type, body) = multipart(params, field, file);
+                Prepared {
+                    method: Method::Post,
+                    url,
+                    content_type: Some(content_type),
+                    body,
+                }
+            }
             (Method::Get, None) => {
                 url.push('?');
                 url.push_str(&params.to_form());
-                Body::Empty
+                Prepared {
+                    method: Method::Get,
+                    url,
+                    content_type: None,
+                    body: Bytes::new(),
+                }
             }
-            (Method::Post, None) => Body::Form(params.to_form()),
-        };
-        let method = if upload.is_some() {
-            Method::Post
-        } else {
-            method
-        };
-        Prepared { method, url, body }
+            (Method::Post, None) => Prepared {
+                method: Method::Post,
+                url,
+                content_type: Some("application/x-www-form-urlencoded".to_owned()),
+                body: Bytes::from(params.to_form()),
+            },
+        }
     }
+}
+
+/// Encodes a `multipart/form-data` body (RFC 7578): every parameter as a text part, then the file.
+/// The file part carries no parameter the sign covers.
+fn multipart(params: &Params<'_>, field: &str, file: &Upload) -> (String, Bytes) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut boundary = format!("baijiayun-{:016x}-{n:x}", unix_now());
+    // A boundary must not occur in the content; lengthen it until it does not.
+    while file
+        .bytes()
+        .windows(boundary.len())
+        .any(|w| w == boundary.as_bytes())
+        || params.iter().any(|(_, v)| v.to_text().contains(&boundary))
+    {
+        boundary.push('x');
+    }
+    // HTML5's rule for names in a part header: escape `"`, CR and LF by percent-encoding.
+    let quote = |s: &str| {
+        s.replace('"', "%22")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let mut body = Vec::with_capacity(file.bytes().len() + 256 + params.len() * 96);
+    for (k, v) in params.iter() {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                quote(k)
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(v.to_text().as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+            quote(field),
+            quote(file.file_name()),
+            file.mime_or_guess(),
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        Bytes::from(body),
+    )
 }
 
 /// Seconds since the unix epoch, now.
@@ -193,21 +266,28 @@ mod tests {
         }
     }
 
+    fn call<'r>(path: &'r str, method: Method, params: Params<'r>) -> Call<'r> {
+        Call {
+            label: Label(Cow::Borrowed("test")),
+            path,
+            method,
+            params,
+            upload: None,
+        }
+    }
+
     #[test]
     fn prepare_signs_exactly_what_it_sends() {
         let s = shared();
-        let mut params: Params<'_> = [("room_id", ParamValue::Int(5))].into_iter().collect();
-        let p = s.prepare(
-            "/openapi/playback/getBasicInfo",
-            Method::Post,
-            &mut params,
-            None,
-        );
+        let params: Params<'_> = [("room_id", ParamValue::Int(5))].into_iter().collect();
+        let mut c = call("/openapi/playback/getBasicInfo", Method::Post, params);
+        let p = s.prepare(&mut c);
         assert_eq!(p.url, "http://127.0.0.1:9/openapi/playback/getBasicInfo");
-        let Body::Form(form) = p.body else {
-            panic!("expected a form body")
-        };
-        let sent: Params<'_> = form_urlencoded::parse(form.as_bytes())
+        assert_eq!(
+            p.content_type.as_deref(),
+            Some("application/x-www-form-urlencoded")
+        );
+        let sent: Params<'_> = form_urlencoded::parse(&p.body)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         let sent_sign = sent.get("sign").map(|v| v.to_text().into_owned());
@@ -220,37 +300,47 @@ mod tests {
     #[test]
     fn get_puts_the_same_encoding_in_the_query() {
         let s = shared();
-        let mut params: Params<'_> = [("room_id", ParamValue::Int(5))].into_iter().collect();
-        let p = s.prepare("/openapi/x", Method::Get, &mut params, None);
-        assert!(matches!(p.body, Body::Empty));
+        let params: Params<'_> = [("room_id", ParamValue::Int(5))].into_iter().collect();
+        let mut c = call("/openapi/x", Method::Get, params);
+        let p = s.prepare(&mut c);
+        assert!(p.body.is_empty());
+        assert!(p.content_type.is_none());
         let (_, query) = p.url.split_once('?').unwrap_or_default();
-        assert_eq!(query, params.to_form());
+        assert_eq!(query, c.params.to_form());
     }
 
     #[test]
     fn a_file_makes_it_multipart_and_stays_unsigned() {
         let s = shared();
-        let mut params: Params<'_> = [("name", ParamValue::from("n"))].into_iter().collect();
-        let file = Upload::new("cover.jpg", b"JPEG".to_vec());
-        let p = s.prepare(
-            "/openapi/playback/update",
-            Method::Post,
-            &mut params,
-            Some(("preface", &file)),
-        );
-        let Body::Multipart {
-            fields, file_field, ..
-        } = p.body
-        else {
-            panic!("expected multipart")
-        };
-        assert_eq!(file_field, "preface");
-        assert!(fields.iter().all(|(k, _)| k != "preface"));
-        let signed: Params<'_> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+        let params: Params<'_> = [("name", ParamValue::from("n \"q\""))]
+            .into_iter()
             .collect();
-        let expected = sign(&signed, "secret");
-        assert!(fields.iter().any(|(k, v)| k == "sign" && *v == expected));
+        let file = Upload::new("a\"b.jpg", b"JPEG".to_vec());
+        let mut c = call("/openapi/playback/update", Method::Post, params.clone());
+        c.upload = Some(("preface", &file));
+        let quoted = String::from_utf8_lossy(&s.prepare(&mut c).body).into_owned();
+        assert!(quoted.contains("filename=\"a%22b.jpg\""));
+        let file = Upload::new("cover.jpg", b"JPEG".to_vec());
+        let mut c = call("/openapi/playback/update", Method::Post, params);
+        c.upload = Some(("preface", &file));
+        let p = s.prepare(&mut c);
+        let ct = p.content_type.unwrap_or_default();
+        let boundary = ct
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap_or_default();
+        assert!(!boundary.is_empty());
+        let body = String::from_utf8_lossy(&p.body);
+        assert!(body.starts_with(&format!("--{boundary}\r\n")));
+        assert!(body.ends_with(&format!("--{boundary}--\r\n")));
+        assert!(body.contains(
+            "name=\"preface\"; filename=\"cover.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJPEG\r\n"
+        ));
+        let expected = sign(&c.params, "secret");
+        assert!(body.contains(&format!("name=\"sign\"\r\n\r\n{expected}\r\n")));
+        assert!(body.contains("name=\"name\"\r\n\r\nn \"q\"\r\n"));
+        assert!(
+            c.params.get("preface").is_none(),
+            "the file is never a signed parameter"
+        );
     }
 }

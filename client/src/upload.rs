@@ -50,6 +50,28 @@ impl Upload {
         self.content_type.as_deref()
     }
 
+    /// The content type to send: the one set, else one guessed from the file name's extension
+    /// (images, PDF), else `application/octet-stream`.
+    pub fn mime_or_guess(&self) -> &str {
+        if let Some(m) = &self.content_type {
+            return m;
+        }
+        let ext = self
+            .file_name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "jpg" | "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            "gif" => "image/gif",
+            "webp" => "image/webp",
+            "bmp" => "image/bmp",
+            "pdf" => "application/pdf",
+            _ => "application/octet-stream",
+        }
+    }
+
     /// The file's contents.
     pub fn bytes(&self) -> &Bytes {
         &self.bytes
