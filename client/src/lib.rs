@@ -50,3 +50,8 @@ pub use generated::*;
 pub use playback_ref::{InvalidPlaybackRef, PlaybackRef};
 pub use time::{Date, DateTime, InvalidDate, Original};
 pub use upload::Upload;
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

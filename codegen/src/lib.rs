@@ -26,7 +26,7 @@ mod validate;
 mod yaml;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location};
-pub use render::GeneratedFile;
+pub use render::{CODE_DIR, GeneratedFile};
 
 /// One spec file handed to the generator.
 #[derive(Clone, Debug)]
@@ -63,9 +63,15 @@ pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
     })
 }
 
-/// Generates the files of `client/src/generated/`, in a stable order.
+/// Generates every file the spec determines, in a stable order: the code in [`CODE_DIR`] and
+/// `ENDPOINTS.md`.
 pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let api = load(sources)?;
     let modules = emit::emit(&api);
-    render::render(&modules)
+    let mut files = render::render(&modules)?;
+    files.push(GeneratedFile {
+        path: "ENDPOINTS.md".into(),
+        contents: emit::endpoints_markdown(&api),
+    });
+    Ok(files)
 }

@@ -4,10 +4,13 @@
 use crate::diagnostics::{Diagnostics, Location};
 use crate::emit::Module;
 
+/// Where the generated code lives, from the workspace root. Only the generator writes there.
+pub const CODE_DIR: &str = "client/src/generated";
+
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeneratedFile {
-    /// Path below `client/src/generated/`, with `/` separators.
+    /// Path from the workspace root, with `/` separators (e.g. `client/src/generated/types.rs`).
     pub path: String,
     /// The file's full text, LF line endings, ending in one newline.
     pub contents: String,
@@ -21,12 +24,12 @@ pub(crate) fn render(modules: &[Module]) -> Result<Vec<GeneratedFile>, Diagnosti
     for m in modules {
         match render_module(m) {
             Ok(contents) => out.push(GeneratedFile {
-                path: m.path.clone(),
+                path: format!("{CODE_DIR}/{}", m.path),
                 contents,
             }),
             Err(e) => diags.error(
                 &Location {
-                    file: format!("client/src/generated/{}", m.path),
+                    file: format!("{CODE_DIR}/{}", m.path),
                     ..Location::default()
                 },
                 format!("generator bug: the emitted code does not parse: {e}"),

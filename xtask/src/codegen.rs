@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 /// Whether to write the generated files or only compare them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// Write `client/src/generated/`, deleting files the spec no longer generates.
+    /// Write every generated file, deleting files in the code directory the spec no longer
+    /// generates.
     Write,
     /// Fail on any difference, including missing and extra files; write nothing.
     Check,
@@ -47,53 +48,55 @@ fn read_spec(root: &Path) -> Result<Vec<codegen::SourceFile>> {
         .collect()
 }
 
-/// Generates from the spec and writes or checks `client/src/generated/`.
+/// Generates from the spec and writes or checks the generated files.
 pub(crate) fn run(mode: Mode) -> Result<()> {
     let root = root();
     let sources = read_spec(&root)?;
     let files = codegen::generate(&sources)
         .map_err(|d| anyhow::anyhow!("the spec has {} problem(s):\n{d}", d.len()))?;
-    let out_dir = root.join("client/src/generated");
-    let existing: BTreeSet<String> = match fs::read_dir(&out_dir) {
+    let code_dir = root.join(codegen::CODE_DIR);
+    let existing: BTreeSet<String> = match fs::read_dir(&code_dir) {
         Ok(entries) => entries
             .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .map(|e| format!("{}/{}", codegen::CODE_DIR, e.file_name().to_string_lossy()))
             .collect(),
         Err(_) => BTreeSet::new(),
     };
     let wanted: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let mut drift = Vec::new();
     for f in &files {
-        let path = out_dir.join(&f.path);
+        let path = root.join(&f.path);
         let current = fs::read_to_string(&path).ok();
         if current.as_deref() == Some(f.contents.as_str()) {
             continue;
         }
         match mode {
             Mode::Write => {
-                fs::create_dir_all(&out_dir)?;
+                if let Some(dir) = path.parent() {
+                    fs::create_dir_all(dir)?;
+                }
                 fs::write(&path, &f.contents)
                     .with_context(|| format!("writing {}", path.display()))?;
             }
             Mode::Check => drift.push(if current.is_some() {
-                format!("stale: client/src/generated/{}", f.path)
+                format!("stale: {}", f.path)
             } else {
-                format!("missing: client/src/generated/{}", f.path)
+                format!("missing: {}", f.path)
             }),
         }
     }
     for extra in existing.difference(&wanted) {
-        let path = out_dir.join(extra);
         match mode {
             Mode::Write => {
-                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?
+                let path = root.join(extra);
+                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
             }
-            Mode::Check => drift.push(format!("extra: client/src/generated/{extra}")),
+            Mode::Check => drift.push(format!("extra: {extra}")),
         }
     }
     if !drift.is_empty() {
         bail!(
-            "client/src/generated/ is out of date with spec/; run `cargo xtask codegen`:\n  {}",
+            "the generated files are out of date with spec/; run `cargo xtask codegen`:\n  {}",
             drift.join("\n  ")
         );
     }
@@ -104,7 +107,7 @@ pub(crate) fn run(mode: Mode) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// `cargo test` catches a checkout whose generated code does not match the spec.
+    /// `cargo test` catches a checkout whose generated files do not match the spec.
     #[test]
     fn generated_code_is_fresh() {
         if let Err(e) = run(Mode::Check) {
@@ -112,7 +115,7 @@ mod tests {
         }
     }
 
-    /// Two generations of the same spec are byte-identical.
+    /// Two generations of the same spec are byte-identical, whatever order the files come in.
     #[test]
     fn generation_is_deterministic() -> Result<()> {
         let sources = read_spec(&root())?;

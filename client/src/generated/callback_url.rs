@@ -2,7 +2,8 @@
 //! 转码回调地址 — Set and read the URL that receives the transcode and pure-video callbacks.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::CallbackUrl;

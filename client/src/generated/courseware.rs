@@ -2,7 +2,8 @@
 //! 回放课件 — Get the PDFs converted from playbacks' PPTs, generate playback courseware, and read a playback's courseware page turns.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::{CoursewareGeneration, CoursewarePageList, PptUrlList};
@@ -173,7 +174,7 @@ impl GetPlaybackPptUrlRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/generateCourseware`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 回放课件生成).
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title 回放课件生成).
 /// If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GenerateCourseware`.
 /// Never retried once it may have reached the server: it changes state.
@@ -193,7 +194,7 @@ pub struct GenerateCoursewareRequest<C = ()> {
 impl GenerateCoursewareRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `room_id`: 房[间ID] — The room id.
+    /// * `room_id`: 房\[间ID\] — The room id.
     pub fn new(room_id: i64) -> Self {
         Self::with_client((), room_id)
     }
@@ -208,8 +209,8 @@ impl<C> GenerateCoursewareRequest<C> {
         }
     }
 
-    /// 课[节ID]，默[…]，短[期课不]传（方括号内为推测补全） — The session id; not sent for short-term
-    /// classes.
+    /// 课\[节ID\]，默\[…\]，短\[期课不\]传（方括号内为推测补全） — The session id; not sent for
+    /// short-term classes.
     pub fn session_id(mut self, session_id: i64) -> Self {
         self.session_id = Some(session_id);
         self
@@ -254,7 +255,7 @@ impl GenerateCoursewareRequest<&blocking::Client> {
 ///
 /// Sent as `GET /openapi/playback/getCoursewareData`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取回放课件数据).
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title 获取回放课件数据).
 /// If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetCoursewareData`.
 /// Safe to retry: it only reads.

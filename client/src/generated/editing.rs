@@ -2,7 +2,8 @@
 //! 回放编辑（裁剪、打点、聊天） — Crop playbacks into segments, read and set timeline marks, and delete chat messages from playbacks.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::{ChatDeletion, CropSegment, CroppedVideoList, Mark, MarkList};
@@ -17,8 +18,8 @@ use crate::blocking;
 ///
 /// Sent as `POST /openapi/playback/cropBySegment`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (分段裁剪
-/// -> crop by segment)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (分段裁剪
+/// -\> crop by segment)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::CropBySegment`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -39,8 +40,8 @@ pub struct CropBySegmentRequest<C = ()> {
 impl CropBySegmentRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `room_id`: […] — The room id.
-    /// * `length_per_segment`: […] — The length of each segment (unit not printed, presumably seconds).
+    /// * `room_id`: \[…\] — The room id.
+    /// * `length_per_segment`: \[…\] — The length of each segment (unit not printed, presumably seconds).
     pub fn new(room_id: i64, length_per_segment: i64) -> Self {
         Self::with_client((), room_id, length_per_segment)
     }
@@ -56,7 +57,7 @@ impl<C> CropBySegmentRequest<C> {
         }
     }
 
-    /// […] — The session number; long-term rooms only.
+    /// \[…\] — The session number; long-term rooms only.
     pub fn session_id(mut self, session_id: i64) -> Self {
         self.session_id = Some(session_id);
         self
@@ -102,8 +103,8 @@ impl CropBySegmentRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/batchCrop` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (批量裁剪
-/// -> batch crop)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (批量裁剪
+/// -\> batch crop)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::BatchCrop`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -125,7 +126,7 @@ pub struct BatchCropRequest<C = ()> {
 impl BatchCropRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `crop_info`: 裁剪信息，包含开始时间、结束时间、回放名称，时间为[…]，开始和结束时间之间不得少于[…]，多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array. Sent as a JSON array.
+    /// * `crop_info`: 裁剪信息，包含开始时间、结束时间、回放名称，时间为\[…\]，开始和结束时间之间不得少于\[…\]， 多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array. Sent as a JSON array.
     /// * `room_id`: 房间ID — The room id.
     pub fn new(crop_info: impl IntoIterator<Item = CropSegment>, room_id: i64) -> Self {
         Self::with_client((), crop_info, room_id)
@@ -192,8 +193,8 @@ impl BatchCropRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/getMarkList` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (打点标记数据
-/// -> mark list)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (打点标记数据
+/// -\> mark list)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetMarkList`.
 /// Safe to retry: it only reads.
 ///
@@ -283,8 +284,8 @@ impl GetMarkListRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/setMark`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (打点设置
-/// -> set mark)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (打点设置
+/// -\> set mark)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::SetMark`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -306,7 +307,7 @@ pub struct SetMarkRequest<C = ()> {
 impl SetMarkRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `room_id`: […] — The room id.
+    /// * `room_id`: \[…\] — The room id.
     pub fn new(room_id: i64) -> Self {
         Self::with_client((), room_id)
     }
@@ -323,7 +324,7 @@ impl<C> SetMarkRequest<C> {
         }
     }
 
-    /// […]（示例：[{"time_offset":"00:00:01","desc":123},{"time_offset":"00:00:02","desc":123},{"time_offset":"00:00:03","desc":123}]）
+    /// \[…\]（示例：\[{"time_offset":"00:00:01","desc":123},{"time_offset":"00:00:02","desc":123},{"time_offset":"00:00:03","desc":123}\]）
     ///  — The marks, sent as a JSON array of time offsets and descriptions.
     ///
     /// Sent as a JSON array.
@@ -332,13 +333,13 @@ impl<C> SetMarkRequest<C> {
         self
     }
 
-    /// […] — The session number; long-term rooms only.
+    /// \[…\] — The session number; long-term rooms only.
     pub fn session_id(mut self, session_id: i64) -> Self {
         self.session_id = Some(session_id);
         self
     }
 
-    /// […] — The playback version.
+    /// \[…\] — The playback version.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
         self
@@ -388,8 +389,8 @@ impl SetMarkRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/deleteChat`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (删除聊天数据
-/// -> delete chat)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (删除聊天数据
+/// -\> delete chat)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::DeleteChat`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -415,7 +416,7 @@ pub struct DeleteChatRequest<C = ()> {
 impl DeleteChatRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `room_id`: […] — The room id.
+    /// * `room_id`: \[…\] — The room id.
     pub fn new(room_id: i64) -> Self {
         Self::with_client((), room_id)
     }
@@ -435,7 +436,7 @@ impl<C> DeleteChatRequest<C> {
         }
     }
 
-    /// […] — The session number; long-term rooms only.
+    /// \[…\] — The session number; long-term rooms only.
     ///
     /// The vendor's default is `0`.
     pub fn session_id(mut self, session_id: i64) -> Self {
@@ -443,7 +444,7 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    /// […] — The playback version.
+    /// \[…\] — The playback version.
     ///
     /// The vendor's default is `0`.
     pub fn version(mut self, version: i64) -> Self {
@@ -451,27 +452,27 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    /// […] — The start of the time range whose messages are deleted.
+    /// \[…\] — The start of the time range whose messages are deleted.
     pub fn delete_start_time(mut self, delete_start_time: DateTime) -> Self {
         self.delete_start_time = Some(delete_start_time);
         self
     }
 
-    /// […] — The end of the time range whose messages are deleted.
+    /// \[…\] — The end of the time range whose messages are deleted.
     pub fn delete_end_time(mut self, delete_end_time: DateTime) -> Self {
         self.delete_end_time = Some(delete_end_time);
         self
     }
 
-    /// […] — The user number whose messages are deleted.
+    /// \[…\] — The user number whose messages are deleted.
     pub fn delete_user_number(mut self, delete_user_number: impl Into<String>) -> Self {
         self.delete_user_number = Some(delete_user_number.into());
         self
     }
 
-    /// […] 示例：[{"delete_user_number":"1650553019716964","delete_start_time":"2022-04-21 23:09:12","delete_end_time":"2022-04-21
+    /// \[…\] 示例：\[{"delete_user_number":"1650553019716964","delete_start_time":"2022-04-21 23:09:12","delete_end_time":"2022-04-21
     /// 23:09:13"},{"delete_user_number":"772334751","delete_start_time":"2022-04-21 23:08:36","delete_end_time":"2022-04-21
-    /// 23:09:19"}] — Several deletion rules, each a user number and a time range, sent as a JSON
+    /// 23:09:19"}\] — Several deletion rules, each a user number and a time range, sent as a JSON
     /// array.
     ///
     /// Sent as a JSON array.

@@ -2,7 +2,8 @@
 //! 观看记录 — Read playback play records, for one playback or for the whole account.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::{PlayRecordPage, SearchTimeType};
@@ -84,8 +85,8 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    /// 裁剪的[版本号，]取值正[整数，]默认主[版本]（方括号内为据上下文推测的补全） — The crop version
-    /// to query; the main version when omitted.
+    /// 裁剪的\[版本号，\]取值正\[整数，\]默认主\[版本\]（方括号内为据上下文推测的补全） — The crop
+    /// version to query; the main version when omitted.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
         self
@@ -179,8 +180,8 @@ pub struct GetPartnerPlaybackPlayRecordRequest<C = ()> {
 impl GetPartnerPlaybackPlayRecordRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `start_time`: 2[…]1[…]（原文描述被截断，疑为示例时间，如 2025-03-12 00:00:00） — The start of the window.
-    /// * `end_time`: 2[…]1[…]（原文描述被截断，疑为示例时间） — The end of the window.
+    /// * `start_time`: 2\[…\]1\[…\]（原文描述被截断，疑为示例时间，如 2025-03-12 00:00:00） — The start of the window.
+    /// * `end_time`: 2\[…\]1\[…\]（原文描述被截断，疑为示例时间） — The end of the window.
     pub fn new(start_time: DateTime, end_time: DateTime) -> Self {
         Self::with_client((), start_time, end_time)
     }
@@ -198,8 +199,8 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         }
     }
 
-    /// 查询时间类型 1:按[…]查询 2:按[…]查询（原文截断） — Which time the window applies to; the
-    /// doc's labels of the two modes are cut.
+    /// 查询时间类型 1:按\[…\]查询 2:按\[…\]查询（原文截断） — Which time the window applies to;
+    /// the doc's labels of the two modes are cut.
     pub fn search_time_type(mut self, search_time_type: SearchTimeType) -> Self {
         self.search_time_type = Some(search_time_type);
         self

@@ -2,7 +2,8 @@
 //! 回放管理 — Query, list, publish, rename, delete and replace playbacks, and read their recording time nodes.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::{
@@ -925,8 +926,8 @@ impl ReplacePlaybackByVideoRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/getRecordTimeNode` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title). If the
-/// vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title). If
+/// the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetRecordTimeNode`.
 /// Safe to retry: it only reads.
 #[derive(Clone, Debug)]

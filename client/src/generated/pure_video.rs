@@ -2,7 +2,8 @@
 //! 回放转纯视频 — Record playbacks into pure (plain) videos, singly, for a whole room, or merged, and get the videos' download addresses.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::{
@@ -22,7 +23,7 @@ use crate::blocking;
 ///
 /// Sent as `POST /openapi/playback/recordVideo`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 回放录制纯视频).
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title 回放录制纯视频).
 /// If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::RecordVideo`.
 /// Never retried once it may have reached the server: it changes state.
@@ -67,14 +68,14 @@ impl<C> RecordVideoRequest<C> {
         self
     }
 
-    /// 版本[号](默[认主版]本)（方括号内为推测补全） — The playback version to record; the main version
-    /// when omitted.
+    /// 版本\[号\](默\[认主版\]本)（方括号内为推测补全） — The playback version to record; the main
+    /// version when omitted.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
         self
     }
 
-    /// 1:[…]带聊[天…] 2:[…]不带[聊天信]息 4:文[…](无[…]) 5:文[…](无[…])。不传[则使用]账号[配]置
+    /// 1:\[…\]带聊\[天…\] 2:\[…\]不带\[聊天信\]息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])。不传\[则使用\]账号\[配\]置
     /// — The recording layout; the account's setting when omitted.
     pub fn record_template(mut self, record_template: RecordTemplate) -> Self {
         self.record_template = Some(record_template);
@@ -124,7 +125,7 @@ impl RecordVideoRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/recordRoomVideo`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases API 16's guess (recordVideo)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases API 16's guess (recordVideo)
 /// for a whole room). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::RecordRoomVideo`.
 /// Never retried once it may have reached the server: it changes state.
@@ -190,7 +191,7 @@ impl RecordRoomVideoRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/getRecordVideoUrl`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取回放转纯视频下载地址).
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title 获取回放转纯视频下载地址).
 /// If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetRecordVideoUrl`.
 /// Safe to retry: it only reads.
@@ -225,7 +226,7 @@ impl<C> GetRecordVideoUrlRequest<C> {
         }
     }
 
-    /// 课节ID（[…] — The session id; long-term rooms only.
+    /// 课节ID（\[…\] — The session id; long-term rooms only.
     ///
     /// The vendor's default is `0`.
     pub fn session_id(mut self, session_id: i64) -> Self {
@@ -233,7 +234,8 @@ impl<C> GetRecordVideoUrlRequest<C> {
         self
     }
 
-    /// 不传默认[…]（疑为默认主版本） — The playback version; presumably the main version when omitted.
+    /// 不传默认\[…\]（疑为默认主版本） — The playback version; presumably the main version when
+    /// omitted.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
         self
@@ -279,7 +281,7 @@ impl GetRecordVideoUrlRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/createMixedPlaybackVideo`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 合并回放转纯视频
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title 合并回放转纯视频
 /// with a create verb). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::CreateMixedPlaybackVideo`.
 /// Never retried once it may have reached the server: it changes state.
@@ -287,8 +289,8 @@ impl GetRecordVideoUrlRequest<&blocking::Client> {
 /// Note: Suspicious: the doc's parameter table is identical to API 39's (mixed_playback_id as
 /// the input of a create call), and the OCR confirms these rows sit under API 38. The real inputs
 /// that choose the source playbacks are unknown; the doc is transcribed as printed. The parameter's
-/// description column is cut off entirely. The response example is not valid JSON ("data":[ "mixed_playback_id":"1"
-/// ]); it is read as an object holding the new task's id.
+/// description column is cut off entirely. The response example is not valid JSON ("data":\[
+/// "mixed_playback_id":"1" \]); it is read as an object holding the new task's id.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateMixedPlaybackVideoRequest<C = ()> {
@@ -299,7 +301,7 @@ pub struct CreateMixedPlaybackVideoRequest<C = ()> {
 impl CreateMixedPlaybackVideoRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `mixed_playback_id`: […]（描述列在PDF中被截断；参数名意为合并回放ID） — The merged playback's id, as the doc prints it (suspected copy of API 39's table).
+    /// * `mixed_playback_id`: \[…\]（描述列在PDF中被截断；参数名意为合并回放ID） — The merged playback's id, as the doc prints it (suspected copy of API 39's table).
     pub fn new(mixed_playback_id: i64) -> Self {
         Self::with_client((), mixed_playback_id)
     }
@@ -348,13 +350,13 @@ impl CreateMixedPlaybackVideoRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/getMixedPlaybackVideoInfo`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取下载合并回放转纯视频的信息).
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title 获取下载合并回放转纯视频的信息).
 /// If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetMixedPlaybackVideoInfo`.
 /// Safe to retry: it only reads.
 ///
 /// Note: The doc prints no response table. play_info is keyed by definition (720p in the example;
-/// see Definition) and is typed map<string, …> because map keys must be int, string or playback_ref.
+/// see Definition) and is typed map\<string, …\> because map keys must be int, string or playback_ref.
 /// fid is a string in the example. The parameter's description column is cut off entirely.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
@@ -366,7 +368,7 @@ pub struct GetMixedPlaybackVideoInfoRequest<C = ()> {
 impl GetMixedPlaybackVideoInfoRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `mixed_playback_id`: […]（描述列在PDF中被截断；参数名意为合并回放ID） — The merged playback's id returned by API 38.
+    /// * `mixed_playback_id`: \[…\]（描述列在PDF中被截断；参数名意为合并回放ID） — The merged playback's id returned by API 38.
     pub fn new(mixed_playback_id: i64) -> Self {
         Self::with_client((), mixed_playback_id)
     }

@@ -2,7 +2,8 @@
 //! 播放凭证 — Get the tokens a web or client player needs to play a playback, singly, in batch, or as one-time limited tokens.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use std::collections::BTreeMap;
 use crate::operations::Operation;
@@ -188,7 +189,7 @@ impl GetPlayerTokenBatchRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/getLimitedToken`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase> (getPlayerToken, getPlayerTokenBatch); name
+/// /openapi/playback/\<lowerCamelCase verb phrase\> (getPlayerToken, getPlayerTokenBatch); name
 /// camel-cases the Chinese title 获取回放 limited_token). If the vendor uses another, override
 /// it with [`ClientBuilder::path`](crate::ClientBuilder::path) and `Operation::GetLimitedToken`.
 /// Safe to retry: it only reads.

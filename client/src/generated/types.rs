@@ -337,7 +337,7 @@ impl de::CodeEnum for ClientType {
     type Code = i64;
 }
 
-/// 纯视频录制模板 1:带聊天 2:不带聊天信息 4:文[…](无[…]) 5:文[…](无[…])；不传则使用账号配置（原文4、
+/// 纯视频录制模板 1:带聊天 2:不带聊天信息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])；不传则使用账号配置（原文4、
 /// 5的说明被截断）
 ///
 /// The layout used when a playback is recorded into a pure video; the doc's labels of 4 and 5
@@ -350,9 +350,9 @@ pub enum RecordTemplate {
     WithChat,
     /// `2`: 不带聊天信息 — Without the chat.
     WithoutChat,
-    /// `4`: 文[…](无[…])（原文截断） — A document-centred layout (label cut in the doc).
+    /// `4`: 文\[…\](无\[…\])（原文截断） — A document-centred layout (label cut in the doc).
     DocumentLayout4,
-    /// `5`: 文[…](无[…])（原文截断） — Another document-centred layout (label cut in the doc).
+    /// `5`: 文\[…\](无\[…\])（原文截断） — Another document-centred layout (label cut in the doc).
     DocumentLayout5,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -476,7 +476,7 @@ impl de::CodeEnum for CoursewareStatus {
     type Code = i64;
 }
 
-/// 查询时间类型 1:按[…]查询 2:按[…]查询（原文截断）
+/// 查询时间类型 1:按\[…\]查询 2:按\[…\]查询（原文截断）
 ///
 /// Which time API 37's window applies to; the doc's labels are cut, so the variants are named
 /// by code.
@@ -484,9 +484,9 @@ impl de::CodeEnum for CoursewareStatus {
 #[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum SearchTimeType {
-    /// `1`: 按[…]查询（原文截断） — Mode 1 (label cut in the doc).
+    /// `1`: 按\[…\]查询（原文截断） — Mode 1 (label cut in the doc).
     Mode1,
-    /// `2`: 按[…]查询（原文截断） — Mode 2 (label cut in the doc).
+    /// `2`: 按\[…\]查询（原文截断） — Mode 2 (label cut in the doc).
     Mode2,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),

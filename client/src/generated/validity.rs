@@ -2,7 +2,8 @@
 //! 回放有效期 — Read and set how long playbacks stay valid, per product line, per playback in days, or by expiry time.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::{ExpireResult, ExpireSetting, ProductType, ValidDays};
@@ -19,8 +20,8 @@ use crate::blocking;
 ///
 /// Sent as `POST /openapi/playback/getValidDay` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (获取回放有效期
-/// -> get valid day)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (获取回放有效期
+/// -\> get valid day)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetValidDay`.
 /// Safe to retry: it only reads.
 ///
@@ -113,8 +114,8 @@ impl GetValidDayRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/setValidDay`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (设置回放有效期
-/// -> set valid day)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (设置回放有效期
+/// -\> set valid day)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::SetValidDay`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -205,8 +206,8 @@ impl SetValidDayRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/batchSetExpireTime`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (批量设置回放到期时间
-/// -> batch set expire time)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (批量设置回放到期时间
+/// -\> batch set expire time)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::BatchSetExpireTime`.
 /// Never retried once it may have reached the server: it changes state.
 ///

@@ -2,7 +2,8 @@
 //! 回放白名单 — Add, list and remove the students allowed to watch a playback, per session or per room.
 //!
 //! Each endpoint has a request type, built by the method of the same name on
-//! [`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`.
+//! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
+//! with `send`.
 
 use crate::operations::Operation;
 use crate::types::WhitelistPage;
@@ -19,8 +20,8 @@ use crate::blocking;
 ///
 /// Sent as `POST /openapi/playback/addSessionWhiteList` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (单个回放白名单增加学员
-/// -> add session whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (单个回放白名单增加学员
+/// -\> add session whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::AddSessionWhitelist`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -106,8 +107,8 @@ impl AddSessionWhitelistRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/deleteSessionWhiteList` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (单个回放删除白名单学员
-/// -> delete session whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (单个回放删除白名单学员
+/// -\> delete session whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::DeleteSessionWhitelist`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -193,8 +194,8 @@ impl DeleteSessionWhitelistRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/getSessionWhiteList` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (查询单个回放绑定白名单
-/// -> get session whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (查询单个回放绑定白名单
+/// -\> get session whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetSessionWhitelist`.
 /// Safe to retry: it only reads.
 ///
@@ -289,8 +290,8 @@ impl GetSessionWhitelistRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/addRoomWhiteList` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (增加房间级别回放白名单学员
-/// -> add room whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (增加房间级别回放白名单学员
+/// -\> add room whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::AddRoomWhitelist`.
 /// Never retried once it may have reached the server: it changes state.
 ///
@@ -366,8 +367,8 @@ impl AddRoomWhitelistRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/getRoomWhiteList` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (查询房间回放白名单学员
-/// -> get room whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (查询房间回放白名单学员
+/// -\> get room whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::GetRoomWhitelist`.
 /// Safe to retry: it only reads.
 ///
@@ -458,8 +459,8 @@ impl GetRoomWhitelistRequest<&blocking::Client> {
 ///
 /// Sent as `POST /openapi/playback/deleteRoomWhiteList` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
-/// /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (删除房间回放白名单学员
-/// -> delete room whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
+/// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (删除房间回放白名单学员
+/// -\> delete room whitelist)). If the vendor uses another, override it with [`ClientBuilder::path`](crate::ClientBuilder::path)
 /// and `Operation::DeleteRoomWhitelist`.
 /// Never retried once it may have reached the server: it changes state.
 ///

@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Module, collect_names, collect_scalar, doc_lines, ident, param_ty, rules_expr, ty, wrap, zh_en,
+    Module, collect_names, collect_scalar, doc_lines, ident, md, param_ty, rules_expr, ty, wrap,
+    zh_en,
 };
 use crate::ir::{Encoding, Endpoint, Group, Param, ParamTy, Scalar, Ty};
 
@@ -31,11 +32,12 @@ pub(super) fn module(g: &Group) -> Module {
         path: format!("{}.rs", g.name),
         source: g.file.clone(),
         doc: vec![
-            format!("{} — {}", g.title_zh, g.summary),
+            zh_en(&g.title_zh, &g.summary),
             String::new(),
             "Each endpoint has a request type, built by the method of the same name on".into(),
-            "[`Client`] or [`blocking::Client`](crate::blocking::Client), and sent with `send`."
+            "[`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent"
                 .into(),
+            "with `send`.".into(),
         ],
         items,
     }
@@ -162,14 +164,14 @@ fn param_doc(p: &Param) -> Vec<String> {
 
 fn endpoint_doc(e: &Endpoint) -> Vec<String> {
     let mut lines = vec![match e.doc {
-        Some(n) => format!("{} (API {n})", e.title_zh),
-        None => e.title_zh.clone(),
+        Some(n) => format!("{} (API {n})", md(&e.title_zh)),
+        None => md(&e.title_zh),
     }];
     lines.push(String::new());
-    lines.push(e.summary.clone());
+    lines.push(md(&e.summary));
     if let Some(d) = &e.description_zh {
         lines.push(String::new());
-        lines.extend(wrap(d));
+        lines.extend(wrap(&md(d)));
     }
     lines.push(String::new());
     let methods: Vec<_> = e.methods.iter().map(|m| m.as_str()).collect();
@@ -192,7 +194,7 @@ fn endpoint_doc(e: &Endpoint) -> Vec<String> {
             "**Path inferred, not published by the vendor** ({}). If the vendor uses another, \
              override it with [`ClientBuilder::path`](crate::ClientBuilder::path) and \
              `Operation::{}`.",
-            e.path_source.trim_end_matches('.'),
+            md(e.path_source.trim_end_matches('.')),
             e.operation
         )));
     }
@@ -203,7 +205,7 @@ fn endpoint_doc(e: &Endpoint) -> Vec<String> {
     });
     if let Some(n) = &e.notes {
         lines.push(String::new());
-        lines.extend(wrap(&format!("Note: {n}")));
+        lines.extend(wrap(&format!("Note: {}", md(n))));
     }
     lines
 }
@@ -428,8 +430,8 @@ fn constructor(e: &Endpoint) -> TokenStream {
     });
     let names = required.iter().map(|p| ident(&p.ident));
     let title = match e.doc {
-        Some(n) => format!("{} (API {n}) — {}", e.title_zh, e.summary),
-        None => format!("{} — {}", e.title_zh, e.summary),
+        Some(n) => format!("{} (API {n}) — {}", md(&e.title_zh), md(&e.summary)),
+        None => zh_en(&e.title_zh, &e.summary),
     };
     let doc = doc_lines(&[
         title,

@@ -1,9 +1,12 @@
 //! IR → token streams: one [`Module`] per generated file. Emitters use `quote!` only; the text
 //! form is [`crate::render`]'s business.
 
+mod docs;
 mod endpoints;
 mod operations;
 mod records;
+
+pub(crate) use docs::endpoints_markdown;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -41,7 +44,7 @@ fn index(api: &Api) -> Module {
     ];
     for g in &api.groups {
         let name = ident(&g.name);
-        let doc = doc_lines(&[format!("{} — {}", g.title_zh, g.summary)]);
+        let doc = doc_lines(&[zh_en(&g.title_zh, &g.summary)]);
         items.push(quote!(#doc pub mod #name;));
     }
     Module {
@@ -50,7 +53,8 @@ fn index(api: &Api) -> Module {
         doc: vec![
             format!(
                 "{} ({}): the generated part of the client.",
-                api.summary, api.title_zh
+                md(&api.summary),
+                md(&api.title_zh)
             ),
             String::new(),
             "`types` holds every record and enum, `operations` the table of endpoints, and one"
@@ -80,9 +84,22 @@ pub(crate) fn doc_lines<S: AsRef<str>>(lines: &[S]) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
-/// The one-line doc of a described item: the vendor's Chinese, then the English.
+/// Spec text made safe for a doc comment: the vendor's `[…]` marks, `<token>` placeholders and
+/// `*` are escaped so rustdoc shows them instead of reading links, HTML or emphasis.
+pub(crate) fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '[' | ']' | '<' | '>' | '*' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The one-line doc of a described item: the vendor's Chinese, then the English, both escaped.
 pub(crate) fn zh_en(zh: &str, en: &str) -> String {
-    format!("{zh} — {en}")
+    format!("{} — {}", md(zh), md(en))
 }
 
 /// Splits a long paragraph into lines of at most about 90 characters, at spaces or after
@@ -192,6 +209,13 @@ pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn md_escapes_what_rustdoc_would_read_as_markup() {
+        assert_eq!(md("文[…](无[…])"), "文\\[…\\](无\\[…\\])");
+        assert_eq!(md("token=<token> *x*"), "token=\\<token\\> \\*x\\*");
+        assert_eq!(md("room_id `code`"), "room_id `code`");
+    }
 
     #[test]
     fn wrap_breaks_long_text_and_keeps_short_text() {

@@ -7,7 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Module, doc_lines, ident};
+use super::{Module, doc_lines, ident, zh_en};
 use crate::ir::{Api, Code, Encoding, Endpoint, Method, Param, ParamTy, Repr, Scalar};
 
 pub(super) fn module(api: &Api) -> Module {
@@ -82,8 +82,8 @@ pub(super) fn module(api: &Api) -> Module {
 
 fn variant_doc(e: &Endpoint) -> String {
     match e.doc {
-        Some(n) => format!("API {n}: {} — {}", e.title_zh, e.summary),
-        None => format!("{} — {}", e.title_zh, e.summary),
+        Some(n) => format!("API {n}: {}", zh_en(&e.title_zh, &e.summary)),
+        None => zh_en(&e.title_zh, &e.summary),
     }
 }
 

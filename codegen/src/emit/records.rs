@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Module, collect_names, doc_lines, ident, rules_expr, ty, wrap, zh_en};
+use super::{Module, collect_names, doc_lines, ident, md, rules_expr, ty, wrap, zh_en};
 use crate::ir::{Api, Code, Enum, Field, Record, Repr};
 use crate::naming::UNKNOWN_VARIANT;
 
@@ -62,9 +62,9 @@ pub(super) fn module(api: &Api) -> Module {
 fn enumeration(e: &Enum) -> TokenStream {
     let name = ident(&e.name);
     let unknown = ident(UNKNOWN_VARIANT);
-    let mut doc = wrap(&e.zh);
+    let mut doc = wrap(&md(&e.zh));
     doc.push(String::new());
-    doc.extend(wrap(&e.en));
+    doc.extend(wrap(&md(&e.en)));
     let doc = doc_lines(&doc);
     let variants = e.values.iter().map(|v| {
         let d = doc_lines(&[format!("`{}`: {}", code_text(&v.code), zh_en(&v.zh, &v.en))]);
@@ -184,9 +184,9 @@ fn code_text(c: &Code) -> String {
 
 fn record(r: &Record) -> TokenStream {
     let name = ident(&r.name);
-    let mut doc = wrap(&r.zh);
+    let mut doc = wrap(&md(&r.zh));
     doc.push(String::new());
-    doc.extend(wrap(&r.en));
+    doc.extend(wrap(&md(&r.en)));
     let doc = doc_lines(&doc);
     let fields = r.fields.iter().map(field);
     quote! {
