@@ -60,6 +60,9 @@ pub trait Lenient: DeserializeOwned {
 pub trait CodeEnum: Clone + From<Self::Code> + Into<Self::Code> + DeserializeOwned {
     /// The type of the code on the wire.
     type Code: Lenient;
+
+    /// Whether the value is one the spec names (not `Unknown`).
+    fn is_known(&self) -> bool;
 }
 
 impl<T: CodeEnum> Lenient for T {

@@ -41,6 +41,9 @@ pub mod wire;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 
+#[cfg(feature = "mock")]
+pub mod mock;
+
 #[rustfmt::skip]
 mod generated;
 

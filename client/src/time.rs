@@ -211,6 +211,35 @@ impl DateTime {
         Ok(t)
     }
 
+    /// 1970-01-01 08:00:00 Beijing time (the unix epoch), for fallbacks that must not fail.
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
+    pub(crate) fn unix_epoch() -> Self {
+        DateTime {
+            date: Date {
+                year: 1970,
+                month: 1,
+                day: 1,
+            },
+            hour: 8,
+            minute: 0,
+            second: 0,
+            original: Original::Built,
+        }
+    }
+
+    /// The same time, as if built in code: it serializes as text.
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
+    pub(crate) fn into_text_form(mut self) -> Self {
+        self.original = Original::Built;
+        self
+    }
+
     /// The unix timestamp in seconds.
     pub fn to_unix(&self) -> i64 {
         self.date.days_since_epoch() * 86_400

@@ -32,7 +32,7 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTranscodeCallbackUrlRequest<C = ()> {
     client: C,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl SetTranscodeCallbackUrlRequest {
@@ -76,6 +76,19 @@ impl SetTranscodeCallbackUrlRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CallbackUrl> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl SetTranscodeCallbackUrlRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            url: received.required("url")?,
+        })
     }
 }
 
@@ -143,6 +156,16 @@ impl GetTranscodeCallbackUrlRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CallbackUrl> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl GetTranscodeCallbackUrlRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        _received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self { client: () })
     }
 }
 

@@ -30,8 +30,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPptUrlListRequest<C = ()> {
     client: C,
-    room_id: i64,
-    date: Option<Date>,
+    pub(crate) room_id: i64,
+    pub(crate) date: Option<Date>,
 }
 
 impl GetPlaybackPptUrlListRequest {
@@ -90,6 +90,20 @@ impl GetPlaybackPptUrlListRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetPlaybackPptUrlListRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            date: received.optional("date")?,
+        })
+    }
+}
+
 /// 获取ppt转成的pdf具体路径 (API 13)
 ///
 /// Get the PDF converted from one playback's PPT.
@@ -107,8 +121,8 @@ impl GetPlaybackPptUrlListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPptUrlRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
 }
 
 impl GetPlaybackPptUrlRequest {
@@ -166,6 +180,20 @@ impl GetPlaybackPptUrlRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetPlaybackPptUrlRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+        })
+    }
+}
+
 /// 回放课件生成接口 (API 31)
 ///
 /// Start (or check) the generation of a playback's courseware and get its state.
@@ -187,8 +215,8 @@ impl GetPlaybackPptUrlRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateCoursewareRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
 }
 
 impl GenerateCoursewareRequest {
@@ -247,6 +275,20 @@ impl GenerateCoursewareRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GenerateCoursewareRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+        })
+    }
+}
+
 /// 获取回放课件数据接口 (API 34)
 ///
 /// Get a playback's courseware page turns - which document page was shown at which moment (large classes only).
@@ -268,8 +310,8 @@ impl GenerateCoursewareRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCoursewareDataRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
 }
 
 impl GetCoursewareDataRequest {
@@ -326,6 +368,20 @@ impl GetCoursewareDataRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CoursewarePageList> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl GetCoursewareDataRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+        })
     }
 }
 

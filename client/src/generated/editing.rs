@@ -32,9 +32,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct CropBySegmentRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    length_per_segment: i64,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) length_per_segment: i64,
 }
 
 impl CropBySegmentRequest {
@@ -95,6 +95,21 @@ impl CropBySegmentRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl CropBySegmentRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            length_per_segment: received.required("length_per_segment")?,
+        })
+    }
+}
+
 /// 批量裁剪生成多段回放 (API 35)
 ///
 /// Cut several named segments out of one playback, each becoming a new cropped playback.
@@ -118,9 +133,9 @@ impl CropBySegmentRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCropRequest<C = ()> {
     client: C,
-    crop_info: Vec<CropSegment>,
-    room_id: i64,
-    session_id: Option<i64>,
+    pub(crate) crop_info: Vec<CropSegment>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
 }
 
 impl BatchCropRequest {
@@ -185,6 +200,21 @@ impl BatchCropRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl BatchCropRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            crop_info: received.required_json("crop_info")?,
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+        })
+    }
+}
+
 /// 获取大班课回放打点标记数据接口 (API 21)
 ///
 /// Get the timeline marks of a large-class playback.
@@ -204,9 +234,9 @@ impl BatchCropRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarkListRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    version: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: Option<i64>,
 }
 
 impl GetMarkListRequest {
@@ -276,6 +306,21 @@ impl GetMarkListRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetMarkListRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            version: received.optional("version")?,
+        })
+    }
+}
+
 /// 回放打点设置接口 (API 32)
 ///
 /// Set the timeline marks of a playback.
@@ -298,10 +343,10 @@ impl GetMarkListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetMarkRequest<C = ()> {
     client: C,
-    room_id: i64,
-    content: Option<Vec<Mark>>,
-    session_id: Option<i64>,
-    version: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) content: Option<Vec<Mark>>,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: Option<i64>,
 }
 
 impl SetMarkRequest {
@@ -380,6 +425,22 @@ impl SetMarkRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl SetMarkRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            content: received.optional_json("content")?,
+            session_id: received.optional("session_id")?,
+            version: received.optional("version")?,
+        })
+    }
+}
+
 /// 删除回放指定聊天数据接口 (API 22)
 ///
 /// Delete chat messages from a playback by time range, by user, or by a list of user and time-range rules.
@@ -404,13 +465,13 @@ impl SetMarkRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteChatRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    version: Option<i64>,
-    delete_start_time: Option<DateTime>,
-    delete_end_time: Option<DateTime>,
-    delete_user_number: Option<String>,
-    delete_json: Option<Vec<ChatDeletion>>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: Option<i64>,
+    pub(crate) delete_start_time: Option<DateTime>,
+    pub(crate) delete_end_time: Option<DateTime>,
+    pub(crate) delete_user_number: Option<String>,
+    pub(crate) delete_json: Option<Vec<ChatDeletion>>,
 }
 
 impl DeleteChatRequest {
@@ -519,6 +580,25 @@ impl DeleteChatRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl DeleteChatRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            version: received.optional("version")?,
+            delete_start_time: received.optional("delete_start_time")?,
+            delete_end_time: received.optional("delete_end_time")?,
+            delete_user_number: received.optional("delete_user_number")?,
+            delete_json: received.optional_json("delete_json")?,
+        })
     }
 }
 

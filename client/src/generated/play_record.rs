@@ -32,14 +32,14 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPlayRecordRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    user_number: Option<i64>,
-    version: Option<i64>,
-    start_time: DateTime,
-    end_time: DateTime,
-    page: Option<i64>,
-    page_size: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) user_number: Option<i64>,
+    pub(crate) version: Option<i64>,
+    pub(crate) start_time: DateTime,
+    pub(crate) end_time: DateTime,
+    pub(crate) page: Option<i64>,
+    pub(crate) page_size: Option<i64>,
 }
 
 impl GetPlaybackPlayRecordRequest {
@@ -145,6 +145,26 @@ impl GetPlaybackPlayRecordRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetPlaybackPlayRecordRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            user_number: received.optional("user_number")?,
+            version: received.optional("version")?,
+            start_time: received.required("start_time")?,
+            end_time: received.required("end_time")?,
+            page: received.optional("page")?,
+            page_size: received.optional("page_size")?,
+        })
+    }
+}
+
 /// 按账户级别获取回放播放记录 (API 37)
 ///
 /// List the play records of every playback of the account within a time window.
@@ -170,11 +190,11 @@ impl GetPlaybackPlayRecordRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnerPlaybackPlayRecordRequest<C = ()> {
     client: C,
-    start_time: DateTime,
-    end_time: DateTime,
-    search_time_type: Option<SearchTimeType>,
-    page: Option<i64>,
-    page_size: Option<i64>,
+    pub(crate) start_time: DateTime,
+    pub(crate) end_time: DateTime,
+    pub(crate) search_time_type: Option<SearchTimeType>,
+    pub(crate) page: Option<i64>,
+    pub(crate) page_size: Option<i64>,
 }
 
 impl GetPartnerPlaybackPlayRecordRequest {
@@ -255,6 +275,23 @@ impl GetPartnerPlaybackPlayRecordRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PlayRecordPage> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl GetPartnerPlaybackPlayRecordRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            start_time: received.required("start_time")?,
+            end_time: received.required("end_time")?,
+            search_time_type: received.optional("search_time_type")?,
+            page: received.optional("page")?,
+            page_size: received.optional("page_size")?,
+        })
     }
 }
 

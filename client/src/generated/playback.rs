@@ -27,8 +27,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBasicInfoRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
 }
 
 impl GetBasicInfoRequest {
@@ -86,6 +86,20 @@ impl GetBasicInfoRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetBasicInfoRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+        })
+    }
+}
+
 /// 获取回放列表 (API 2)
 ///
 /// List playbacks, newest first.
@@ -102,11 +116,11 @@ impl GetBasicInfoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetListRequest<C = ()> {
     client: C,
-    product_type: ProductType,
-    page: i64,
-    page_size: i64,
-    crop_video: Option<bool>,
-    room_id: Option<i64>,
+    pub(crate) product_type: ProductType,
+    pub(crate) page: i64,
+    pub(crate) page_size: i64,
+    pub(crate) crop_video: Option<bool>,
+    pub(crate) room_id: Option<i64>,
 }
 
 impl GetListRequest {
@@ -185,6 +199,23 @@ impl GetListRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetListRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            product_type: received.required("product_type")?,
+            page: received.required("page")?,
+            page_size: received.required("page_size")?,
+            crop_video: received.optional("crop_video")?,
+            room_id: received.optional("room_id")?,
+        })
+    }
+}
+
 /// 获取长期房间云录制的序列号列表 (API 5)
 ///
 /// List all session numbers a long-term room's cloud recording produced.
@@ -199,7 +230,7 @@ impl GetListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionListRequest<C = ()> {
     client: C,
-    room_id: i64,
+    pub(crate) room_id: i64,
 }
 
 impl GetSessionListRequest {
@@ -246,6 +277,19 @@ impl GetSessionListRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetSessionListRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+        })
+    }
+}
+
 /// 设置回放发布状态 (API 7)
 ///
 /// Publish or block a playback.
@@ -259,9 +303,9 @@ impl GetSessionListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPublishStatusRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    status: PublishStatus,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) status: PublishStatus,
 }
 
 impl SetPublishStatusRequest {
@@ -322,6 +366,21 @@ impl SetPublishStatusRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl SetPublishStatusRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            status: received.required("status")?,
+        })
+    }
+}
+
 /// 删除回放 (API 8)
 ///
 /// Delete a playback, or one cropped version of it.
@@ -339,9 +398,9 @@ impl SetPublishStatusRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePlaybackRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    version: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: Option<i64>,
 }
 
 impl DeletePlaybackRequest {
@@ -407,6 +466,21 @@ impl DeletePlaybackRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl DeletePlaybackRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            version: received.optional("version")?,
+        })
+    }
+}
+
 /// 更新回放信息 (API 9)
 ///
 /// Rename a playback and optionally upload a new cover image.
@@ -424,10 +498,10 @@ impl DeletePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePlaybackRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    name: String,
-    preface: Option<Upload>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) name: String,
+    pub(crate) preface: Option<Upload>,
 }
 
 impl UpdatePlaybackRequest {
@@ -501,6 +575,22 @@ impl UpdatePlaybackRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl UpdatePlaybackRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            name: received.required("name")?,
+            preface: received.file("preface"),
+        })
+    }
+}
+
 /// 获取裁剪回放列表 (API 10)
 ///
 /// List a room's playbacks with their cropped versions and crop links.
@@ -517,11 +607,11 @@ impl UpdatePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCropListRequest<C = ()> {
     client: C,
-    product_type: Option<ProductType>,
-    room_id: i64,
-    session_id: Option<i64>,
-    page: Option<i64>,
-    page_size: Option<i64>,
+    pub(crate) product_type: Option<ProductType>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) page: Option<i64>,
+    pub(crate) page_size: Option<i64>,
 }
 
 impl GetCropListRequest {
@@ -609,6 +699,23 @@ impl GetCropListRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetCropListRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            product_type: received.optional("product_type")?,
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            page: received.optional("page")?,
+            page_size: received.optional("page_size")?,
+        })
+    }
+}
+
 /// 设置回放主版本 (API 11)
 ///
 /// Make one version of a playback (usually a cropped one) its main version.
@@ -625,9 +732,9 @@ impl GetCropListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetMainVersionRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    version: i64,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: i64,
 }
 
 impl SetMainVersionRequest {
@@ -688,6 +795,21 @@ impl SetMainVersionRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl SetMainVersionRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            version: received.required("version")?,
+        })
+    }
+}
+
 /// 替换回放 (API 14)
 ///
 /// Replace a target playback with a source playback, or copy the source into a new target.
@@ -705,14 +827,14 @@ impl SetMainVersionRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReplacePlaybackRequest<C = ()> {
     client: C,
-    type_: ReplaceType,
-    source_room_id: i64,
-    source_session_id: Option<i64>,
-    source_version: Option<i64>,
-    is_replace_main: Option<bool>,
-    target_room_id: i64,
-    target_session_id: Option<i64>,
-    target_version: Option<i64>,
+    pub(crate) type_: ReplaceType,
+    pub(crate) source_room_id: i64,
+    pub(crate) source_session_id: Option<i64>,
+    pub(crate) source_version: Option<i64>,
+    pub(crate) is_replace_main: Option<bool>,
+    pub(crate) target_room_id: i64,
+    pub(crate) target_session_id: Option<i64>,
+    pub(crate) target_version: Option<i64>,
 }
 
 impl ReplacePlaybackRequest {
@@ -816,6 +938,26 @@ impl ReplacePlaybackRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl ReplacePlaybackRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            type_: received.required("type")?,
+            source_room_id: received.required("source_room_id")?,
+            source_session_id: received.optional("source_session_id")?,
+            source_version: received.optional("source_version")?,
+            is_replace_main: received.optional("is_replace_main")?,
+            target_room_id: received.required("target_room_id")?,
+            target_session_id: received.optional("target_session_id")?,
+            target_version: received.optional("target_version")?,
+        })
+    }
+}
+
 /// 点播替换回放 (API 15)
 ///
 /// Replace a target playback with a video-on-demand video.
@@ -834,11 +976,11 @@ impl ReplacePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReplacePlaybackByVideoRequest<C = ()> {
     client: C,
-    video_id: i64,
-    is_replace_main: Option<bool>,
-    target_room_id: i64,
-    target_session_id: Option<i64>,
-    target_version: Option<i64>,
+    pub(crate) video_id: i64,
+    pub(crate) is_replace_main: Option<bool>,
+    pub(crate) target_room_id: i64,
+    pub(crate) target_session_id: Option<i64>,
+    pub(crate) target_version: Option<i64>,
 }
 
 impl ReplacePlaybackByVideoRequest {
@@ -917,6 +1059,23 @@ impl ReplacePlaybackByVideoRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl ReplacePlaybackByVideoRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            video_id: received.required("video_id")?,
+            is_replace_main: received.optional("is_replace_main")?,
+            target_room_id: received.required("target_room_id")?,
+            target_session_id: received.optional("target_session_id")?,
+            target_version: received.optional("target_version")?,
+        })
+    }
+}
+
 /// 查询直播间录制节点数据 (API 18)
 ///
 /// Get the start, pause, resume and stop points of a room's micro-recording.
@@ -934,8 +1093,8 @@ impl ReplacePlaybackByVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecordTimeNodeRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
 }
 
 impl GetRecordTimeNodeRequest {
@@ -992,6 +1151,20 @@ impl GetRecordTimeNodeRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<RecordTimeNodes> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl GetRecordTimeNodeRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+        })
     }
 }
 

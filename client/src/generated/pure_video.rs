@@ -36,10 +36,10 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordVideoRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    version: Option<i64>,
-    record_template: Option<RecordTemplate>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: Option<i64>,
+    pub(crate) record_template: Option<RecordTemplate>,
 }
 
 impl RecordVideoRequest {
@@ -115,6 +115,22 @@ impl RecordVideoRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl RecordVideoRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            version: received.optional("version")?,
+            record_template: received.optional("record_template")?,
+        })
+    }
+}
+
 /// 回放录制纯视频（针对教室全部回放） (API 19)
 ///
 /// Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.
@@ -136,7 +152,7 @@ impl RecordVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordRoomVideoRequest<C = ()> {
     client: C,
-    room_id: i64,
+    pub(crate) room_id: i64,
 }
 
 impl RecordRoomVideoRequest {
@@ -183,6 +199,19 @@ impl RecordRoomVideoRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl RecordRoomVideoRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+        })
+    }
+}
+
 /// 获取回放转纯视频下载地址 (API 20)
 ///
 /// Get the download URL (valid 30 days) of a playback's pure video.
@@ -202,9 +231,9 @@ impl RecordRoomVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecordVideoUrlRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    version: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: Option<i64>,
 }
 
 impl GetRecordVideoUrlRequest {
@@ -273,6 +302,21 @@ impl GetRecordVideoUrlRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetRecordVideoUrlRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            version: received.optional("version")?,
+        })
+    }
+}
+
 /// 合并回放转纯视频 (API 38)
 ///
 /// Create a task that records a merged playback into a pure video.
@@ -295,7 +339,7 @@ impl GetRecordVideoUrlRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateMixedPlaybackVideoRequest<C = ()> {
     client: C,
-    mixed_playback_id: i64,
+    pub(crate) mixed_playback_id: i64,
 }
 
 impl CreateMixedPlaybackVideoRequest {
@@ -342,6 +386,19 @@ impl CreateMixedPlaybackVideoRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl CreateMixedPlaybackVideoRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            mixed_playback_id: received.required("mixed_playback_id")?,
+        })
+    }
+}
+
 /// 获取下载合并回放转纯视频的信息 (API 39)
 ///
 /// Get the download information (files per definition) of a merged playback's pure video.
@@ -362,7 +419,7 @@ impl CreateMixedPlaybackVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMixedPlaybackVideoInfoRequest<C = ()> {
     client: C,
-    mixed_playback_id: i64,
+    pub(crate) mixed_playback_id: i64,
 }
 
 impl GetMixedPlaybackVideoInfoRequest {
@@ -406,6 +463,19 @@ impl GetMixedPlaybackVideoInfoRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<MixedVideoInfo> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl GetMixedPlaybackVideoInfoRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            mixed_playback_id: received.required("mixed_playback_id")?,
+        })
     }
 }
 

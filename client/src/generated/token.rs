@@ -33,9 +33,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlayerTokenRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
-    expires_in: i64,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) expires_in: i64,
 }
 
 impl GetPlayerTokenRequest {
@@ -96,6 +96,21 @@ impl GetPlayerTokenRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetPlayerTokenRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+            expires_in: received.required("expires_in")?,
+        })
+    }
+}
+
 /// 批量获取回放token (API 4)
 ///
 /// Get the player tokens of several playbacks at once, keyed by the room (or room-session) requested.
@@ -116,8 +131,8 @@ impl GetPlayerTokenRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlayerTokenBatchRequest<C = ()> {
     client: C,
-    room_ids: Vec<PlaybackRef>,
-    expires_in: i64,
+    pub(crate) room_ids: Vec<PlaybackRef>,
+    pub(crate) expires_in: i64,
 }
 
 impl GetPlayerTokenBatchRequest {
@@ -179,6 +194,20 @@ impl GetPlayerTokenBatchRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetPlayerTokenBatchRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_ids: received.required_csv("room_ids")?,
+            expires_in: received.required("expires_in")?,
+        })
+    }
+}
+
 /// 获取回放 limited_token (API 33)
 ///
 /// Get a one-time token to append to a web playback link; it expires after one use or 24 hours.
@@ -200,8 +229,8 @@ impl GetPlayerTokenBatchRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLimitedTokenRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
 }
 
 impl GetLimitedTokenRequest {
@@ -256,6 +285,20 @@ impl GetLimitedTokenRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<LimitedToken> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl GetLimitedTokenRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.optional("session_id")?,
+        })
     }
 }
 

@@ -82,6 +82,10 @@ impl From<ErrorCode> for i64 {
 
 impl de::CodeEnum for ErrorCode {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 回放状态码 0:未录制 10:录制中 20:转码中 30:回放生成失败 100:回放生成成功（旧版文档：0:回放未生成
@@ -134,6 +138,10 @@ impl From<PlaybackStatus> for i64 {
 
 impl de::CodeEnum for PlaybackStatus {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 发布状态（视频屏蔽状态） 1:发布（未屏蔽） 2:屏蔽（已屏蔽）
@@ -173,6 +181,10 @@ impl From<PublishStatus> for i64 {
 
 impl de::CodeEnum for PublishStatus {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 产品线 1:教育直播（大班课） 2:小班课 3:双师 4:企业直播
@@ -224,6 +236,10 @@ impl From<ProductType> for i64 {
 
 impl de::CodeEnum for ProductType {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 版本类型 0:主版本 1:非主版本
@@ -263,6 +279,10 @@ impl From<VersionType> for i64 {
 
 impl de::CodeEnum for VersionType {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 客户端类型 1:iphone 2:ipad 3:Android 4:M站 5:PC网页 6:APP内嵌M站 7:小程序 8:Android小程序
@@ -335,6 +355,10 @@ impl From<ClientType> for i64 {
 
 impl de::CodeEnum for ClientType {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 纯视频录制模板 1:带聊天 2:不带聊天信息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])；不传则使用账号配置（原文4、
@@ -384,6 +408,10 @@ impl From<RecordTemplate> for i64 {
 
 impl de::CodeEnum for RecordTemplate {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 替换类型 1:替换 2:新增
@@ -423,6 +451,10 @@ impl From<ReplaceType> for i64 {
 
 impl de::CodeEnum for ReplaceType {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 回放课件生成状态 0:默认未开始 1:准备中 2:进行中 3:完成 4:失败
@@ -474,6 +506,10 @@ impl From<CoursewareStatus> for i64 {
 
 impl de::CodeEnum for CoursewareStatus {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 查询时间类型 1:按\[…\]查询 2:按\[…\]查询（原文截断）
@@ -514,6 +550,10 @@ impl From<SearchTimeType> for i64 {
 
 impl de::CodeEnum for SearchTimeType {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 转码回调的视频状态 20:上传完成/开始生成 30:转码失败 100:转码成功
@@ -557,6 +597,10 @@ impl From<TranscodeStatus> for i64 {
 
 impl de::CodeEnum for TranscodeStatus {
     type Code = i64;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 清晰度 low/std/high/super/1080p（API 39 另见 720p）
@@ -622,6 +666,10 @@ impl From<Definition> for String {
 
 impl de::CodeEnum for Definition {
     type Code = String;
+
+    fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// 回放信息（获取回放列表、获取裁剪回放列表的列表项）
@@ -1098,6 +1146,19 @@ pub struct Mark {
     /// 打点描述 — The mark's text (API 32's example sends a number).
     #[serde(deserialize_with = "de::lenient::<{ de::STRING_OR_NUMBER }, _, _>")]
     pub desc: String,
+}
+
+impl Mark {
+    /// Builds a `Mark` from its required fields:
+    ///
+    /// * `time_offset`: 打点时间（时:分:秒） — The offset from the start, "HH:MM:SS".
+    /// * `desc`: 打点描述 — The mark's text (API 32's example sends a number).
+    pub fn new(time_offset: impl Into<String>, desc: impl Into<String>) -> Self {
+        Self {
+            time_offset: time_offset.into(),
+            desc: desc.into(),
+        }
+    }
 }
 
 impl de::Lenient for Mark {}
@@ -1662,6 +1723,21 @@ pub struct CropSegment {
     pub name: String,
 }
 
+impl CropSegment {
+    /// Builds a `CropSegment` from its required fields:
+    ///
+    /// * `start_time`: 开始时间 — The segment's start offset in the playback (the unit is cut off in the PDF; the example's small values suggest seconds).
+    /// * `end_time`: 结束时间 — The segment's end offset in the playback, in the same unit as start_time.
+    /// * `name`: 回放名称 — The name of the playback this segment becomes.
+    pub fn new(start_time: i64, end_time: i64, name: impl Into<String>) -> Self {
+        Self {
+            start_time,
+            end_time,
+            name: name.into(),
+        }
+    }
+}
+
 impl de::Lenient for CropSegment {}
 
 /// 回放打点标记数据
@@ -1698,6 +1774,25 @@ pub struct ChatDeletion {
     /// Example: `2022-04-21 23:09:13`.
     #[serde(deserialize_with = "de::lenient::<{ de::DATETIME_OR_UNIX }, _, _>")]
     pub delete_end_time: DateTime,
+}
+
+impl ChatDeletion {
+    /// Builds a `ChatDeletion` from its required fields:
+    ///
+    /// * `delete_user_number`: 删除的用户number — The user number whose messages are deleted (a string in the doc).
+    /// * `delete_start_time`: 删除起始时间 — The start of the time range to delete.
+    /// * `delete_end_time`: 删除结束时间 — The end of the time range to delete.
+    pub fn new(
+        delete_user_number: impl Into<String>,
+        delete_start_time: DateTime,
+        delete_end_time: DateTime,
+    ) -> Self {
+        Self {
+            delete_user_number: delete_user_number.into(),
+            delete_start_time,
+            delete_end_time,
+        }
+    }
 }
 
 impl de::Lenient for ChatDeletion {}
@@ -1753,6 +1848,16 @@ pub struct ExpireSetting {
     /// Example: `2017-08-18 14:01:00`.
     #[serde(deserialize_with = "de::lenient::<{ de::DATETIME_OR_UNIX }, _, _>")]
     pub expire_time: DateTime,
+}
+
+impl ExpireSetting {
+    /// Builds a `ExpireSetting` from its required fields:
+    ///
+    /// * `video_id`: 视频fid — The playback's video id.
+    /// * `expire_time`: 到期时间 — When the playback expires.
+    pub fn new(video_id: i64, expire_time: DateTime) -> Self {
+        Self { video_id, expire_time }
+    }
 }
 
 impl de::Lenient for ExpireSetting {}

@@ -32,8 +32,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValidDayRequest<C = ()> {
     client: C,
-    product_type: Option<ProductType>,
-    video_ids: Option<Vec<i64>>,
+    pub(crate) product_type: Option<ProductType>,
+    pub(crate) video_ids: Option<Vec<i64>>,
 }
 
 impl GetValidDayRequest {
@@ -106,6 +106,20 @@ impl GetValidDayRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetValidDayRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            product_type: received.optional("product_type")?,
+            video_ids: received.optional_csv("video_ids")?,
+        })
+    }
+}
+
 /// 设置回放有效期数据接口 (API 30)
 ///
 /// Set the validity period in days of the product line or of given playbacks.
@@ -125,9 +139,9 @@ impl GetValidDayRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetValidDayRequest<C = ()> {
     client: C,
-    product_type: Option<ProductType>,
-    video_ids: Option<Vec<i64>>,
-    valid_day: i64,
+    pub(crate) product_type: Option<ProductType>,
+    pub(crate) video_ids: Option<Vec<i64>>,
+    pub(crate) valid_day: i64,
 }
 
 impl SetValidDayRequest {
@@ -198,6 +212,21 @@ impl SetValidDayRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl SetValidDayRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            product_type: received.optional("product_type")?,
+            video_ids: received.optional_csv("video_ids")?,
+            valid_day: received.required("valid_day")?,
+        })
+    }
+}
+
 /// 批量设置回放到期时间 (API 36)
 ///
 /// Set the expiry time of several playbacks at once.
@@ -217,7 +246,7 @@ impl SetValidDayRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchSetExpireTimeRequest<C = ()> {
     client: C,
-    data: Vec<ExpireSetting>,
+    pub(crate) data: Vec<ExpireSetting>,
 }
 
 impl BatchSetExpireTimeRequest {
@@ -264,6 +293,19 @@ impl BatchSetExpireTimeRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<ExpireResult> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl BatchSetExpireTimeRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            data: received.required_json("data")?,
+        })
     }
 }
 

@@ -32,9 +32,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSessionWhitelistRequest<C = ()> {
     client: C,
-    room_id: i64,
-    user_ids: Vec<i64>,
-    session_id: i64,
+    pub(crate) room_id: i64,
+    pub(crate) user_ids: Vec<i64>,
+    pub(crate) session_id: i64,
 }
 
 impl AddSessionWhitelistRequest {
@@ -99,6 +99,21 @@ impl AddSessionWhitelistRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl AddSessionWhitelistRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            user_ids: received.required_csv("user_ids")?,
+            session_id: received.required("session_id")?,
+        })
+    }
+}
+
 /// 单个回放删除白名单学员 (API 24)
 ///
 /// Remove students from the whitelist of one long-term-room playback (session).
@@ -119,9 +134,9 @@ impl AddSessionWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSessionWhitelistRequest<C = ()> {
     client: C,
-    room_id: i64,
-    user_ids: Vec<i64>,
-    session_id: i64,
+    pub(crate) room_id: i64,
+    pub(crate) user_ids: Vec<i64>,
+    pub(crate) session_id: i64,
 }
 
 impl DeleteSessionWhitelistRequest {
@@ -186,6 +201,21 @@ impl DeleteSessionWhitelistRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl DeleteSessionWhitelistRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            user_ids: received.required_csv("user_ids")?,
+            session_id: received.required("session_id")?,
+        })
+    }
+}
+
 /// 查询单个回放绑定白名单 (API 25)
 ///
 /// List the whitelisted students of one long-term-room playback (session).
@@ -206,10 +236,10 @@ impl DeleteSessionWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionWhitelistRequest<C = ()> {
     client: C,
-    room_id: i64,
-    session_id: i64,
-    page: Option<i64>,
-    page_size: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: i64,
+    pub(crate) page: Option<i64>,
+    pub(crate) page_size: Option<i64>,
 }
 
 impl GetSessionWhitelistRequest {
@@ -282,6 +312,22 @@ impl GetSessionWhitelistRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetSessionWhitelistRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            session_id: received.required("session_id")?,
+            page: received.optional("page")?,
+            page_size: received.optional("page_size")?,
+        })
+    }
+}
+
 /// 增加房间级别回放白名单学员 (API 26)
 ///
 /// Add students to a room's playback whitelist (all of the room's playbacks).
@@ -301,8 +347,8 @@ impl GetSessionWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddRoomWhitelistRequest<C = ()> {
     client: C,
-    room_id: i64,
-    user_ids: Vec<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) user_ids: Vec<i64>,
 }
 
 impl AddRoomWhitelistRequest {
@@ -359,6 +405,20 @@ impl AddRoomWhitelistRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl AddRoomWhitelistRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            user_ids: received.required_csv("user_ids")?,
+        })
+    }
+}
+
 /// 查询房间回放白名单学员 (API 27)
 ///
 /// List the students on a room's playback whitelist.
@@ -379,9 +439,9 @@ impl AddRoomWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRoomWhitelistRequest<C = ()> {
     client: C,
-    room_id: i64,
-    page: Option<i64>,
-    page_size: Option<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) page: Option<i64>,
+    pub(crate) page_size: Option<i64>,
 }
 
 impl GetRoomWhitelistRequest {
@@ -451,6 +511,21 @@ impl GetRoomWhitelistRequest<&blocking::Client> {
     }
 }
 
+#[cfg(feature = "mock")]
+impl GetRoomWhitelistRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            page: received.optional("page")?,
+            page_size: received.optional("page_size")?,
+        })
+    }
+}
+
 /// 删除房间回放白名单学员 (API 28)
 ///
 /// Remove students from a room's playback whitelist.
@@ -472,8 +547,8 @@ impl GetRoomWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRoomWhitelistRequest<C = ()> {
     client: C,
-    room_id: i64,
-    user_ids: Vec<i64>,
+    pub(crate) room_id: i64,
+    pub(crate) user_ids: Vec<i64>,
 }
 
 impl DeleteRoomWhitelistRequest {
@@ -527,6 +602,20 @@ impl DeleteRoomWhitelistRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
+    }
+}
+
+#[cfg(feature = "mock")]
+impl DeleteRoomWhitelistRequest {
+    /// Reads the request from what a server received, as the fake server does.
+    pub(crate) fn from_wire(
+        received: &crate::mock::Received,
+    ) -> std::result::Result<Self, crate::mock::ParamError> {
+        Ok(Self {
+            client: (),
+            room_id: received.required("room_id")?,
+            user_ids: received.required_csv("user_ids")?,
+        })
     }
 }
 

@@ -220,9 +220,9 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         let f = ident(&p.ident);
         let t = param_ty(&p.ty);
         if p.required {
-            quote!(#f: #t,)
+            quote!(pub(crate) #f: #t,)
         } else {
-            quote!(#f: Option<#t>,)
+            quote!(pub(crate) #f: Option<#t>,)
         }
     });
     let struct_item = quote! {
@@ -392,7 +392,78 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         endpoint_item,
         send_async,
         send_blocking,
+        from_wire(e),
     ]
+}
+
+/// The fake server's parser of this request: every parameter read and typed as the spec says.
+fn from_wire(e: &Endpoint) -> TokenStream {
+    let name = ident(&e.request_type);
+    let fields = e.params.iter().map(|p| {
+        let f = ident(&p.ident);
+        let wire = &p.wire;
+        let read = match (&p.ty, p.required) {
+            (ParamTy::File, _) => quote!(received.file(#wire)),
+            (
+                ParamTy::List {
+                    encoding: Encoding::Csv,
+                    ..
+                },
+                true,
+            ) => {
+                quote!(received.required_csv(#wire)?)
+            }
+            (
+                ParamTy::List {
+                    encoding: Encoding::Csv,
+                    ..
+                },
+                false,
+            ) => {
+                quote!(received.optional_csv(#wire)?)
+            }
+            (
+                ParamTy::List {
+                    encoding: Encoding::Json,
+                    ..
+                },
+                true,
+            ) => {
+                quote!(received.required_json(#wire)?)
+            }
+            (
+                ParamTy::List {
+                    encoding: Encoding::Json,
+                    ..
+                },
+                false,
+            ) => {
+                quote!(received.optional_json(#wire)?)
+            }
+            (ParamTy::Scalar(_), true) => quote!(received.required(#wire)?),
+            (ParamTy::Scalar(_), false) => quote!(received.optional(#wire)?),
+        };
+        quote!(#f: #read,)
+    });
+    let arg = if e.params.is_empty() {
+        quote!(_received)
+    } else {
+        quote!(received)
+    };
+    quote! {
+        #[cfg(feature = "mock")]
+        impl #name {
+            /// Reads the request from what a server received, as the fake server does.
+            pub(crate) fn from_wire(
+                #arg: &crate::mock::Received,
+            ) -> std::result::Result<Self, crate::mock::ParamError> {
+                Ok(Self {
+                    client: (),
+                    #(#fields)*
+                })
+            }
+        }
+    }
 }
 
 fn write_param(p: &Param) -> TokenStream {

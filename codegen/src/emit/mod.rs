@@ -5,6 +5,7 @@ mod docs;
 mod endpoints;
 mod operations;
 mod records;
+mod service;
 
 pub(crate) use docs::endpoints_markdown;
 
@@ -28,7 +29,12 @@ pub(crate) struct Module {
 
 /// Emits every generated file: `mod.rs`, `types.rs`, `operations.rs` and one per group.
 pub(crate) fn emit(api: &Api) -> Vec<Module> {
-    let mut out = vec![index(api), records::module(api), operations::module(api)];
+    let mut out = vec![
+        index(api),
+        records::module(api),
+        operations::module(api),
+        service::module(api),
+    ];
     out.extend(api.groups.iter().map(endpoints::module));
     out
 }
@@ -41,6 +47,10 @@ fn index(api: &Api) -> Module {
         quote!(
             pub mod types;
         ),
+        quote! {
+            #[cfg(feature = "mock")]
+            pub(crate) mod service;
+        },
     ];
     for g in &api.groups {
         let name = ident(&g.name);

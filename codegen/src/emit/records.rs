@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Module, collect_names, doc_lines, ident, md, rules_expr, ty, wrap, zh_en};
-use crate::ir::{Api, Code, Enum, Field, Record, Repr};
+use crate::ir::{Api, Code, Enum, Field, ParamTy, Record, Repr, Scalar, Ty};
 use crate::naming::UNKNOWN_VARIANT;
 
 pub(super) fn module(api: &Api) -> Module {
@@ -39,8 +39,22 @@ pub(super) fn module(api: &Api) -> Module {
         items.push(quote!(use crate::{#(#runtime),*};));
     }
     items.extend(api.enums.iter().map(enumeration));
+    let sent: Vec<&str> = api
+        .endpoints()
+        .flat_map(|e| &e.params)
+        .filter_map(|p| match &p.ty {
+            ParamTy::List {
+                item: Scalar::Record(r),
+                ..
+            } => Some(r.as_str()),
+            _ => None,
+        })
+        .collect();
     for r in &api.records {
         items.push(record(r));
+        if sent.contains(&r.name.as_str()) {
+            items.push(constructor(r));
+        }
         let name = ident(&r.name);
         items.push(quote!(impl de::Lenient for #name {}));
     }
@@ -116,6 +130,10 @@ fn enumeration(e: &Enum) -> TokenStream {
 
                 impl de::CodeEnum for #name {
                     type Code = i64;
+
+                    fn is_known(&self) -> bool {
+                        !matches!(self, Self::#unknown(_))
+                    }
                 }
             }
         }
@@ -169,6 +187,10 @@ fn enumeration(e: &Enum) -> TokenStream {
 
                 impl de::CodeEnum for #name {
                     type Code = String;
+
+                    fn is_known(&self) -> bool {
+                        !matches!(self, Self::#unknown(_))
+                    }
                 }
             }
         }
@@ -195,6 +217,47 @@ fn record(r: &Record) -> TokenStream {
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
+        }
+    }
+}
+
+/// `new` for a record users send (inside a JSON list parameter): required fields are its
+/// arguments, optional ones start as `None` and are public to set.
+fn constructor(r: &Record) -> TokenStream {
+    let name = ident(&r.name);
+    let required: Vec<&Field> = r.fields.iter().filter(|f| f.required).collect();
+    let args = required.iter().map(|f| {
+        let n = ident(&f.ident);
+        match &f.ty {
+            Ty::Scalar(Scalar::String) => quote!(#n: impl Into<String>),
+            other => {
+                let t = ty(other);
+                quote!(#n: #t)
+            }
+        }
+    });
+    let inits = r.fields.iter().map(|f| {
+        let n = ident(&f.ident);
+        match (&f.ty, f.required) {
+            (_, false) => quote!(#n: None),
+            (Ty::Scalar(Scalar::String), true) => quote!(#n: #n.into()),
+            (_, true) => quote!(#n),
+        }
+    });
+    let mut doc = vec![
+        format!("Builds a `{}` from its required fields:", r.name),
+        String::new(),
+    ];
+    for f in &required {
+        doc.push(format!("* `{}`: {}", f.ident, zh_en(&f.zh, &f.en)));
+    }
+    let doc = doc_lines(&doc);
+    quote! {
+        impl #name {
+            #doc
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits),* }
+            }
         }
     }
 }

@@ -1,0 +1,105 @@
+//! The fake Baijiayun server on its own, for tests written in other languages.
+//!
+//! ```text
+//! cargo run -p baijiayun --features mock --bin baijiayun-mock -- \
+//!     --addr 127.0.0.1:8080 --partner-id 100 --partner-key secret
+//! ```
+//!
+//! Prints one line with its URL, then serves until stopped (Ctrl-C or SIGTERM).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use baijiayun::mock::{MockServer, seed};
+
+const USAGE: &str = "usage: baijiayun-mock [--addr HOST:PORT] [--partner-id ID] [--partner-key KEY] [--no-rate-limit]";
+
+struct Args {
+    addr: SocketAddr,
+    partner_id: i64,
+    partner_key: String,
+    rate_limit: bool,
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut out = Args {
+        addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        partner_id: seed::PARTNER_ID,
+        partner_key: seed::PARTNER_KEY.to_owned(),
+        rate_limit: true,
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--addr" => {
+                let v = value()?;
+                out.addr = v.parse().map_err(|e| format!("--addr {v}: {e}"))?;
+            }
+            "--partner-id" => {
+                let v = value()?;
+                out.partner_id = v.parse().map_err(|e| format!("--partner-id {v}: {e}"))?;
+            }
+            "--partner-key" => out.partner_key = value()?,
+            "--no-rate-limit" => out.rate_limit = false,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    Ok(out)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = MockServer::builder()
+        .addr(args.addr)
+        .partner_id(args.partner_id)
+        .partner_key(args.partner_key);
+    if !args.rate_limit {
+        builder = builder.no_rate_limit();
+    }
+    let server = match builder.start().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    #[allow(clippy::print_stdout, reason = "the one line a caller waits for")]
+    {
+        println!(
+            "baijiayun-mock listening on {} (partner id {})",
+            server.url(),
+            server.partner_id()
+        );
+    }
+    wait_for_stop().await;
+    ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+async fn wait_for_stop() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,305 @@
+//! A fake Baijiayun server, generated from the same spec as the client, for tests and demos.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use baijiayun::mock::{MockServer, seed};
+//!
+//! let server = MockServer::start().await?;            // 127.0.0.1, a free port
+//! let client = server.client()?;                       // signed with the fake's credentials
+//! let info = client.get_basic_info(seed::ROOM).send().await?;
+//! assert_eq!(info.status, baijiayun::types::PlaybackStatus::Ready);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What it does, like the vendor:
+//!
+//! * serves every endpoint of the spec, for every method the spec allows, with parameters in the
+//!   query string, a urlencoded body or a multipart body; routing and parameter checks come from
+//!   the spec (`Operation::info`, and generated per-request parsers);
+//! * refuses with the vendor's envelope and codes: 2001 for an unknown partner id, 1002 for a bad
+//!   or missing sign, 1001 for a missing or ill-typed parameter, 3001 for an unknown room, 3002 for
+//!   a deleted one, 404 for an unknown path, 429 past the rate limit (200 requests per 10 s by
+//!   default; the vendor does not publish its code, so 429 is an assumption);
+//! * keeps state seeded with the ids of [`seed`], where writes are visible to later reads.
+//!
+//! And what tests need: [`Fault`]s per endpoint ([`MockServer::inject`]), and a record of every
+//! request ([`MockServer::requests`]).
+//!
+//! Run it on its own for tests in other languages:
+//! `cargo run -p baijiayun --features mock --bin baijiayun-mock -- --addr 127.0.0.1:8080`.
+
+mod received;
+pub mod seed;
+mod server;
+mod state;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use received::{ParamError, Received, Refusal};
+pub(crate) use received::{check_limits, to_json};
+
+use crate::operations::Operation;
+use crate::{Client, ClientBuilder};
+
+/// A fault to inject into the fake server's answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Wait this long, then serve the request normally.
+    Latency(Duration),
+    /// Answer with this HTTP status (e.g. 502) and a short text body, without serving the request.
+    Status(u16),
+    /// Close the connection without answering.
+    Drop,
+    /// Answer 200 with a JSON body cut off in the middle.
+    MalformedJson,
+    /// Answer 200 with an HTML page, as a gateway or firewall in front of the API would.
+    HtmlPage,
+    /// Refuse with this vendor code and message (HTTP 200, the vendor's envelope).
+    Refuse {
+        /// The vendor code.
+        code: i64,
+        /// The message.
+        message: String,
+    },
+    /// Refuse as past the vendor's rate limit (code 429).
+    RateLimited,
+}
+
+/// The vendor code the fake answers past its rate limit. The vendor does not document its own.
+pub const RATE_LIMITED_CODE: i64 = 429;
+
+/// A fault and where it applies.
+#[derive(Clone, Debug)]
+struct Rule {
+    operation: Option<Operation>,
+    fault: Fault,
+    remaining: Option<u32>,
+}
+
+/// One request the fake server received, and how it answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The operation its path routes to, if any.
+    pub operation: Option<Operation>,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// Its `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// Every text parameter received (query, form or multipart), `sign` included.
+    pub params: BTreeMap<String, String>,
+    /// The field names of the file parts received.
+    pub files: Vec<String>,
+    /// The HTTP status answered; `None` when the connection was dropped.
+    pub status: Option<u16>,
+    /// The vendor code answered, when the answer was an envelope.
+    pub code: Option<i64>,
+}
+
+/// Settings of a fake server.
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until started"]
+pub struct MockServerBuilder {
+    addr: SocketAddr,
+    partner_id: i64,
+    partner_key: String,
+    rate_limit: Option<(u32, Duration)>,
+    paths: Vec<(Operation, String)>,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        MockServerBuilder {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            partner_id: seed::PARTNER_ID,
+            partner_key: seed::PARTNER_KEY.to_owned(),
+            rate_limit: Some((200, Duration::from_secs(10))),
+            paths: Vec::new(),
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// Where to listen (default `127.0.0.1:0`, a free port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The partner id to accept (default [`seed::PARTNER_ID`]).
+    pub fn partner_id(mut self, id: i64) -> Self {
+        self.partner_id = id;
+        self
+    }
+
+    /// The partner key to check signs with (default [`seed::PARTNER_KEY`]).
+    pub fn partner_key(mut self, key: impl Into<String>) -> Self {
+        self.partner_key = key.into();
+        self
+    }
+
+    /// Refuse past `requests` in any rolling `window` (default 200 per 10 s, the vendor's limit).
+    pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
+        self.rate_limit = Some((requests, window));
+        self
+    }
+
+    /// Serve without a rate limit.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+
+    /// Serve `operation` at `path` instead of the spec's path (as a client override would send it).
+    pub fn path(mut self, operation: Operation, path: impl Into<String>) -> Self {
+        self.paths.push((operation, path.into()));
+        self
+    }
+
+    /// Starts the server on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        server::start_async(self).await
+    }
+
+    /// Starts the server on a runtime of its own, on its own thread: for blocking code and tests.
+    pub fn start_blocking(self) -> std::io::Result<MockServer> {
+        server::start_blocking(self)
+    }
+}
+
+/// A running fake server. It stops when dropped.
+#[derive(Debug)]
+pub struct MockServer {
+    shared: Arc<server::Shared>,
+    url: String,
+    addr: SocketAddr,
+    _stop: server::Stop,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these values half-updated in a way that matters
+    // to a fake server; keep serving.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl MockServer {
+    /// Settings; see [`MockServerBuilder`].
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// Starts a fake server with the default settings on the current tokio runtime.
+    pub async fn start() -> std::io::Result<MockServer> {
+        MockServer::builder().start().await
+    }
+
+    /// Starts a fake server with the default settings on a thread of its own.
+    pub fn start_blocking() -> std::io::Result<MockServer> {
+        MockServer::builder().start_blocking()
+    }
+
+    /// The base URL to give a client, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The partner id it accepts.
+    pub fn partner_id(&self) -> i64 {
+        self.shared.partner_id
+    }
+
+    /// The partner key it checks signs with.
+    pub fn partner_key(&self) -> &str {
+        &self.shared.partner_key
+    }
+
+    /// A client builder aimed at this server, with its credentials and path overrides.
+    pub fn client_builder(&self) -> ClientBuilder {
+        let mut b = Client::builder(self.shared.partner_id, self.shared.partner_key.clone())
+            .base_url(self.url.clone());
+        for (op, path) in &self.shared.overrides {
+            b = b.path(*op, path.clone());
+        }
+        b
+    }
+
+    /// An async client aimed at this server.
+    pub fn client(&self) -> crate::Result<Client> {
+        self.client_builder().build()
+    }
+
+    /// A blocking client aimed at this server.
+    #[cfg(feature = "blocking")]
+    pub fn blocking_client(&self) -> crate::Result<crate::blocking::Client> {
+        self.client_builder().build_blocking()
+    }
+
+    /// Injects `fault` into every answer for `operation`, until cleared.
+    pub fn inject(&self, operation: Operation, fault: Fault) {
+        self.push_rule(Some(operation), fault, None);
+    }
+
+    /// Injects `fault` into the next `times` answers for `operation`.
+    pub fn inject_times(&self, operation: Operation, fault: Fault, times: u32) {
+        self.push_rule(Some(operation), fault, Some(times));
+    }
+
+    /// Injects `fault` into every answer, whatever the endpoint, until cleared.
+    pub fn inject_all(&self, fault: Fault) {
+        self.push_rule(None, fault, None);
+    }
+
+    /// Removes every injected fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    fn push_rule(&self, operation: Option<Operation>, fault: Fault, remaining: Option<u32>) {
+        lock(&self.shared.faults).push(Rule {
+            operation,
+            fault,
+            remaining,
+        });
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// The requests received so far for `operation`.
+    pub fn requests_for(&self, operation: Operation) -> Vec<RecordedRequest> {
+        lock(&self.shared.log)
+            .iter()
+            .filter(|r| r.operation == Some(operation))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Puts the state back to the seed, as if just started. Faults and the request log stay.
+    pub fn reset(&self) {
+        *lock(&self.shared.state) = state::State::seeded(&self.url);
+    }
+
+    /// The transcode callback URL the client set with `set_transcode_callback_url`, if any.
+    pub fn callback_url(&self) -> Option<String> {
+        lock(&self.shared.state).callback_url().map(str::to_owned)
+    }
+}
