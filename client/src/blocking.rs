@@ -4,8 +4,11 @@
 //! the result instead of a future. It runs on `reqwest::blocking`, whose one background thread
 //! per client serves every call: no runtime is created per call.
 //!
-//! Blocking a thread that drives an async runtime would stall the runtime, and `reqwest` panics
-//! there; this client detects the situation and returns [`Error::BlockingInAsyncContext`] instead.
+//! It may be called from any thread. On a thread that carries a tokio runtime context (inside
+//! `tokio::task::spawn_blocking`, or, by mistake, inside async code) it sends from a short-lived
+//! helper thread, because `reqwest::blocking` panics when it blocks inside a runtime. It never
+//! panics; but called from async code it still blocks that thread until the answer comes, so use
+//! the async [`crate::Client`] there.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -45,9 +48,25 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Whether this thread drives an async runtime, where blocking is not allowed.
-fn in_async_context() -> bool {
-    tokio::runtime::Handle::try_current().is_ok()
+/// Runs `f` where `reqwest::blocking` may block: here, or, when this thread carries a tokio
+/// runtime context (where reqwest would panic), on a short-lived helper thread.
+fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("baijiayun-blocking".into())
+            .spawn_scoped(scope, f)
+        {
+            Ok(helper) => helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => Err(Error::Config(format!(
+                "cannot start a thread to block on outside the async runtime: {e}"
+            ))),
+        }
+    })
 }
 
 impl Client {
@@ -61,15 +80,14 @@ impl Client {
         timeout: Duration,
         connect_timeout: Duration,
     ) -> Result<Self> {
-        if in_async_context() {
-            return Err(Error::BlockingInAsyncContext);
-        }
-        let http = reqwest::blocking::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(connect_timeout)
-            .user_agent(request::USER_AGENT)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let http = off_runtime(|| {
+            reqwest::blocking::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(connect_timeout)
+                .user_agent(request::USER_AGENT)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+        })?;
         Ok(Client {
             shared: Arc::new(shared),
             http,
@@ -84,6 +102,12 @@ impl Client {
     /// Where requests go.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// A web player link for `room_id` on this client's domain; add the token from
+    /// `get_player_token` (see [`crate::player`]).
+    pub fn player_url(&self, room_id: i64) -> crate::player::PlayerUrl {
+        crate::player::PlayerUrl::new(self.base_url(), room_id)
     }
 
     /// The path `operation` is sent to (an override, or the spec's).
@@ -114,9 +138,10 @@ impl Client {
     }
 
     fn send(&self, call: &mut Call<'_>) -> Result<Bytes> {
-        if in_async_context() {
-            return Err(Error::BlockingInAsyncContext);
-        }
+        off_runtime(|| self.send_here(call))
+    }
+
+    fn send_here(&self, call: &mut Call<'_>) -> Result<Bytes> {
         let Prepared {
             method,
             url,

@@ -187,8 +187,7 @@ impl ClientBuilder {
         })
     }
 
-    /// Builds the blocking client. Fails with [`Error::BlockingInAsyncContext`] inside an async
-    /// runtime.
+    /// Builds the blocking client.
     #[cfg(feature = "blocking")]
     pub fn build_blocking(self) -> Result<crate::blocking::Client> {
         let shared = self.shared()?;
@@ -237,6 +236,12 @@ impl Client {
     /// Where requests go, e.g. `https://e12345678.at.baijiayun.com`.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// A web player link for `room_id` on this client's domain; add the token from
+    /// `get_player_token` (see [`crate::player`]).
+    pub fn player_url(&self, room_id: i64) -> crate::player::PlayerUrl {
+        crate::player::PlayerUrl::new(self.base_url(), room_id)
     }
 
     /// The path `operation` is sent to (an override, or the spec's).

@@ -115,14 +115,6 @@ pub enum Error {
     /// The client could not be built from its settings.
     #[error("invalid client configuration: {0}")]
     Config(String),
-
-    /// The blocking client was called on a thread that runs an async runtime, where blocking
-    /// would stall or panic the runtime. Use the async [`Client`](crate::Client) there, or
-    /// `tokio::task::spawn_blocking`.
-    #[error(
-        "the blocking client was called inside an async runtime; use baijiayun::Client there, or call it from tokio::task::spawn_blocking"
-    )]
-    BlockingInAsyncContext,
 }
 
 impl Error {
@@ -142,7 +134,7 @@ impl Error {
             | Error::Transport { endpoint, .. }
             | Error::Decode { endpoint, .. }
             | Error::InvalidRequest { endpoint, .. } => Some(endpoint),
-            Error::Config(_) | Error::BlockingInAsyncContext => None,
+            Error::Config(_) => None,
         }
     }
 

@@ -33,6 +33,7 @@ mod envelope;
 mod error;
 pub mod info;
 mod playback_ref;
+pub mod player;
 mod request;
 mod time;
 mod upload;

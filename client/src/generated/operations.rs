@@ -98,7 +98,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, in spec order.
-    pub const ALL: [Operation; 41usize] = [
+    pub const ALL: [Operation; 41] = [
         Operation::GetBasicInfo,
         Operation::GetList,
         Operation::GetSessionList,
@@ -285,7 +285,7 @@ impl Operation {
 }
 
 /// The spec's description of every operation, indexed by `Operation as usize`.
-static OPERATIONS: [OperationInfo; 41usize] = [
+static OPERATIONS: [OperationInfo; 41] = [
     OperationInfo {
         operation: Operation::GetBasicInfo,
         name: "get_basic_info",

@@ -98,20 +98,49 @@ pub(super) async fn start_async(b: MockServerBuilder) -> std::io::Result<MockSer
 }
 
 pub(super) fn start_blocking(b: MockServerBuilder) -> std::io::Result<MockServer> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("baijiayun-mock")
-        .build()?;
-    let listener = runtime.block_on(TcpListener::bind(b.addr))?;
-    let addr = listener.local_addr()?;
-    let url = format!("http://{addr}");
-    let shared = shared(&b, &url);
+    // Everything runtime-related happens on the server's own thread, so this works from any
+    // thread, inside an async runtime too.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (signal, stopped) = watch::channel(false);
-    let served = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
         .name("baijiayun-mock".into())
-        .spawn(move || runtime.block_on(serve(listener, served, stopped)))?;
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .thread_name("baijiayun-mock")
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let listener = match TcpListener::bind(b.addr).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let addr = match listener.local_addr() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let url = format!("http://{addr}");
+                let shared = shared(&b, &url);
+                let _ = ready_tx.send(Ok((addr, url, Arc::clone(&shared))));
+                serve(listener, shared, stopped).await;
+            });
+        })?;
+    let (addr, url, shared) = ready_rx.recv().map_err(|_| {
+        std::io::Error::other("the fake server's thread stopped before listening")
+    })??;
     Ok(MockServer {
         shared,
         url,

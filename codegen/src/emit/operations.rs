@@ -12,7 +12,7 @@ use crate::ir::{Api, Code, Encoding, Endpoint, Method, Param, ParamTy, Repr, Sca
 
 pub(super) fn module(api: &Api) -> Module {
     let endpoints: Vec<&Endpoint> = api.endpoints().collect();
-    let count = endpoints.len();
+    let count = proc_macro2::Literal::usize_unsuffixed(endpoints.len());
     let variants = endpoints.iter().map(|e| {
         let doc = doc_lines(&[variant_doc(e)]);
         let v = ident(&e.operation);

@@ -1,0 +1,217 @@
+//! The quickstart: the async and the blocking client, end to end.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! ```
+//!
+//! Without credentials it starts the embedded fake server and runs against it. With
+//! `BAIJIAYUN_PARTNER_ID`, `BAIJIAYUN_PARTNER_KEY` and `BAIJIAYUN_PRIVATE_DOMAIN` set it runs the
+//! read-only calls against the real service; with `BAIJIAYUN_BASE_URL` as well it targets that
+//! server instead (a standalone fake, for example).
+
+#![allow(clippy::print_stdout, reason = "an example prints what it does")]
+
+use std::process::ExitCode;
+
+use baijiayun::mock::MockServer;
+use baijiayun::types::{ProductType, PublishStatus};
+use baijiayun::{Client, ClientBuilder};
+
+/// Where the quickstart runs.
+enum Target {
+    /// The embedded fake: everything, writes included.
+    Fake(MockServer),
+    /// A real (or standalone) server: read-only calls.
+    Remote(ClientBuilder, String),
+}
+
+fn target() -> Result<Target, String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (
+        var("BAIJIAYUN_PARTNER_ID"),
+        var("BAIJIAYUN_PARTNER_KEY"),
+        var("BAIJIAYUN_PRIVATE_DOMAIN"),
+    ) {
+        (Some(id), Some(key), Some(domain)) => {
+            let id: i64 = id
+                .parse()
+                .map_err(|_| format!("BAIJIAYUN_PARTNER_ID must be a number, got {id:?}"))?;
+            let builder = Client::builder(id, key);
+            Ok(match var("BAIJIAYUN_BASE_URL") {
+                Some(url) => Target::Remote(builder.base_url(url.clone()), url),
+                None => Target::Remote(
+                    builder.private_domain(domain.clone()),
+                    format!("https://{domain}.at.baijiayun.com"),
+                ),
+            })
+        }
+        (None, None, None) => MockServer::start_blocking()
+            .map(Target::Fake)
+            .map_err(|e| format!("cannot start the fake server: {e}")),
+        _ => Err(
+            "set all of BAIJIAYUN_PARTNER_ID, BAIJIAYUN_PARTNER_KEY and \
+                  BAIJIAYUN_PRIVATE_DOMAIN, or none of them to use the fake server"
+                .into(),
+        ),
+    }
+}
+
+/// The async half: list and page through playbacks, read one, mint a token, build the player URL.
+async fn with_async_client(client: &Client) -> baijiayun::Result<Option<(i64, Option<i64>)>> {
+    let first = client
+        .get_list(ProductType::LargeClass, 1, 10)
+        .send()
+        .await?;
+    let mut sizes = vec![first.list.len()];
+    let mut page = 1;
+    while sizes.iter().sum::<usize>() < usize::try_from(first.total).unwrap_or(0) && page < 20 {
+        page += 1;
+        let next = client
+            .get_list(ProductType::LargeClass, page, 10)
+            .send()
+            .await?;
+        if next.list.is_empty() {
+            break;
+        }
+        sizes.push(next.list.len());
+    }
+    let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
+    println!(
+        "  playbacks: {} in all, read 10 a page: {}",
+        first.total,
+        sizes.join(" + ")
+    );
+    let Some(newest) = first.list.first() else {
+        println!("  (no playbacks yet)");
+        return Ok(None);
+    };
+    println!(
+        "  newest:    room {} \"{}\", {:?}, {} s",
+        newest.room_id,
+        newest.name.as_deref().unwrap_or(""),
+        newest.status,
+        newest.length.unwrap_or(0)
+    );
+    // A long-term room's playbacks are its sessions; session 0 means a short-term room.
+    let (room, session) = (newest.room_id, newest.session_id.filter(|s| *s != 0));
+    let mut info = client.get_basic_info(room);
+    let mut token = client.get_player_token(room, 3600);
+    let mut url = client.player_url(room);
+    if let Some(s) = session {
+        info = info.session_id(s);
+        token = token.session_id(s);
+        url = url.session_id(s);
+    }
+    let info = info.send().await?;
+    println!(
+        "  info:      video {}, {} bytes transcoded, {:?}",
+        info.video_id.unwrap_or(0),
+        info.total_transcode_size.unwrap_or(0),
+        info.publish_status.unwrap_or(PublishStatus::Published)
+    );
+    let token = token.send().await?;
+    let url = url.token(token.token).user_name("张三").user_number(42);
+    println!("  player:    {url}");
+    Ok(Some((room, session)))
+}
+
+/// The blocking half: change a publish status, read it back, and restore it.
+fn with_blocking_client(
+    client: &baijiayun::blocking::Client,
+    (room, session): (i64, Option<i64>),
+) -> baijiayun::Result<()> {
+    let read = || {
+        let mut info = client.get_basic_info(room);
+        if let Some(s) = session {
+            info = info.session_id(s);
+        }
+        info.send()
+            .map(|i| i.publish_status.unwrap_or(PublishStatus::Published))
+    };
+    let set = |status| {
+        let mut req = client.set_publish_status(room, status);
+        if let Some(s) = session {
+            req = req.session_id(s);
+        }
+        req.send()
+    };
+    let before = read()?;
+    set(PublishStatus::Blocked)?;
+    let after = read()?;
+    set(before)?;
+    println!(
+        "  publish status: {before:?} → set Blocked → read back {after:?} → restored {before:?}"
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let target = match target() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (builder, writes) = match &target {
+        Target::Fake(server) => {
+            println!(
+                "baijiayun quickstart on the embedded fake server at {}",
+                server.url()
+            );
+            println!(
+                "(set BAIJIAYUN_PARTNER_ID, _PARTNER_KEY and _PRIVATE_DOMAIN to use the real service)\n"
+            );
+            (server.client_builder(), true)
+        }
+        Target::Remote(builder, url) => {
+            println!("baijiayun quickstart on {url} (read-only calls)\n");
+            (builder.clone(), false)
+        }
+    };
+    let run = || -> Result<(), String> {
+        let client = builder.clone().build().map_err(|e| e.to_string())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        println!("async client:");
+        let room = runtime
+            .block_on(with_async_client(&client))
+            .map_err(|e| e.to_string())?;
+        drop(runtime);
+        println!("blocking client:");
+        let blocking = builder
+            .clone()
+            .build_blocking()
+            .map_err(|e| e.to_string())?;
+        match room {
+            Some(playback) if writes => {
+                with_blocking_client(&blocking, playback).map_err(|e| e.to_string())?;
+            }
+            Some((room, session)) => {
+                let mut info = blocking.get_basic_info(room);
+                if let Some(s) = session {
+                    info = info.session_id(s);
+                }
+                let info = info.send().map_err(|e| e.to_string())?;
+                println!(
+                    "  status of room {room}: {:?} (writes run only on the fake server)",
+                    info.status
+                );
+            }
+            None => println!("  nothing to change"),
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => {
+            println!("\ndone.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The fake server's own behaviour: the vendor's checks and codes, the encodings it accepts,
+//! its rate limit, every fault, the request record, and resets.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail, ensure};
+use baijiayun::mock::{Fault, MockServer, seed};
+use baijiayun::operations::Operation;
+use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus};
+use baijiayun::wire::{ParamValue, Params, sign};
+use baijiayun::{Client, Error, TransportKind};
+
+/// The vendor code of a refusal, or a failure naming what came instead.
+fn code_of<T: std::fmt::Debug>(result: baijiayun::Result<T>) -> Result<i64> {
+    match result {
+        Err(Error::Api { code, .. }) => Ok(code),
+        other => bail!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// A signed form for `params`, as a hand-written client would send it.
+fn signed_form(server: &MockServer, params: &[(&str, &str)], with_sign: bool) -> String {
+    let mut p: Params<'_> = params.iter().copied().collect();
+    let id = server.partner_id().to_string();
+    p.insert("partner_id", ParamValue::from(id));
+    p.insert("timestamp", ParamValue::Int(1_700_000_000));
+    if with_sign {
+        let s = sign(&p, server.partner_key());
+        p.insert("sign", s);
+    }
+    p.to_form()
+}
+
+/// POSTs a raw form and returns the vendor code answered.
+async fn post(server: &MockServer, path: &str, form: String) -> Result<i64> {
+    let body = reqwest::Client::new()
+        .post(format!("{}{path}", server.url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let v: serde_json::Value = serde_json::from_str(&body)?;
+    v["code"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("no code in {body}"))
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_refused_with_the_sign_error_through_both_clients() -> Result<()> {
+    let server = MockServer::start().await?;
+    let client = Client::builder(server.partner_id(), "not-the-key")
+        .base_url(server.url())
+        .build()?;
+    ensure!(code_of(client.get_basic_info(seed::ROOM).send().await)? == 1002);
+    let (id, url) = (server.partner_id(), server.url().to_owned());
+    let blocking = tokio::task::spawn_blocking(move || -> Result<i64> {
+        let c = baijiayun::blocking::Client::builder(id, "not-the-key")
+            .base_url(url)
+            .build_blocking()?;
+        code_of(c.get_basic_info(seed::ROOM).send())
+    })
+    .await??;
+    ensure!(blocking == 1002);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_vendors_codes() -> Result<()> {
+    let server = MockServer::start().await?;
+    let client = server.client()?;
+    // unknown partner
+    let stranger = Client::builder(42, server.partner_key())
+        .base_url(server.url())
+        .build()?;
+    ensure!(code_of(stranger.get_basic_info(seed::ROOM).send().await)? == 2001);
+    // unknown and deleted rooms
+    ensure!(code_of(client.get_basic_info(1).send().await)? == 3001);
+    ensure!(code_of(client.get_basic_info(seed::DELETED_ROOM).send().await)? == 3002);
+    // unknown path
+    ensure!(
+        code_of(
+            client
+                .raw("/openapi/playback/noSuchThing", [("room_id", "1")])
+                .await
+        )? == 404
+    );
+    // missing sign, missing and ill-typed parameters, unknown enum code
+    let path = "/openapi/playback/getBasicInfo";
+    ensure!(
+        post(
+            &server,
+            path,
+            signed_form(&server, &[("room_id", "1")], false)
+        )
+        .await?
+            == 1002
+    );
+    ensure!(post(&server, path, signed_form(&server, &[], true)).await? == 1001);
+    ensure!(
+        post(
+            &server,
+            path,
+            signed_form(&server, &[("room_id", "abc")], true)
+        )
+        .await?
+            == 1001
+    );
+    let status = "/openapi/playback/setPublishStatus";
+    let room = seed::ROOM.to_string();
+    let form = signed_form(&server, &[("room_id", &room), ("status", "9")], true);
+    ensure!(post(&server, status, form).await? == 1001);
+    // a limit of the spec: refused by the fake, and by the client before sending
+    let list = "/openapi/playback/getList";
+    let form = signed_form(
+        &server,
+        &[("product_type", "1"), ("page", "1"), ("page_size", "5000")],
+        true,
+    );
+    ensure!(post(&server, list, form).await? == 1001);
+    let local = client
+        .get_list(baijiayun::types::ProductType::LargeClass, 1, 5000)
+        .send()
+        .await;
+    ensure!(
+        matches!(local, Err(Error::InvalidRequest { .. })),
+        "{local:?}"
+    );
+    // the doc's refusals: session whitelists of short-term rooms, unknown members
+    let r = client
+        .add_session_whitelist(seed::ROOM, [seed::USERS[0]], 1)
+        .send()
+        .await;
+    ensure!(code_of(r)? == 1001);
+    let r = client
+        .delete_room_whitelist(seed::ROOM, [seed::USERS[5]])
+        .send()
+        .await;
+    match r {
+        Err(Error::Api {
+            code: 1, message, ..
+        }) => ensure!(message == format!("成员{}不存在", seed::USERS[5])),
+        other => bail!("{other:?}"),
+    }
+    // every refusal was recorded with its code
+    let codes: Vec<Option<i64>> = server.requests().iter().map(|r| r.code).collect();
+    ensure!(
+        codes.contains(&Some(2001)) && codes.contains(&Some(1002)) && codes.contains(&Some(404))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_form_encoding_the_vendor_accepts() -> Result<()> {
+    let server = MockServer::start().await?;
+    let http = reqwest::Client::new();
+    let room = seed::ROOM.to_string();
+    let form = signed_form(&server, &[("room_id", &room)], true);
+    let url = format!("{}/openapi/playback/getBasicInfo", server.url());
+    // GET with a query string (the doc allows GET / POST for API 1)
+    let get: serde_json::Value = http
+        .get(format!("{url}?{form}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    ensure!(get["code"] == 0 && get["data"]["status"] == 100, "{get}");
+    // POST with the parameters in the query string
+    let post_query: serde_json::Value = http
+        .post(format!("{url}?{form}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    ensure!(post_query["code"] == 0, "{post_query}");
+    // GET where the doc allows only POST
+    let list = format!("{}/openapi/playback/setPublishStatus?{form}", server.url());
+    let refused: serde_json::Value = http.get(list).send().await?.json().await?;
+    ensure!(refused["code"] == 404, "{refused}");
+    // multipart, with a file part that is not signed
+    let mut parts = reqwest::multipart::Form::new();
+    for (k, v) in form_urlencoded::parse(
+        signed_form(&server, &[("room_id", &room), ("name", "新名字")], true).as_bytes(),
+    ) {
+        parts = parts.text(k.into_owned(), v.into_owned());
+    }
+    let parts = parts.part(
+        "preface",
+        reqwest::multipart::Part::bytes(vec![1, 2, 3]).file_name("c.jpg"),
+    );
+    let url = format!("{}/openapi/playback/update", server.url());
+    let updated: serde_json::Value = http.post(url).multipart(parts).send().await?.json().await?;
+    ensure!(updated["code"] == 0, "{updated}");
+    let info = server.client()?.get_basic_info(seed::ROOM).send().await?;
+    ensure!(info.name.as_deref() == Some("新名字"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_rate_limit_refuses_past_its_window() -> Result<()> {
+    let server = MockServer::builder()
+        .rate_limit(5, Duration::from_secs(60))
+        .start()
+        .await?;
+    let client = server.client()?;
+    for _ in 0..5 {
+        client.get_basic_info(seed::ROOM).send().await?;
+    }
+    let refused = client.get_basic_info(seed::ROOM).send().await;
+    ensure!(code_of(refused)? == baijiayun::mock::RATE_LIMITED_CODE);
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_fault_gives_its_own_typed_error() -> Result<()> {
+    let server = MockServer::builder().no_rate_limit().start().await?;
+    let client = server
+        .client_builder()
+        .timeout(Duration::from_millis(400))
+        .build()?;
+    let op = Operation::GetBasicInfo;
+    let call = || client.get_basic_info(seed::ROOM).send();
+
+    server.inject_times(op, Fault::Latency(Duration::from_millis(150)), 1);
+    let start = Instant::now();
+    call().await?;
+    ensure!(start.elapsed() >= Duration::from_millis(150));
+
+    server.inject_times(op, Fault::Latency(Duration::from_secs(2)), 1);
+    match call().await {
+        Err(Error::Transport {
+            kind: TransportKind::Timeout,
+            ..
+        }) => {}
+        other => bail!("latency past the timeout: {other:?}"),
+    }
+
+    server.inject_times(op, Fault::Status(503), 1);
+    match call().await {
+        Err(e @ Error::Http { status: 503, .. }) => ensure!(e.is_retryable()),
+        other => bail!("503: {other:?}"),
+    }
+
+    server.inject_times(op, Fault::Drop, 1);
+    match call().await {
+        Err(Error::Transport { kind, .. }) => ensure!(kind != TransportKind::Connect, "{kind:?}"),
+        other => bail!("drop: {other:?}"),
+    }
+
+    server.inject_times(op, Fault::MalformedJson, 1);
+    ensure!(matches!(call().await, Err(Error::Decode { .. })));
+
+    server.inject_times(op, Fault::HtmlPage, 1);
+    match call().await {
+        Err(e @ Error::Decode { .. }) => ensure!(e.to_string().contains("502 Bad Gateway")),
+        other => bail!("html: {other:?}"),
+    }
+
+    server.inject_times(
+        op,
+        Fault::Refuse {
+            code: 2003,
+            message: "直播账号未开或服务停止".into(),
+        },
+        1,
+    );
+    match call().await {
+        Err(e @ Error::Api { .. }) => ensure!(e.code() == Some(ErrorCode::AccountDisabled)),
+        other => bail!("refuse: {other:?}"),
+    }
+
+    server.inject_times(op, Fault::RateLimited, 1);
+    ensure!(code_of(call().await)? == baijiayun::mock::RATE_LIMITED_CODE);
+
+    // Faults are per operation, counted, and cleared.
+    server.inject(Operation::GetList, Fault::Status(500));
+    ensure!(call().await?.status == PlaybackStatus::Ready);
+    server.clear_faults();
+    client
+        .get_list(baijiayun::types::ProductType::LargeClass, 1, 1)
+        .send()
+        .await?;
+    server.inject_all(Fault::Status(502));
+    ensure!(matches!(call().await, Err(Error::Http { status: 502, .. })));
+    server.clear_faults();
+    Ok(())
+}
+
+#[tokio::test]
+async fn requests_are_recorded_and_state_resets() -> Result<()> {
+    let server = MockServer::start().await?;
+    let client = server.client()?;
+    client
+        .set_publish_status(seed::ROOM, PublishStatus::Blocked)
+        .send()
+        .await?;
+    let recorded = server.requests_for(Operation::SetPublishStatus);
+    ensure!(recorded.len() == 1);
+    ensure!(recorded[0].params.get("status").map(String::as_str) == Some("2"));
+    ensure!(recorded[0].params.get("room_id") == Some(&seed::ROOM.to_string()));
+    ensure!(
+        !recorded[0].params.contains_key("session_id"),
+        "unset optionals are not sent"
+    );
+    let info = client.get_basic_info(seed::ROOM).send().await?;
+    ensure!(info.publish_status == Some(PublishStatus::Blocked));
+    server.reset();
+    let info = client.get_basic_info(seed::ROOM).send().await?;
+    ensure!(info.publish_status == Some(PublishStatus::Published));
+    server.clear_requests();
+    ensure!(server.requests().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn path_overrides_reach_the_fake() -> Result<()> {
+    let server = MockServer::builder()
+        .path(Operation::GetMarkList, "/openapi/playback/getMarks")
+        .start()
+        .await?;
+    let client = server.client()?;
+    ensure!(client.path(Operation::GetMarkList) == "/openapi/playback/getMarks");
+    let marks = client.get_mark_list(seed::ROOM).send().await?;
+    ensure!(marks.list.len() == 4);
+    ensure!(server.requests_for(Operation::GetMarkList)[0].path == "/openapi/playback/getMarks");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blocking_client_never_panics_inside_a_runtime() -> Result<()> {
+    // The fake runs on its own thread, so a blocked worker here cannot starve it.
+    let server = MockServer::start_blocking()?;
+    // Built and called straight from async code: a misuse, but it works instead of panicking.
+    let client = server.blocking_client()?;
+    ensure!(client.get_basic_info(seed::ROOM).send()?.status == PlaybackStatus::Ready);
+    // And from spawn_blocking, where blocking is right.
+    let status = tokio::task::spawn_blocking(move || client.get_basic_info(seed::ROOM).send())
+        .await??
+        .status;
+    ensure!(status == PlaybackStatus::Ready);
+    Ok(())
+}
