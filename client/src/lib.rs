@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+pub mod callback;
 mod client;
 pub mod de;
 mod envelope;
@@ -35,6 +36,7 @@ pub mod info;
 mod playback_ref;
 pub mod player;
 mod request;
+mod text;
 mod time;
 mod upload;
 pub mod wire;

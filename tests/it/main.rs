@@ -1,5 +1,6 @@
 //! Integration tests across the workspace. One binary, one module per concern.
 
+mod callbacks;
 mod endpoints;
 mod fake_server;
 mod fidelity;

@@ -7,6 +7,7 @@
 //!
 //! Prints one line with its URL, then serves until stopped (Ctrl-C or SIGTERM).
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -71,14 +72,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    #[allow(clippy::print_stdout, reason = "the one line a caller waits for")]
-    {
-        println!(
-            "baijiayun-mock listening on {} (partner id {})",
-            server.url(),
-            server.partner_id()
-        );
-    }
+    // The one line a caller waits for; a closed stdout must not stop the server.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
+        "baijiayun-mock listening on {} (partner id {})",
+        server.url(),
+        server.partner_id()
+    );
+    let _ = out.flush();
     wait_for_stop().await;
     ExitCode::SUCCESS
 }

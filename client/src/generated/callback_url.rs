@@ -14,7 +14,7 @@ use crate::blocking;
 
 /// 设置转码回调地址（点播和回放）
 ///
-/// Set the URL that receives the transcode callbacks of both video on demand and playbacks.
+/// Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
 ///
 /// 该接口用于设置点播和回放转码回调地址
 ///
@@ -27,7 +27,8 @@ use crate::blocking;
 /// it in the VOD doc. The description is taken from 007gzs/baijiayun's docstring (which writes
 /// 用户于 for 用于). One URL serves the transcode, pure-video and VOD callbacks; the main-version
 /// callback URL is set by Baijiayun staff instead. The method is not documented; every public
-/// SDK sends POST.
+/// SDK sends POST. Receive the callbacks with baijiayun::callback::Verifier (or its axum extractor);
+/// examples/callback_receiver.rs is a complete receiver.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTranscodeCallbackUrlRequest<C = ()> {
@@ -170,7 +171,7 @@ impl GetTranscodeCallbackUrlRequest {
 }
 
 impl Client {
-    /// 设置转码回调地址（点播和回放） — Set the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     ///
     /// Optional parameters are set on the returned [`SetTranscodeCallbackUrlRequest`], which `send` sends.
     pub fn set_transcode_callback_url(
@@ -190,7 +191,7 @@ impl Client {
 
 #[cfg(feature = "blocking")]
 impl blocking::Client {
-    /// 设置转码回调地址（点播和回放） — Set the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     ///
     /// Optional parameters are set on the returned [`SetTranscodeCallbackUrlRequest`], which `send` sends.
     pub fn set_transcode_callback_url(

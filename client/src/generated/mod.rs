@@ -4,6 +4,8 @@
 //! `types` holds every record and enum, `operations` the table of endpoints, and one
 //! module per group holds its request types and the client methods.
 
+pub mod callbacks;
+
 pub mod operations;
 
 pub mod types;

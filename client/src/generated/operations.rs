@@ -90,7 +90,7 @@ pub enum Operation {
     SetValidDay,
     /// API 36: 批量设置回放到期时间 — Set the expiry time of several playbacks at once.
     BatchSetExpireTime,
-    /// 设置转码回调地址（点播和回放） — Set the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     SetTranscodeCallbackUrl,
     /// 查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
     GetTranscodeCallbackUrl,
@@ -1838,7 +1838,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         name: "set_transcode_callback_url",
         doc: None,
         title_zh: "设置转码回调地址（点播和回放）",
-        summary: "Set the URL that receives the transcode callbacks of both video on demand and playbacks.",
+        summary: "Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.",
         path: "/openapi/video_account/setTranscodeCallbackUrl",
         path_verified: true,
         path_source: "007gzs/baijiayun video_account.py set_transcode_callback_url; lizhongyuan3/cloud-live BjCallbackApi.java; a public Go package baijiayun (module tkserver); a07061625/swooleyaf LiveEducation/BJY/VOD/VideoAccount/TransCodeCallbackUrlSet.php",

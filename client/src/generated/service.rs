@@ -206,7 +206,7 @@ pub(crate) trait Service {
         &mut self,
         request: crate::validity::BatchSetExpireTimeRequest,
     ) -> Result<ExpireResult, Refusal>;
-    /// 设置转码回调地址（点播和回放） — Set the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     fn set_transcode_callback_url(
         &mut self,
         request: crate::callback_url::SetTranscodeCallbackUrlRequest,

@@ -42,6 +42,10 @@ use std::time::Duration;
 pub use received::{ParamError, Received, Refusal};
 pub(crate) use received::{check_limits, to_json};
 
+use std::borrow::Cow;
+
+use crate::callbacks::CallbackEvent;
+use crate::error::Label;
 use crate::operations::Operation;
 use crate::{Client, ClientBuilder};
 
@@ -101,6 +105,25 @@ pub struct RecordedRequest {
     pub status: Option<u16>,
     /// The vendor code answered, when the answer was an envelope.
     pub code: Option<i64>,
+}
+
+/// A receiver's answer to a callback the fake server sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// The body of the answer.
+    pub body: String,
+}
+
+impl Delivery {
+    /// Whether the receiver accepted it as the vendor expects: 2xx with `{"code":0}`.
+    pub fn accepted(&self) -> bool {
+        (200..300).contains(&self.status)
+            && serde_json::from_str::<serde_json::Value>(&self.body)
+                .is_ok_and(|v| v.get("code") == Some(&serde_json::Value::from(0)))
+    }
 }
 
 /// Settings of a fake server.
@@ -296,6 +319,54 @@ impl MockServer {
     /// Puts the state back to the seed, as if just started. Faults and the request log stay.
     pub fn reset(&self) {
         *lock(&self.shared.state) = state::State::seeded(&self.url);
+    }
+
+    /// Sends `event` to `url` as Baijiayun does: a POSTed form signed with this server's partner
+    /// key (the same code as [`crate::callback::signed_body`]).
+    pub async fn send_callback(&self, url: &str, event: &CallbackEvent) -> crate::Result<Delivery> {
+        let label = Label(Cow::Owned(url.to_owned()));
+        let body = crate::callback::signed_body(&self.shared.partner_key, event);
+        let response = reqwest::Client::new()
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| crate::request::transport_error(&label, e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| crate::request::transport_error(&label, e))?;
+        Ok(Delivery { status, body })
+    }
+
+    /// [`MockServer::send_callback`] for blocking code.
+    #[cfg(feature = "blocking")]
+    pub fn send_callback_blocking(
+        &self,
+        url: &str,
+        event: &CallbackEvent,
+    ) -> crate::Result<Delivery> {
+        let label = Label(Cow::Owned(url.to_owned()));
+        let body = crate::callback::signed_body(&self.shared.partner_key, event);
+        let response = reqwest::blocking::Client::new()
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .map_err(|e| crate::request::transport_error(&label, e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .text()
+            .map_err(|e| crate::request::transport_error(&label, e))?;
+        Ok(Delivery { status, body })
     }
 
     /// The transcode callback URL the client set with `set_transcode_callback_url`, if any.

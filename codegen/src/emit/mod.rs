@@ -1,6 +1,7 @@
 //! IR → token streams: one [`Module`] per generated file. Emitters use `quote!` only; the text
 //! form is [`crate::render`]'s business.
 
+mod callbacks;
 mod docs;
 mod endpoints;
 mod operations;
@@ -32,6 +33,7 @@ pub(crate) fn emit(api: &Api) -> Vec<Module> {
     let mut out = vec![
         index(api),
         records::module(api),
+        callbacks::module(api),
         operations::module(api),
         service::module(api),
     ];
@@ -41,6 +43,9 @@ pub(crate) fn emit(api: &Api) -> Vec<Module> {
 
 fn index(api: &Api) -> Module {
     let mut items = vec![
+        quote!(
+            pub mod callbacks;
+        ),
         quote!(
             pub mod operations;
         ),

@@ -1,0 +1,212 @@
+//! Reading typed values out of text fields (request parameters on the fake server, callback
+//! bodies), strictly: what is not exactly of its type is an error naming the field.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+
+use crate::de::CodeEnum;
+use crate::{Date, DateTime, PlaybackRef};
+
+/// A value a text field can be read as.
+pub(crate) trait FromText: Sized {
+    /// Reads the value, or says why the text is not one.
+    fn from_text(text: &str) -> Result<Self, String>;
+
+    /// Whether the value is one the spec documents (enums: not `Unknown`).
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
+    fn is_documented(&self) -> bool {
+        true
+    }
+}
+
+impl FromText for i64 {
+    fn from_text(text: &str) -> Result<Self, String> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{text:?} is not an integer"));
+        }
+        text.parse()
+            .map_err(|_| format!("{text:?} is out of range"))
+    }
+}
+
+impl FromText for String {
+    fn from_text(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+}
+
+impl FromText for bool {
+    fn from_text(text: &str) -> Result<Self, String> {
+        match text {
+            "0" => Ok(false),
+            "1" => Ok(true),
+            _ => Err(format!("{text:?} is not 0 or 1")),
+        }
+    }
+}
+
+impl FromText for Date {
+    fn from_text(text: &str) -> Result<Self, String> {
+        text.parse()
+            .map_err(|e| format!("{e} (expected YYYY-MM-DD)"))
+    }
+}
+
+impl FromText for DateTime {
+    fn from_text(text: &str) -> Result<Self, String> {
+        text.parse()
+            .map_err(|e| format!("{e} (expected YYYY-MM-DD HH:MM:SS)"))
+    }
+}
+
+impl FromText for PlaybackRef {
+    fn from_text(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|e| format!("{e}"))
+    }
+}
+
+impl<T: CodeEnum> FromText for T
+where
+    T::Code: FromText,
+{
+    /// Any code is read (unknown ones are kept in `Unknown`); see [`FromText::is_documented`].
+    fn from_text(text: &str) -> Result<Self, String> {
+        Ok(T::from(T::Code::from_text(text)?))
+    }
+
+    fn is_documented(&self) -> bool {
+        self.is_known()
+    }
+}
+
+/// Named text fields, read by name and type.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fields<'a>(pub(crate) &'a BTreeMap<String, String>);
+
+/// A field that is missing or not of its type: `(name, problem)`.
+pub(crate) type FieldError = (String, String);
+
+fn problem(name: &str, p: impl Into<String>) -> FieldError {
+    (name.to_owned(), p.into())
+}
+
+impl Fields<'_> {
+    /// The raw text of a field.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A required field.
+    pub(crate) fn required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
+        let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
+        T::from_text(text).map_err(|p| problem(name, p))
+    }
+
+    /// An optional field.
+    pub(crate) fn optional<T: FromText>(&self, name: &str) -> Result<Option<T>, FieldError> {
+        self.get(name)
+            .map(|t| T::from_text(t).map_err(|p| problem(name, p)))
+            .transpose()
+    }
+
+    /// A required list joined with `,`.
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
+    pub(crate) fn required_csv<T: FromText>(&self, name: &str) -> Result<Vec<T>, FieldError> {
+        let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
+        if text.is_empty() {
+            return Err(problem(name, "empty list"));
+        }
+        text.split(',')
+            .map(|item| T::from_text(item.trim()).map_err(|p| problem(name, p)))
+            .collect()
+    }
+
+    /// A required list held as a JSON array.
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
+    pub(crate) fn required_json<T: DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Vec<T>, FieldError> {
+        let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
+        serde_json::from_str(text)
+            .map_err(|e| problem(name, format!("not the expected JSON array: {e}")))
+    }
+
+    /// An optional list held as a JSON array.
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
+    pub(crate) fn optional_json<T: DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Option<Vec<T>>, FieldError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(_) => self.required_json(name).map(Some),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::PublishStatus;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn scalars_are_read_strictly() {
+        let m = map(&[
+            ("a", "12"),
+            ("b", "1.0"),
+            ("c", " 3"),
+            ("flag", "true"),
+            ("s", "2"),
+            ("u", "9"),
+        ]);
+        let f = Fields(&m);
+        assert_eq!(f.required::<i64>("a"), Ok(12));
+        assert!(f.required::<i64>("b").is_err());
+        assert!(f.required::<i64>("c").is_err());
+        assert!(f.required::<bool>("flag").is_err());
+        assert_eq!(f.required::<PublishStatus>("s"), Ok(PublishStatus::Blocked));
+        let unknown: Result<PublishStatus, _> = f.required("u");
+        assert_eq!(unknown, Ok(PublishStatus::Unknown(9)));
+        assert!(unknown.is_ok_and(|u| !u.is_documented()));
+        assert!(f.required::<i64>("missing").is_err());
+        assert_eq!(f.optional::<i64>("missing"), Ok(None));
+    }
+
+    #[test]
+    fn lists() {
+        let m = map(&[
+            ("ids", "1,2, 3"),
+            ("bad", "1,x"),
+            ("empty", ""),
+            ("json", "[1,2]"),
+        ]);
+        let f = Fields(&m);
+        assert_eq!(f.required_csv::<i64>("ids"), Ok(vec![1, 2, 3]));
+        assert!(f.required_csv::<i64>("bad").is_err());
+        assert!(f.required_csv::<i64>("empty").is_err());
+        assert_eq!(f.required_json::<i64>("json"), Ok(vec![1, 2]));
+        assert!(f.required_json::<i64>("ids").is_err());
+    }
+}
