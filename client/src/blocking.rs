@@ -21,7 +21,13 @@ use crate::ClientBuilder;
 use crate::envelope;
 use crate::error::{Error, Result};
 use crate::info::Method;
-use crate::request::{self, Call, Prepared, Shared};
+use std::time::Instant;
+
+use tracing::Span;
+
+use crate::observe;
+use crate::request::{self, Call, CallOptions, Prepared, Shared};
+use crate::retry::{Attempts, RetryPolicy};
 use crate::wire::{Endpoint, ParamValue};
 
 /// The blocking client. Cheap to clone: clones share settings and connections.
@@ -40,6 +46,7 @@ use crate::wire::{Endpoint, ParamValue};
 pub struct Client {
     shared: Arc<Shared>,
     http: reqwest::blocking::Client,
+    options: CallOptions,
 }
 
 impl fmt::Debug for Client {
@@ -77,6 +84,7 @@ impl Client {
 
     pub(crate) fn from_parts(
         shared: Shared,
+        options: CallOptions,
         timeout: Duration,
         connect_timeout: Duration,
     ) -> Result<Self> {
@@ -91,6 +99,7 @@ impl Client {
         Ok(Client {
             shared: Arc::new(shared),
             http,
+            options,
         })
     }
 
@@ -115,11 +124,36 @@ impl Client {
         self.shared.path(operation)
     }
 
+    /// A clone (sharing connections and the rate limit) whose calls retry by `policy`; see
+    /// [`crate::Client::with_retry`].
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        let mut c = self.clone();
+        c.options.retry = policy;
+        c
+    }
+
+    /// A clone (sharing connections and the rate limit) whose calls time out after `timeout`.
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        let mut c = self.clone();
+        c.options.timeout = Some(timeout);
+        c
+    }
+
     /// Sends any request value.
     pub fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
         let mut call = self.shared.endpoint_call(request)?;
-        let body = self.send(&mut call)?;
-        envelope::decode(&call.label, body, E::DATA_RULES)
+        let label = call.label.clone();
+        let span = observe::span(&label);
+        let mut output = None;
+        let mut decode = |body: Bytes| -> Result<()> {
+            output = Some(envelope::decode(&label, body, E::DATA_RULES)?);
+            Ok(())
+        };
+        let result = self
+            .send(&mut call, &span, &mut decode)
+            .and_then(|()| output.ok_or_else(|| envelope::missing(&label)));
+        observe::decoded(&span, &result);
+        result
     }
 
     /// A signed call to any path; see [`crate::Client::raw`].
@@ -133,28 +167,81 @@ impl Client {
         V: Into<ParamValue<'a>>,
     {
         let mut call = self.shared.raw_call(path, params.into_iter().collect());
-        let body = self.send(&mut call)?;
-        envelope::decode(&call.label, body, 0)
+        let label = call.label.clone();
+        let span = observe::span(&label);
+        let mut output = None;
+        let mut decode = |body: Bytes| -> Result<()> {
+            output = Some(envelope::decode(&label, body, 0)?);
+            Ok(())
+        };
+        let result = self
+            .send(&mut call, &span, &mut decode)
+            .and_then(|()| output.ok_or_else(|| envelope::missing(&label)));
+        observe::decoded(&span, &result);
+        result
     }
 
-    fn send(&self, call: &mut Call<'_>) -> Result<Bytes> {
-        off_runtime(|| self.send_here(call))
+    /// Sends one call: the rate limit, the attempts and their waits, off the runtime thread.
+    fn send(
+        &self,
+        call: &mut Call<'_>,
+        span: &Span,
+        decode: &mut (dyn FnMut(Bytes) -> Result<()> + Send),
+    ) -> Result<()> {
+        let started = Instant::now();
+        let mut attempts = Attempts::new(self.options.retry, call.retry_safe);
+        let mut waited = Duration::ZERO;
+        let result = off_runtime(|| {
+            span.in_scope(|| {
+                loop {
+                    if let Some(limiter) = &self.shared.limiter {
+                        waited += limiter.acquire_blocking(self.options.fail_fast).map_err(
+                            |retry_after| Error::RateLimited {
+                                endpoint: call.label.name(),
+                                retry_after,
+                            },
+                        )?;
+                    }
+                    attempts.begin();
+                    let Err(error) = self.attempt(call).and_then(&mut *decode) else {
+                        return Ok(());
+                    };
+                    if error.is_rate_limited()
+                        && let Some(limiter) = &self.shared.limiter
+                    {
+                        limiter.pause(Instant::now());
+                    }
+                    match attempts.retry_after(&error) {
+                        Some(delay) => {
+                            tracing::debug!(attempt = attempts.made, ?delay, "retrying");
+                            std::thread::sleep(delay);
+                        }
+                        None => return Err(error),
+                    }
+                }
+            })
+        });
+        observe::sent(span, attempts.made, waited, started.elapsed());
+        result
     }
 
-    fn send_here(&self, call: &mut Call<'_>) -> Result<Bytes> {
+    /// One attempt: signed afresh, sent, its status checked.
+    fn attempt(&self, call: &mut Call<'_>) -> Result<Bytes> {
         let Prepared {
             method,
             url,
             content_type,
             body,
         } = self.shared.prepare(call);
-        tracing::debug!(endpoint = %call.label.0, method = method.as_str(), "sending");
         let mut builder = match method {
             Method::Get => self.http.get(url),
             Method::Post => self.http.post(url),
         };
         if let Some(ct) = content_type {
             builder = builder.header(reqwest::header::CONTENT_TYPE, ct).body(body);
+        }
+        if let Some(t) = self.options.timeout {
+            builder = builder.timeout(t);
         }
         let response = builder
             .send()

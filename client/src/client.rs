@@ -12,7 +12,14 @@ use crate::envelope;
 use crate::error::{Error, Result};
 use crate::info::Method;
 use crate::operations::Operation;
-use crate::request::{self, Call, Prepared, Shared};
+use std::time::Instant;
+
+use tracing::{Instrument, Span};
+
+use crate::limit::{Limiter, RateLimit};
+use crate::observe;
+use crate::request::{self, Call, CallOptions, Prepared, Shared};
+use crate::retry::{Attempts, RetryPolicy};
 use crate::wire::{Endpoint, ParamValue};
 
 /// Where requests go.
@@ -47,6 +54,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     paths: Vec<(Operation, String)>,
+    rate_limit: Option<RateLimit>,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -58,6 +67,8 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("paths", &self.paths)
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -73,6 +84,8 @@ impl ClientBuilder {
             timeout: request::DEFAULT_TIMEOUT,
             connect_timeout: request::DEFAULT_CONNECT_TIMEOUT,
             paths: Vec::new(),
+            rate_limit: Some(RateLimit::VENDOR),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -106,6 +119,34 @@ impl ClientBuilder {
     pub fn path(mut self, operation: Operation, path: impl Into<String>) -> Self {
         self.paths.push((operation, path.into()));
         self
+    }
+
+    /// The client-side rate limit (default [`RateLimit::VENDOR`], 200 requests in any 10 s). It is
+    /// shared by every client of the process built for the same base URL, partner id and limit.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// No client-side rate limit (the vendor still enforces its own).
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+
+    /// How to retry (default [`RetryPolicy::default`]); see [`RetryPolicy`] for what is retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The per-call settings the clients start with.
+    pub(crate) fn options(&self) -> CallOptions {
+        CallOptions {
+            retry: self.retry,
+            timeout: None,
+            fail_fast: self.rate_limit.is_some_and(|l| l.is_fail_fast()),
+        }
     }
 
     /// Checks the settings.
@@ -167,8 +208,11 @@ impl ClientBuilder {
         Ok(Shared {
             partner_id: self.partner_id,
             partner_key: self.partner_key.clone(),
-            base_url,
             paths,
+            limiter: self
+                .rate_limit
+                .map(|limit| Limiter::shared(&base_url, self.partner_id, limit)),
+            base_url,
         })
     }
 
@@ -184,6 +228,7 @@ impl ClientBuilder {
         Ok(Client {
             shared: Arc::new(shared),
             http,
+            options: self.options(),
         })
     }
 
@@ -191,7 +236,12 @@ impl ClientBuilder {
     #[cfg(feature = "blocking")]
     pub fn build_blocking(self) -> Result<crate::blocking::Client> {
         let shared = self.shared()?;
-        crate::blocking::Client::from_parts(shared, self.timeout, self.connect_timeout)
+        crate::blocking::Client::from_parts(
+            shared,
+            self.options(),
+            self.timeout,
+            self.connect_timeout,
+        )
     }
 }
 
@@ -214,6 +264,7 @@ impl ClientBuilder {
 pub struct Client {
     shared: Arc<Shared>,
     http: reqwest::Client,
+    options: CallOptions,
 }
 
 impl fmt::Debug for Client {
@@ -249,16 +300,43 @@ impl Client {
         self.shared.path(operation)
     }
 
+    /// A clone (sharing connections and the rate limit) whose calls retry by `policy`: the
+    /// per-call override, e.g. `client.with_retry(RetryPolicy::none()).get_list(..).send()`.
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        let mut c = self.clone();
+        c.options.retry = policy;
+        c
+    }
+
+    /// A clone (sharing connections and the rate limit) whose calls time out after `timeout`.
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        let mut c = self.clone();
+        c.options.timeout = Some(timeout);
+        c
+    }
+
     /// Sends any request value, e.g. one built with `GetListRequest::new` and kept around.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
         let mut call = self.shared.endpoint_call(request)?;
-        let body = self.send(&mut call).await?;
-        envelope::decode(&call.label, body, E::DATA_RULES)
+        let label = call.label.clone();
+        let span = observe::span(&label);
+        let mut output = None;
+        let mut decode = |body: Bytes| -> Result<()> {
+            output = Some(envelope::decode(&label, body, E::DATA_RULES)?);
+            Ok(())
+        };
+        let result = self
+            .send(&mut call, &span, &mut decode)
+            .await
+            .and_then(|()| output.ok_or_else(|| envelope::missing(&label)));
+        observe::decoded(&span, &result);
+        result
     }
 
     /// A signed call to any path, for endpoints the spec does not know yet: `partner_id`,
     /// `timestamp` and `sign` are added, the parameters are POSTed as a form, the envelope is
-    /// checked, and `data` is returned as JSON.
+    /// checked, and `data` is returned as JSON. Only connection failures and refusals for rate
+    /// are retried, since the client cannot know what the call does.
     pub async fn raw<'a, K, V>(
         &self,
         path: &'a str,
@@ -269,25 +347,84 @@ impl Client {
         V: Into<ParamValue<'a>>,
     {
         let mut call = self.shared.raw_call(path, params.into_iter().collect());
-        let body = self.send(&mut call).await?;
-        envelope::decode(&call.label, body, 0)
+        let label = call.label.clone();
+        let span = observe::span(&label);
+        let mut output = None;
+        let mut decode = |body: Bytes| -> Result<()> {
+            output = Some(envelope::decode(&label, body, 0)?);
+            Ok(())
+        };
+        let result = self
+            .send(&mut call, &span, &mut decode)
+            .await
+            .and_then(|()| output.ok_or_else(|| envelope::missing(&label)));
+        observe::decoded(&span, &result);
+        result
     }
 
-    /// Signs, sends and reads one call; not generic, so it is compiled once.
-    async fn send(&self, call: &mut Call<'_>) -> Result<Bytes> {
+    /// Sends one call: the rate limit, the attempts and their waits. Not generic, so it is
+    /// compiled once.
+    async fn send(
+        &self,
+        call: &mut Call<'_>,
+        span: &Span,
+        decode: &mut (dyn FnMut(Bytes) -> Result<()> + Send),
+    ) -> Result<()> {
+        let started = Instant::now();
+        let mut attempts = Attempts::new(self.options.retry, call.retry_safe);
+        let mut waited = Duration::ZERO;
+        let result = async {
+            loop {
+                if let Some(limiter) = &self.shared.limiter {
+                    waited += limiter
+                        .acquire_async(self.options.fail_fast)
+                        .await
+                        .map_err(|retry_after| Error::RateLimited {
+                            endpoint: call.label.name(),
+                            retry_after,
+                        })?;
+                }
+                attempts.begin();
+                let Err(error) = self.attempt(call).await.and_then(&mut *decode) else {
+                    return Ok(());
+                };
+                if error.is_rate_limited()
+                    && let Some(limiter) = &self.shared.limiter
+                {
+                    limiter.pause(Instant::now());
+                }
+                match attempts.retry_after(&error) {
+                    Some(delay) => {
+                        tracing::debug!(attempt = attempts.made, ?delay, "retrying");
+                        tokio::time::sleep(delay).await;
+                    }
+                    None => return Err(error),
+                }
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        observe::sent(span, attempts.made, waited, started.elapsed());
+        result
+    }
+
+    /// One attempt: signed afresh, sent, its status checked.
+    async fn attempt(&self, call: &mut Call<'_>) -> Result<Bytes> {
         let Prepared {
             method,
             url,
             content_type,
             body,
         } = self.shared.prepare(call);
-        tracing::debug!(endpoint = %call.label.0, method = method.as_str(), "sending");
         let mut builder = match method {
             Method::Get => self.http.get(url),
             Method::Post => self.http.post(url),
         };
         if let Some(ct) = content_type {
             builder = builder.header(reqwest::header::CONTENT_TYPE, ct).body(body);
+        }
+        if let Some(t) = self.options.timeout {
+            builder = builder.timeout(t);
         }
         let response = builder
             .send()

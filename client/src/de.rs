@@ -8,7 +8,7 @@
 //! | rule | accepts |
 //! | --- | --- |
 //! | [`INT_OR_STRING`] | a number, or a string holding an integer |
-//! | [`STRING_OR_NUMBER`] | a string, or a number kept in its decimal form |
+//! | [`STRING_OR_NUMBER`] | a string, or a number kept in its decimal form (an integer exactly as sent; a float by value) |
 //! | [`EMPTY_AS_NONE`] | `""` as absent (for optional fields; `null` always is) |
 //! | [`DATETIME_OR_UNIX`] | date text, or unix seconds as a number or numeric string |
 //! | [`BOOL_OR_INT`] | `true`/`false`, `0`/`1`, `"0"`/`"1"` |
@@ -628,6 +628,63 @@ mod tests {
         let m = de::<BTreeMap<i64, i64>>("{\"116541\": \"15\", \"7\": 0}", INT_OR_STRING)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m, BTreeMap::from([(7, 0), (116_541, 15)]));
+    }
+
+    mod round_trips {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn ints_as_numbers_or_strings(n in any::<i64>()) {
+                prop_assert_eq!(de::<i64>(&n.to_string(), INT_OR_STRING).ok(), Some(n));
+                prop_assert_eq!(de::<i64>(&format!("\"{n}\""), INT_OR_STRING).ok(), Some(n));
+                let list = format!("[{n}, \"{n}\"]");
+                prop_assert_eq!(de::<Vec<i64>>(&list, INT_OR_STRING).ok(), Some(vec![n, n]));
+            }
+
+            #[test]
+            fn strings_from_numbers_keep_their_text(n in any::<i64>(), f in -1.0e9f64..1.0e9) {
+                prop_assert_eq!(de::<String>(&n.to_string(), STRING_OR_NUMBER).ok(), Some(n.to_string()));
+                // A float keeps its value (its digits are those of the shortest form that reads
+                // back to the same f64).
+                let text = serde_json::to_string(&f).unwrap_or_default();
+                let kept = de::<String>(&text, STRING_OR_NUMBER).ok().and_then(|t| t.parse::<f64>().ok());
+                prop_assert_eq!(kept, Some(f));
+            }
+
+            #[test]
+            fn datetimes_in_every_form(secs in 0_i64..4_102_444_800) {
+                let t = DateTime::from_unix(secs).unwrap_or_else(|e| panic!("{e}"));
+                let text = format!("\"{t}\"");
+                for json in [secs.to_string(), format!("\"{secs}\""), text.clone()] {
+                    let back = de::<DateTime>(&json, DATETIME_OR_UNIX).ok();
+                    prop_assert_eq!(back.as_ref(), Some(&t), "{}", json);
+                }
+                // What was read is written back in the same form.
+                let from_text: DateTime = de(&text, 0).unwrap_or_else(|e| panic!("{e}"));
+                prop_assert_eq!(serde_json::to_string(&from_text).ok(), Some(text));
+                prop_assert_eq!(serde_json::to_string(&t).ok(), Some(secs.to_string()));
+            }
+
+            #[test]
+            fn flags_in_every_form(b in any::<bool>()) {
+                let n = u8::from(b);
+                for json in [b.to_string(), n.to_string(), format!("\"{n}\"")] {
+                    prop_assert_eq!(de::<bool>(&json, BOOL_OR_INT).ok(), Some(b));
+                }
+            }
+
+            #[test]
+            fn optional_values_and_their_absence(n in any::<i64>()) {
+                let rules = INT_OR_STRING | EMPTY_AS_NONE;
+                prop_assert_eq!(opt::<i64>(&format!("\"{n}\""), rules).ok(), Some(Some(n)));
+                for absent in ["null", "\"\""] {
+                    prop_assert_eq!(opt::<i64>(absent, rules).ok(), Some(None));
+                }
+            }
+        }
     }
 
     #[test]

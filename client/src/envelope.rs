@@ -147,6 +147,17 @@ pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Re
     Err(decode_error(endpoint, &path, &message, body))
 }
 
+/// The error for a call whose decode step never ran (cannot happen: `send` returns `Ok` only
+/// after decoding); reported rather than assumed away.
+pub(crate) fn missing(endpoint: &Label) -> Error {
+    Error::Decode {
+        endpoint: endpoint.name(),
+        path: ".".into(),
+        message: "no response was decoded".into(),
+        body: Bytes::new(),
+    }
+}
+
 /// Decodes `body` as `E`'s response and encodes the typed `data` back as JSON
 /// (for [`Operation::decode_response`](crate::operations::Operation::decode_response)).
 pub(crate) fn decode_as_json<E: Endpoint>(body: &[u8]) -> Result<serde_json::Value> {

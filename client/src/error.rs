@@ -103,6 +103,16 @@ pub enum Error {
         body: Bytes,
     },
 
+    /// The client-side rate limit is full and the client is set to fail fast
+    /// ([`crate::RateLimit::fail_fast`]); nothing was sent.
+    #[error("{endpoint}: over the client-side rate limit; a request can go in {retry_after:?}")]
+    RateLimited {
+        /// The endpoint.
+        endpoint: Cow<'static, str>,
+        /// When the next request may go.
+        retry_after: std::time::Duration,
+    },
+
     /// The request breaks a limit of the spec (e.g. `page_size` over 1000) and was not sent.
     #[error("{endpoint}: invalid request: {message}")]
     InvalidRequest {
@@ -133,6 +143,7 @@ impl Error {
             | Error::Http { endpoint, .. }
             | Error::Transport { endpoint, .. }
             | Error::Decode { endpoint, .. }
+            | Error::RateLimited { endpoint, .. }
             | Error::InvalidRequest { endpoint, .. } => Some(endpoint),
             Error::Config(_) => None,
         }
@@ -148,13 +159,25 @@ impl Error {
         }
     }
 
-    /// Whether trying the same request again may succeed: connection failures, timeouts, HTTP 429
-    /// and 5xx. Whether it is *safe* to try again depends on the endpoint as well; the client only
-    /// retries endpoints the spec marks safe (see the README).
+    /// Whether trying the same request again may succeed: connection failures, timeouts, HTTP 408,
+    /// 429 and 5xx, undecodable bodies, and refusals for rate. Whether it is *safe* to send again
+    /// depends on the endpoint too: the client resends writes only when they surely did not run
+    /// (see [`crate::RetryPolicy`]).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } => true,
-            Error::Http { status, .. } => *status == 429 || (500..=599).contains(status),
+            Error::Transport { .. } | Error::Decode { .. } | Error::RateLimited { .. } => true,
+            Error::Http { status, .. } => matches!(status, 408 | 429 | 500..=599),
+            Error::Api { .. } => self.is_rate_limited(),
+            Error::InvalidRequest { .. } | Error::Config(_) => false,
+        }
+    }
+
+    /// Whether this is a refusal for rate: the client's own limit, the vendor's refusal
+    /// ([`ErrorCode::RateLimited`]), or HTTP 429.
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Http { status: 429, .. } => true,
+            Error::Api { code, .. } => *code == i64::from(ErrorCode::RateLimited),
             _ => false,
         }
     }
@@ -205,6 +228,13 @@ mod tests {
         );
         assert_eq!(e.code(), Some(ErrorCode::SignMismatch));
         assert!(!e.is_retryable());
+        let rate = Error::Api {
+            endpoint: "get_list".into(),
+            code: 429,
+            message: String::new(),
+            body: Bytes::new(),
+        };
+        assert!(rate.is_rate_limited() && rate.is_retryable());
     }
 
     #[test]

@@ -9,9 +9,13 @@ use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Upload;
+use std::sync::Arc;
+
 use crate::error::{Error, Label, Result, TransportKind};
 use crate::info::Method;
+use crate::limit::Limiter;
 use crate::operations::Operation;
+use crate::retry::RetryPolicy;
 use crate::wire::{Endpoint, Params, sign};
 
 /// Settings shared by every clone of a client.
@@ -22,6 +26,18 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     /// Path overrides, indexed by `Operation as usize`.
     pub(crate) paths: Vec<Option<Box<str>>>,
+    /// The rate limit shared by every client of this partner id, if on.
+    pub(crate) limiter: Option<Arc<Limiter>>,
+}
+
+/// What may differ between clones of one client: per-call settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallOptions {
+    pub(crate) retry: RetryPolicy,
+    /// Overrides the client's timeout for the calls of this clone.
+    pub(crate) timeout: Option<Duration>,
+    /// Over the rate limit, fail at once instead of waiting.
+    pub(crate) fail_fast: bool,
 }
 
 impl fmt::Debug for Shared {
@@ -53,6 +69,8 @@ pub(crate) struct Prepared {
 /// One call, set up before its first attempt: what to send and where.
 pub(crate) struct Call<'r> {
     pub(crate) label: Label,
+    /// Whether the spec marks it safe to send again.
+    pub(crate) retry_safe: bool,
     pub(crate) path: &'r str,
     pub(crate) method: Method,
     pub(crate) params: Params<'r>,
@@ -76,6 +94,7 @@ impl Shared {
         check(op, &params)?;
         Ok(Call {
             label: Label(Cow::Borrowed(op.name())),
+            retry_safe: op.info().retry_safe,
             path: self.path(op),
             method: op.info().methods.first().copied().unwrap_or(Method::Post),
             params,
@@ -87,6 +106,7 @@ impl Shared {
     pub(crate) fn raw_call<'r>(&self, path: &'r str, params: Params<'r>) -> Call<'r> {
         Call {
             label: Label(Cow::Owned(path.to_owned())),
+            retry_safe: false,
             path,
             method: Method::Post,
             params,
@@ -227,7 +247,8 @@ pub(crate) fn check_status(endpoint: &Label, status: u16, body: Bytes) -> Result
 }
 
 /// Classifies a transport failure. A failed connect never reached the server, whatever else the
-/// error says (a connect timeout is both), which is what makes it safe to retry.
+/// error says (a connect timeout is both), which is what makes it safe to retry. The URL is
+/// dropped from the error: a GET's query string carries the `sign`.
 pub(crate) fn transport_error(endpoint: &Label, e: reqwest::Error) -> Error {
     let kind = if e.is_connect() {
         TransportKind::Connect
@@ -241,7 +262,7 @@ pub(crate) fn transport_error(endpoint: &Label, e: reqwest::Error) -> Error {
     Error::Transport {
         endpoint: endpoint.name(),
         kind,
-        source: e,
+        source: e.without_url(),
     }
 }
 
@@ -263,12 +284,14 @@ mod tests {
             partner_key: SecretString::from("secret"),
             base_url: "http://127.0.0.1:9".into(),
             paths: vec![None; Operation::ALL.len()],
+            limiter: None,
         }
     }
 
     fn call<'r>(path: &'r str, method: Method, params: Params<'r>) -> Call<'r> {
         Call {
             label: Label(Cow::Borrowed("test")),
+            retry_safe: false,
             path,
             method,
             params,

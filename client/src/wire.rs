@@ -17,7 +17,7 @@ use crate::operations::Operation;
 /// A request the client can send: implemented by every generated `…Request` type.
 pub trait Endpoint {
     /// The type of the envelope's `data` on success.
-    type Output: Lenient + serde::Serialize;
+    type Output: Lenient + serde::Serialize + Send;
 
     /// Which endpoint this is.
     const OPERATION: Operation;

@@ -8,7 +8,7 @@ use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus};
 use baijiayun::wire::{ParamValue, Params, sign};
-use baijiayun::{Client, Error, TransportKind};
+use baijiayun::{Client, Error, RetryPolicy, TransportKind};
 
 /// The vendor code of a refusal, or a failure naming what came instead.
 fn code_of<T: std::fmt::Debug>(result: baijiayun::Result<T>) -> Result<i64> {
@@ -203,7 +203,8 @@ async fn the_rate_limit_refuses_past_its_window() -> Result<()> {
         .rate_limit(5, Duration::from_secs(60))
         .start()
         .await?;
-    let client = server.client()?;
+    // Retries off, to see the refusal itself (backing off from it: resilience.rs).
+    let client = server.client_builder().retry(RetryPolicy::none()).build()?;
     for _ in 0..5 {
         client.get_basic_info(seed::ROOM).send().await?;
     }
@@ -218,6 +219,10 @@ async fn every_fault_gives_its_own_typed_error() -> Result<()> {
     let client = server
         .client_builder()
         .timeout(Duration::from_millis(400))
+        // Retries off: each fault must surface as its own error (retries: resilience.rs); no
+        // limiter, which would pause a window after the injected refusal for rate.
+        .retry(RetryPolicy::none())
+        .no_rate_limit()
         .build()?;
     let op = Operation::GetBasicInfo;
     let call = || client.get_basic_info(seed::ROOM).send();

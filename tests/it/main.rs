@@ -4,4 +4,6 @@ mod callbacks;
 mod endpoints;
 mod fake_server;
 mod fidelity;
+mod properties;
+mod resilience;
 mod support;

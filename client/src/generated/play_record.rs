@@ -6,7 +6,8 @@
 //! with `send`.
 
 use crate::operations::Operation;
-use crate::types::{PlayRecordPage, SearchTimeType};
+use crate::types::{PlayRecord, PlayRecordPage, SearchTimeType};
+use crate::pagination::{self, Paginated};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, DateTime, Result};
 #[cfg(feature = "blocking")]
@@ -126,22 +127,91 @@ impl<C> Endpoint for GetPlaybackPlayRecordRequest<C> {
     }
 }
 
-impl GetPlaybackPlayRecordRequest<&Client> {
+impl<C: Clone> Paginated for GetPlaybackPlayRecordRequest<C> {
+    type Item = PlayRecord;
+
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1)
+    }
+
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(page);
+    }
+
+    fn use_largest_page(&mut self) {
+        if self.page_size.is_none() {
+            self.page_size = Some(1000);
+        }
+    }
+
+    fn total(page: &PlayRecordPage) -> i64 {
+        page.total
+    }
+
+    fn count(page: &PlayRecordPage) -> usize {
+        page.list.len()
+    }
+
+    fn into_items(page: PlayRecordPage) -> Vec<PlayRecord> {
+        page.list
+    }
+}
+
+impl<'c> GetPlaybackPlayRecordRequest<&'c Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub async fn send(self) -> Result<PlayRecordPage> {
         self.client.execute(&self).await
     }
+
+    /// Every page from this request's page on, 1000 a page unless a page size was set, as a stream.
+    ///
+    /// Stops when the items seen reach the total or a page is empty; an error is yielded, then the
+    /// stream ends.
+    pub fn pages(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<PlayRecordPage>> + Send + 'c {
+        let client = self.client;
+        pagination::pages(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
+
+    /// Every item of every page from this request's page on, 1000 a page unless a page size was set,
+    /// as a stream.
+    pub fn items(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<PlayRecord>> + Send + 'c {
+        let client = self.client;
+        pagination::items(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
 }
 
 #[cfg(feature = "blocking")]
-impl GetPlaybackPlayRecordRequest<&blocking::Client> {
+impl<'c> GetPlaybackPlayRecordRequest<&'c blocking::Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PlayRecordPage> {
         self.client.execute(&self)
+    }
+
+    /// Every page from this request's page on, 1000 a page unless a page size was set, fetched as
+    /// the iterator advances.
+    pub fn pages(self) -> impl Iterator<Item = Result<PlayRecordPage>> + 'c {
+        let client = self.client;
+        pagination::page_iter(self, move |request| client.execute(&request))
+    }
+
+    /// Every item of every page from this request's page on, 1000 a page unless a page size was set.
+    pub fn items(self) -> impl Iterator<Item = Result<PlayRecord>> + 'c {
+        let client = self.client;
+        pagination::item_iter(self, move |request| client.execute(&request))
     }
 }
 
@@ -259,22 +329,91 @@ impl<C> Endpoint for GetPartnerPlaybackPlayRecordRequest<C> {
     }
 }
 
-impl GetPartnerPlaybackPlayRecordRequest<&Client> {
+impl<C: Clone> Paginated for GetPartnerPlaybackPlayRecordRequest<C> {
+    type Item = PlayRecord;
+
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1)
+    }
+
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(page);
+    }
+
+    fn use_largest_page(&mut self) {
+        if self.page_size.is_none() {
+            self.page_size = Some(1000);
+        }
+    }
+
+    fn total(page: &PlayRecordPage) -> i64 {
+        page.total
+    }
+
+    fn count(page: &PlayRecordPage) -> usize {
+        page.list.len()
+    }
+
+    fn into_items(page: PlayRecordPage) -> Vec<PlayRecord> {
+        page.list
+    }
+}
+
+impl<'c> GetPartnerPlaybackPlayRecordRequest<&'c Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub async fn send(self) -> Result<PlayRecordPage> {
         self.client.execute(&self).await
     }
+
+    /// Every page from this request's page on, 1000 a page unless a page size was set, as a stream.
+    ///
+    /// Stops when the items seen reach the total or a page is empty; an error is yielded, then the
+    /// stream ends.
+    pub fn pages(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<PlayRecordPage>> + Send + 'c {
+        let client = self.client;
+        pagination::pages(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
+
+    /// Every item of every page from this request's page on, 1000 a page unless a page size was set,
+    /// as a stream.
+    pub fn items(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<PlayRecord>> + Send + 'c {
+        let client = self.client;
+        pagination::items(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
 }
 
 #[cfg(feature = "blocking")]
-impl GetPartnerPlaybackPlayRecordRequest<&blocking::Client> {
+impl<'c> GetPartnerPlaybackPlayRecordRequest<&'c blocking::Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PlayRecordPage> {
         self.client.execute(&self)
+    }
+
+    /// Every page from this request's page on, 1000 a page unless a page size was set, fetched as
+    /// the iterator advances.
+    pub fn pages(self) -> impl Iterator<Item = Result<PlayRecordPage>> + 'c {
+        let client = self.client;
+        pagination::page_iter(self, move |request| client.execute(&request))
+    }
+
+    /// Every item of every page from this request's page on, 1000 a page unless a page size was set.
+    pub fn items(self) -> impl Iterator<Item = Result<PlayRecord>> + 'c {
+        let client = self.client;
+        pagination::item_iter(self, move |request| client.execute(&request))
     }
 }
 

@@ -7,9 +7,10 @@
 
 use crate::operations::Operation;
 use crate::types::{
-    BasicInfo, PlaybackPage, ProductType, PublishStatus, PublishStatusResult,
+    BasicInfo, Playback, PlaybackPage, ProductType, PublishStatus, PublishStatusResult,
     RecordTimeNodes, ReplaceType, SessionPlaybackList,
 };
+use crate::pagination::{self, Paginated};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, Result, Upload};
 #[cfg(feature = "blocking")]
@@ -180,22 +181,84 @@ impl<C> Endpoint for GetListRequest<C> {
     }
 }
 
-impl GetListRequest<&Client> {
+impl<C: Clone> Paginated for GetListRequest<C> {
+    type Item = Playback;
+
+    fn page(&self) -> i64 {
+        self.page
+    }
+
+    fn set_page(&mut self, page: i64) {
+        self.page = page;
+    }
+
+    fn use_largest_page(&mut self) {}
+    fn total(page: &PlaybackPage) -> i64 {
+        page.total
+    }
+
+    fn count(page: &PlaybackPage) -> usize {
+        page.list.len()
+    }
+
+    fn into_items(page: PlaybackPage) -> Vec<Playback> {
+        page.list
+    }
+}
+
+impl<'c> GetListRequest<&'c Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub async fn send(self) -> Result<PlaybackPage> {
         self.client.execute(&self).await
     }
+
+    /// Every page from this request's page on, at the page size given, as a stream.
+    ///
+    /// Stops when the items seen reach the total or a page is empty; an error is yielded, then the
+    /// stream ends.
+    pub fn pages(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<PlaybackPage>> + Send + 'c {
+        let client = self.client;
+        pagination::pages(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
+
+    /// Every item of every page from this request's page on, at the page size given, as a stream.
+    pub fn items(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<Playback>> + Send + 'c {
+        let client = self.client;
+        pagination::items(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
 }
 
 #[cfg(feature = "blocking")]
-impl GetListRequest<&blocking::Client> {
+impl<'c> GetListRequest<&'c blocking::Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PlaybackPage> {
         self.client.execute(&self)
+    }
+
+    /// Every page from this request's page on, at the page size given, fetched as the iterator advances.
+    pub fn pages(self) -> impl Iterator<Item = Result<PlaybackPage>> + 'c {
+        let client = self.client;
+        pagination::page_iter(self, move |request| client.execute(&request))
+    }
+
+    /// Every item of every page from this request's page on, at the page size given.
+    pub fn items(self) -> impl Iterator<Item = Result<Playback>> + 'c {
+        let client = self.client;
+        pagination::item_iter(self, move |request| client.execute(&request))
     }
 }
 
@@ -680,22 +743,91 @@ impl<C> Endpoint for GetCropListRequest<C> {
     }
 }
 
-impl GetCropListRequest<&Client> {
+impl<C: Clone> Paginated for GetCropListRequest<C> {
+    type Item = Playback;
+
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1)
+    }
+
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(page);
+    }
+
+    fn use_largest_page(&mut self) {
+        if self.page_size.is_none() {
+            self.page_size = Some(1000);
+        }
+    }
+
+    fn total(page: &PlaybackPage) -> i64 {
+        page.total
+    }
+
+    fn count(page: &PlaybackPage) -> usize {
+        page.list.len()
+    }
+
+    fn into_items(page: PlaybackPage) -> Vec<Playback> {
+        page.list
+    }
+}
+
+impl<'c> GetCropListRequest<&'c Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub async fn send(self) -> Result<PlaybackPage> {
         self.client.execute(&self).await
     }
+
+    /// Every page from this request's page on, 1000 a page unless a page size was set, as a stream.
+    ///
+    /// Stops when the items seen reach the total or a page is empty; an error is yielded, then the
+    /// stream ends.
+    pub fn pages(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<PlaybackPage>> + Send + 'c {
+        let client = self.client;
+        pagination::pages(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
+
+    /// Every item of every page from this request's page on, 1000 a page unless a page size was set,
+    /// as a stream.
+    pub fn items(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<Playback>> + Send + 'c {
+        let client = self.client;
+        pagination::items(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
 }
 
 #[cfg(feature = "blocking")]
-impl GetCropListRequest<&blocking::Client> {
+impl<'c> GetCropListRequest<&'c blocking::Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PlaybackPage> {
         self.client.execute(&self)
+    }
+
+    /// Every page from this request's page on, 1000 a page unless a page size was set, fetched as
+    /// the iterator advances.
+    pub fn pages(self) -> impl Iterator<Item = Result<PlaybackPage>> + 'c {
+        let client = self.client;
+        pagination::page_iter(self, move |request| client.execute(&request))
+    }
+
+    /// Every item of every page from this request's page on, 1000 a page unless a page size was set.
+    pub fn items(self) -> impl Iterator<Item = Result<Playback>> + 'c {
+        let client = self.client;
+        pagination::item_iter(self, move |request| client.execute(&request))
     }
 }
 

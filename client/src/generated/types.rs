@@ -38,6 +38,8 @@ pub enum ErrorCode {
     RoomDeleted,
     /// `4001`: 文件上传失败 — The file upload failed.
     UploadFailed,
+    /// `429`: 请求频率超限（单个账号所有 openapi 接口 10s 内的请求不可超过 200 次；文档未公布此代码，429 为推测） — Refused for rate - more than 200 requests in 10 s; the doc does not publish this code, 429 is an assumption.
+    RateLimited,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
 }
@@ -56,6 +58,7 @@ impl From<i64> for ErrorCode {
             3001 => Self::RoomNotFound,
             3002 => Self::RoomDeleted,
             4001 => Self::UploadFailed,
+            429 => Self::RateLimited,
             other => Self::Unknown(other),
         }
     }
@@ -75,6 +78,7 @@ impl From<ErrorCode> for i64 {
             ErrorCode::RoomNotFound => 3001,
             ErrorCode::RoomDeleted => 3002,
             ErrorCode::UploadFailed => 4001,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Unknown(code) => code,
         }
     }

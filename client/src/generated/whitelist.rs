@@ -6,7 +6,8 @@
 //! with `send`.
 
 use crate::operations::Operation;
-use crate::types::WhitelistPage;
+use crate::types::{WhitelistPage, WhitelistUser};
+use crate::pagination::{self, Paginated};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, Result};
 #[cfg(feature = "blocking")]
@@ -293,22 +294,91 @@ impl<C> Endpoint for GetSessionWhitelistRequest<C> {
     }
 }
 
-impl GetSessionWhitelistRequest<&Client> {
+impl<C: Clone> Paginated for GetSessionWhitelistRequest<C> {
+    type Item = WhitelistUser;
+
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1)
+    }
+
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(page);
+    }
+
+    fn use_largest_page(&mut self) {
+        if self.page_size.is_none() {
+            self.page_size = Some(20);
+        }
+    }
+
+    fn total(page: &WhitelistPage) -> i64 {
+        page.total
+    }
+
+    fn count(page: &WhitelistPage) -> usize {
+        page.list.len()
+    }
+
+    fn into_items(page: WhitelistPage) -> Vec<WhitelistUser> {
+        page.list
+    }
+}
+
+impl<'c> GetSessionWhitelistRequest<&'c Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub async fn send(self) -> Result<WhitelistPage> {
         self.client.execute(&self).await
     }
+
+    /// Every page from this request's page on, 20 a page unless a page size was set, as a stream.
+    ///
+    /// Stops when the items seen reach the total or a page is empty; an error is yielded, then the
+    /// stream ends.
+    pub fn pages(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<WhitelistPage>> + Send + 'c {
+        let client = self.client;
+        pagination::pages(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
+
+    /// Every item of every page from this request's page on, 20 a page unless a page size was set,
+    /// as a stream.
+    pub fn items(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<WhitelistUser>> + Send + 'c {
+        let client = self.client;
+        pagination::items(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
 }
 
 #[cfg(feature = "blocking")]
-impl GetSessionWhitelistRequest<&blocking::Client> {
+impl<'c> GetSessionWhitelistRequest<&'c blocking::Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<WhitelistPage> {
         self.client.execute(&self)
+    }
+
+    /// Every page from this request's page on, 20 a page unless a page size was set, fetched as the
+    /// iterator advances.
+    pub fn pages(self) -> impl Iterator<Item = Result<WhitelistPage>> + 'c {
+        let client = self.client;
+        pagination::page_iter(self, move |request| client.execute(&request))
+    }
+
+    /// Every item of every page from this request's page on, 20 a page unless a page size was set.
+    pub fn items(self) -> impl Iterator<Item = Result<WhitelistUser>> + 'c {
+        let client = self.client;
+        pagination::item_iter(self, move |request| client.execute(&request))
     }
 }
 
@@ -492,22 +562,91 @@ impl<C> Endpoint for GetRoomWhitelistRequest<C> {
     }
 }
 
-impl GetRoomWhitelistRequest<&Client> {
+impl<C: Clone> Paginated for GetRoomWhitelistRequest<C> {
+    type Item = WhitelistUser;
+
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1)
+    }
+
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(page);
+    }
+
+    fn use_largest_page(&mut self) {
+        if self.page_size.is_none() {
+            self.page_size = Some(20);
+        }
+    }
+
+    fn total(page: &WhitelistPage) -> i64 {
+        page.total
+    }
+
+    fn count(page: &WhitelistPage) -> usize {
+        page.list.len()
+    }
+
+    fn into_items(page: WhitelistPage) -> Vec<WhitelistUser> {
+        page.list
+    }
+}
+
+impl<'c> GetRoomWhitelistRequest<&'c Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub async fn send(self) -> Result<WhitelistPage> {
         self.client.execute(&self).await
     }
+
+    /// Every page from this request's page on, 20 a page unless a page size was set, as a stream.
+    ///
+    /// Stops when the items seen reach the total or a page is empty; an error is yielded, then the
+    /// stream ends.
+    pub fn pages(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<WhitelistPage>> + Send + 'c {
+        let client = self.client;
+        pagination::pages(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
+
+    /// Every item of every page from this request's page on, 20 a page unless a page size was set,
+    /// as a stream.
+    pub fn items(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<WhitelistUser>> + Send + 'c {
+        let client = self.client;
+        pagination::items(
+            self,
+            move |request| async move { client.execute(&request).await },
+        )
+    }
 }
 
 #[cfg(feature = "blocking")]
-impl GetRoomWhitelistRequest<&blocking::Client> {
+impl<'c> GetRoomWhitelistRequest<&'c blocking::Client> {
     /// Signs and sends the request.
     ///
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<WhitelistPage> {
         self.client.execute(&self)
+    }
+
+    /// Every page from this request's page on, 20 a page unless a page size was set, fetched as the
+    /// iterator advances.
+    pub fn pages(self) -> impl Iterator<Item = Result<WhitelistPage>> + 'c {
+        let client = self.client;
+        pagination::page_iter(self, move |request| client.execute(&request))
+    }
+
+    /// Every item of every page from this request's page on, 20 a page unless a page size was set.
+    pub fn items(self) -> impl Iterator<Item = Result<WhitelistUser>> + 'c {
+        let client = self.client;
+        pagination::item_iter(self, move |request| client.execute(&request))
     }
 }
 

@@ -101,10 +101,12 @@ pub struct RecordedRequest {
     pub params: BTreeMap<String, String>,
     /// The field names of the file parts received.
     pub files: Vec<String>,
-    /// The HTTP status answered; `None` when the connection was dropped.
+    /// The HTTP status answered; `None` while unanswered, or when the connection was dropped.
     pub status: Option<u16>,
     /// The vendor code answered, when the answer was an envelope.
     pub code: Option<i64>,
+    /// The order of arrival, to fill in the answer later.
+    seq: u64,
 }
 
 /// A receiver's answer to a callback the fake server sent.
@@ -135,6 +137,7 @@ pub struct MockServerBuilder {
     partner_key: String,
     rate_limit: Option<(u32, Duration)>,
     paths: Vec<(Operation, String)>,
+    record: bool,
 }
 
 impl Default for MockServerBuilder {
@@ -145,6 +148,7 @@ impl Default for MockServerBuilder {
             partner_key: seed::PARTNER_KEY.to_owned(),
             rate_limit: Some((200, Duration::from_secs(10))),
             paths: Vec::new(),
+            record: true,
         }
     }
 }
@@ -183,6 +187,13 @@ impl MockServerBuilder {
     /// Serve `operation` at `path` instead of the spec's path (as a client override would send it).
     pub fn path(mut self, operation: Operation, path: impl Into<String>) -> Self {
         self.paths.push((operation, path.into()));
+        self
+    }
+
+    /// Whether to keep a record of every request (default on). Turn it off for long load runs,
+    /// where the record would grow without bound.
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record = record;
         self
     }
 

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,8 @@ pub(super) struct Shared {
     pub(super) log: Mutex<Vec<RecordedRequest>>,
     rate_limit: Option<(u32, Duration)>,
     recent: Mutex<VecDeque<Instant>>,
+    record: bool,
+    arrivals: AtomicU64,
 }
 
 /// Stops the server when dropped.
@@ -76,6 +79,8 @@ fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
         log: Mutex::new(Vec::new()),
         rate_limit: b.rate_limit,
         recent: Mutex::new(VecDeque::new()),
+        record: b.record,
+        arrivals: AtomicU64::new(0),
     })
 }
 
@@ -229,13 +234,16 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, D
         files: Vec::new(),
         status: None,
         code: None,
+        seq: shared.arrivals.fetch_add(1, Ordering::Relaxed),
     };
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
             let a = answer(413, "text/plain", "request body too large");
             record.status = Some(413);
-            lock(&shared.log).push(record);
+            if shared.record {
+                lock(&shared.log).push(record);
+            }
             return Ok(a);
         }
     };
@@ -249,15 +257,19 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, D
         .map(|r| r.files.keys().cloned().collect())
         .unwrap_or_default();
 
-    let result = respond(&shared, &method, &path, operation, received).await;
-    match &result {
-        Ok((a, code)) => {
-            record.status = Some(a.status().as_u16());
-            record.code = *code;
-        }
-        Err(Dropped) => record.status = None,
+    // Recorded on arrival, so that requests still being answered are counted too.
+    let seq = record.seq;
+    if shared.record {
+        lock(&shared.log).push(record);
     }
-    lock(&shared.log).push(record);
+    let result = respond(&shared, &method, &path, operation, received).await;
+    if shared.record
+        && let Ok((answer, code)) = &result
+        && let Some(r) = lock(&shared.log).iter_mut().rev().find(|r| r.seq == seq)
+    {
+        r.status = Some(answer.status().as_u16());
+        r.code = *code;
+    }
     result.map(|(a, _)| a)
 }
 

@@ -8,7 +8,7 @@ use super::{
     Module, collect_names, collect_scalar, doc_lines, ident, md, param_ty, rules_expr, ty, wrap,
     zh_en,
 };
-use crate::ir::{Encoding, Endpoint, Group, Param, ParamTy, Scalar, Ty};
+use crate::ir::{Encoding, Endpoint, Group, Pagination, Param, ParamTy, Scalar, Ty};
 
 pub(super) fn module(g: &Group) -> Module {
     let mut items = imports(g);
@@ -48,6 +48,9 @@ fn imports(g: &Group) -> Vec<TokenStream> {
     let mut rules = false;
     for e in &g.endpoints {
         collect_names(&e.response, &mut names);
+        if let Some(p) = &e.pagination {
+            names.push(p.item.clone());
+        }
         rules |= !e.response_lenient.is_empty();
         for p in &e.params {
             match &p.ty {
@@ -83,6 +86,11 @@ fn imports(g: &Group) -> Vec<TokenStream> {
     if !type_names.is_empty() {
         let type_names = type_names.iter().map(|n| ident(n));
         out.push(quote!(use crate::types::{#(#type_names),*};));
+    }
+    if g.endpoints.iter().any(|e| e.pagination.is_some()) {
+        out.push(quote!(
+            use crate::pagination::{self, Paginated};
+        ));
     }
     out.push(quote!(
         use crate::wire::{Endpoint, Params};
@@ -368,21 +376,39 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         String::new(),
         returns,
     ]);
+    let (paged, async_pages, blocking_pages) = match &e.pagination {
+        Some(p) => pagination(e, p),
+        None => (quote!(), quote!(), quote!()),
+    };
+    // Only list endpoints name the client's lifetime (their streams borrow it).
+    let (lt, client_ref, blocking_ref) = if e.pagination.is_some() {
+        (
+            quote!(<'c>),
+            quote!(&'c Client),
+            quote!(&'c blocking::Client),
+        )
+    } else {
+        (quote!(), quote!(&Client), quote!(&blocking::Client))
+    };
     let send_async = quote! {
-        impl #name<&Client> {
+        impl #lt #name<#client_ref> {
             #send_doc
             pub async fn send(self) -> Result<#output> {
                 self.client.execute(&self).await
             }
+
+            #async_pages
         }
     };
     let send_blocking = quote! {
         #[cfg(feature = "blocking")]
-        impl #name<&blocking::Client> {
+        impl #lt #name<#blocking_ref> {
             #send_doc
             pub fn send(self) -> Result<#output> {
                 self.client.execute(&self)
             }
+
+            #blocking_pages
         }
     };
     vec![
@@ -390,10 +416,122 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         new_item,
         generic_item,
         endpoint_item,
+        paged,
         send_async,
         send_blocking,
         from_wire(e),
     ]
+}
+
+/// The `Paginated` impl of a list endpoint, and `pages`/`items` for both clients.
+fn pagination(e: &Endpoint, p: &Pagination) -> (TokenStream, TokenStream, TokenStream) {
+    let name = ident(&e.request_type);
+    let param = |wire: &str| e.params.iter().find(|x| x.wire == wire);
+    let (page, page_size) = (param(&p.page), param(&p.page_size));
+    let page_ident = ident(page.map_or("page", |x| x.ident.as_str()));
+    let (get_page, set_page) = match page {
+        Some(x) if x.required => (quote!(self.#page_ident), quote!(self.#page_ident = page;)),
+        _ => (
+            quote!(self.#page_ident.unwrap_or(1)),
+            quote!(self.#page_ident = Some(page);),
+        ),
+    };
+    let size_ident = ident(page_size.map_or("page_size", |x| x.ident.as_str()));
+    let limit = proc_macro2::Literal::i64_unsuffixed(p.page_size_limit);
+    let size_required = page_size.is_some_and(|x| x.required);
+    let largest = if size_required {
+        quote! {
+            fn use_largest_page(&mut self) {}
+        }
+    } else {
+        quote! {
+            fn use_largest_page(&mut self) {
+                if self.#size_ident.is_none() {
+                    self.#size_ident = Some(#limit);
+                }
+            }
+        }
+    };
+    let (item, page_ty) = (ident(&p.item), ident(&p.page_type));
+    let items_field = ident(&crate::naming::field_ident(&p.items));
+    let total_field = ident(&crate::naming::field_ident(&p.total));
+    let paged = quote! {
+        impl<C: Clone> Paginated for #name<C> {
+            type Item = #item;
+
+            fn page(&self) -> i64 {
+                #get_page
+            }
+
+            fn set_page(&mut self, page: i64) {
+                #set_page
+            }
+
+            #largest
+
+            fn total(page: &#page_ty) -> i64 {
+                page.#total_field
+            }
+
+            fn count(page: &#page_ty) -> usize {
+                page.#items_field.len()
+            }
+
+            fn into_items(page: #page_ty) -> Vec<#item> {
+                page.#items_field
+            }
+        }
+    };
+    let size_note = if size_required {
+        "at the page size given".to_owned()
+    } else {
+        format!("{} a page unless a page size was set", p.page_size_limit)
+    };
+    let mut pages_doc = wrap(&format!(
+        "Every page from this request's page on, {size_note}, as a stream."
+    ));
+    pages_doc.push(String::new());
+    pages_doc.extend(wrap(
+        "Stops when the items seen reach the total or a page is empty; an error is yielded, then \
+         the stream ends.",
+    ));
+    let pages_doc = doc_lines(&pages_doc);
+    let items_doc = doc_lines(&wrap(&format!(
+        "Every item of every page from this request's page on, {size_note}, as a stream."
+    )));
+    let async_pages = quote! {
+        #pages_doc
+        pub fn pages(self) -> impl futures_core::Stream<Item = Result<#page_ty>> + Send + 'c {
+            let client = self.client;
+            pagination::pages(self, move |request| async move { client.execute(&request).await })
+        }
+
+        #items_doc
+        pub fn items(self) -> impl futures_core::Stream<Item = Result<#item>> + Send + 'c {
+            let client = self.client;
+            pagination::items(self, move |request| async move { client.execute(&request).await })
+        }
+    };
+    let iter_pages_doc = doc_lines(&wrap(&format!(
+        "Every page from this request's page on, {size_note}, fetched as the iterator advances."
+    )));
+    let iter_items_doc = doc_lines(&wrap(&format!(
+        "Every item of every page from this request's page on, {size_note}."
+    )));
+    let blocking_pages = quote! {
+        #iter_pages_doc
+        pub fn pages(self) -> impl Iterator<Item = Result<#page_ty>> + 'c {
+            let client = self.client;
+            pagination::page_iter(self, move |request| client.execute(&request))
+        }
+
+        #iter_items_doc
+        pub fn items(self) -> impl Iterator<Item = Result<#item>> + 'c {
+            let client = self.client;
+            pagination::item_iter(self, move |request| client.execute(&request))
+        }
+    };
+    (paged, async_pages, blocking_pages)
 }
 
 /// The fake server's parser of this request: every parameter read and typed as the spec says.

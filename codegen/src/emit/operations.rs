@@ -109,7 +109,7 @@ fn info(api: &Api, e: &Endpoint) -> TokenStream {
     let page = match &e.pagination {
         Some(p) => {
             let (page, size, items, total) = (&p.page, &p.page_size, &p.items, &p.total);
-            let limit = p.page_size_limit;
+            let limit = proc_macro2::Literal::i64_unsuffixed(p.page_size_limit);
             quote!(Some(PageInfo {
                 page: #page,
                 page_size: #size,
@@ -149,7 +149,7 @@ fn param(api: &Api, p: &Param) -> TokenStream {
 }
 
 fn option_i64(v: Option<i64>) -> TokenStream {
-    match v {
+    match v.map(proc_macro2::Literal::i64_unsuffixed) {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),
     }
@@ -182,7 +182,7 @@ fn scalar_kind(api: &Api, s: &Scalar) -> TokenStream {
         Scalar::Enum(n) => match api.enumeration(n) {
             Some(e) if e.repr == Repr::Int => {
                 let codes = e.values.iter().filter_map(|v| match v.code {
-                    Code::Int(i) => Some(i),
+                    Code::Int(i) => Some(proc_macro2::Literal::i64_unsuffixed(i)),
                     Code::Str(_) => None,
                 });
                 quote!(ParamKind::IntCode(&[#(#codes),*]))

@@ -1,0 +1,113 @@
+//! Property tests: no response can make decoding panic, whatever the vendor (or a proxy) sends.
+
+use baijiayun::operations::Operation;
+use proptest::prelude::*;
+use serde_json::Value;
+
+use crate::support::spec;
+
+/// Any JSON value, a few levels deep.
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        "[ -~\\u{4e00}-\\u{4e20}]{0,12}".prop_map(Value::String),
+        Just(Value::String(String::new())),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// The doc's examples, as (operation, JSON).
+fn examples() -> Vec<(Operation, Value)> {
+    let Ok(api) = spec() else { return Vec::new() };
+    api.endpoints()
+        .flat_map(|e| {
+            let op = Operation::from_name(&e.name);
+            e.examples
+                .iter()
+                .filter_map(move |x| Some((op?, serde_json::from_str(&x.json).ok()?)))
+        })
+        .collect()
+}
+
+/// Every leaf of `v`, as a path of keys and indices.
+fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                path.push(k.clone());
+                leaves(x, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(i.to_string());
+                leaves(x, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+}
+
+fn replace(v: &mut Value, path: &[String], with: Value) {
+    let mut at = v;
+    for key in path {
+        let next = match at {
+            Value::Object(m) => m.get_mut(key),
+            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => return,
+        }
+    }
+    *at = with;
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..300)) {
+        for op in Operation::ALL {
+            let _ = op.decode_response(&body);
+        }
+    }
+
+    #[test]
+    fn arbitrary_data_never_panics(data in json(), code in prop_oneof![Just(0_i64), any::<i64>()]) {
+        let body = serde_json::json!({"code": code, "data": data, "msg": "", "ts": 1}).to_string();
+        for op in Operation::ALL {
+            let _ = op.decode_response(body.as_bytes());
+        }
+    }
+
+    #[test]
+    fn doc_examples_with_one_leaf_replaced_never_panic(
+        pick in any::<prop::sample::Index>(),
+        leaf in any::<prop::sample::Index>(),
+        with in json(),
+    ) {
+        let examples = examples();
+        prop_assume!(!examples.is_empty());
+        let (op, mut example) = examples[pick.index(examples.len())].clone();
+        let mut paths = Vec::new();
+        leaves(&example, &mut Vec::new(), &mut paths);
+        prop_assume!(!paths.is_empty());
+        let path = paths[leaf.index(paths.len())].clone();
+        replace(&mut example, &path, with);
+        let body = example.to_string();
+        let _ = op.decode_response(body.as_bytes());
+    }
+}
