@@ -5,10 +5,8 @@
 //! (bytewise, i.e. ASCII order), which is the order the vendor's sign rule needs and also the order
 //! of the encoded body.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
-
 use md5::{Digest, Md5};
+use std::borrow::Cow;
 
 use crate::Upload;
 use crate::de::Lenient;
@@ -33,6 +31,22 @@ pub trait Endpoint {
     fn upload(&self) -> Option<(&'static str, &Upload)> {
         None
     }
+}
+
+/// Decodes a response body exactly as the client does for `E`: the envelope checked, `data`
+/// decoded with the spec's lenient rules. For recorded responses and fixtures.
+///
+/// ```
+/// use baijiayun::playback::GetBasicInfoRequest;
+///
+/// let body = br#"{"code":0,"data":{"status":"100","video_id":153582},"msg":"","ts":1}"#;
+/// let info = baijiayun::wire::decode::<GetBasicInfoRequest>(&body[..])?;
+/// assert_eq!(info.video_id, Some(153582));
+/// # Ok::<(), baijiayun::Error>(())
+/// ```
+pub fn decode<E: Endpoint>(body: impl Into<bytes::Bytes>) -> crate::Result<E::Output> {
+    let label = crate::error::Label(Cow::Borrowed(E::OPERATION.name()));
+    crate::envelope::decode(&label, body.into(), E::DATA_RULES)
 }
 
 /// One parameter value.
@@ -263,33 +277,71 @@ where
 /// `&partner_key=<key>` appended; the MD5 of that text (UTF-8, values not URL-encoded) in
 /// lowercase hex. An unset optional is not a parameter at all, and a file part is never one.
 ///
-/// The text is fed to MD5 piece by piece: nothing is allocated but the returned hex string.
+/// The text is fed to MD5 through a buffer on the stack: nothing is allocated but the returned
+/// hex string.
 pub fn sign(params: &Params<'_>, partner_key: &str) -> String {
-    let mut md5 = Md5::new();
+    let mut text = Feed::new();
     let mut first = true;
     for (k, v) in &params.entries {
         if k == "sign" {
             continue;
         }
         if !first {
-            md5.update(b"&");
+            text.put(b"&");
         }
         first = false;
-        md5.update(k.as_bytes());
-        md5.update(b"=");
-        v.with_str(|s| md5.update(s.as_bytes()));
+        text.put(k.as_bytes());
+        text.put(b"=");
+        v.with_str(|s| text.put(s.as_bytes()));
     }
     if !first {
-        md5.update(b"&");
+        text.put(b"&");
     }
-    md5.update(b"partner_key=");
-    md5.update(partner_key.as_bytes());
-    let digest = md5.finalize();
+    text.put(b"partner_key=");
+    text.put(partner_key.as_bytes());
+    let digest = text.finish();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(32);
     for byte in digest {
-        let _ = write!(hex, "{byte:02x}");
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     hex
+}
+
+/// MD5 fed in few large pieces rather than many small ones.
+struct Feed {
+    md5: Md5,
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Feed {
+    fn new() -> Self {
+        Feed {
+            md5: Md5::new(),
+            buf: [0; 256],
+            len: 0,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > self.buf.len() {
+            self.md5.update(&self.buf[..self.len]);
+            self.len = 0;
+            if bytes.len() > self.buf.len() {
+                self.md5.update(bytes);
+                return;
+            }
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn finish(mut self) -> [u8; 16] {
+        self.md5.update(&self.buf[..self.len]);
+        self.md5.finalize().into()
+    }
 }
 
 #[cfg(test)]

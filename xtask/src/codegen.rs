@@ -17,7 +17,7 @@ pub(crate) enum Mode {
 }
 
 /// The workspace root (this crate lives in `<root>/xtask`).
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)

@@ -2,7 +2,9 @@
 //!
 //! * `codegen`: regenerate `client/src/generated/` from `spec/`.
 //! * `codegen --check`: fail if `client/src/generated/` differs from what `spec/` generates.
+//! * `bench-build`: time clean and incremental builds and code generation (BENCHMARKS.md).
 
+mod bench_build;
 mod codegen;
 
 use std::process::ExitCode;
@@ -13,8 +15,9 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
+        ["bench-build"] => bench_build::run_all(&codegen::root()),
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check]");
+            eprintln!("usage: cargo xtask codegen [--check] | cargo xtask bench-build");
             return ExitCode::from(2);
         }
     };
