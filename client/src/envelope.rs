@@ -2,18 +2,20 @@
 //! [`Error`].
 //!
 //! The common case costs one pass: `code`, `msg` and the typed `data` are read together. Only when
-//! that fails is the body read again, first for `code` alone (a refusal carries `data: null`, which
-//! would not decode as the success type), then with path tracking to say where decoding broke.
+//! that fails is the body read again, for `code` alone (a refusal carries `data: null`, which
+//! would not decode as the success type); a decoding failure is then located from serde_json's
+//! position by [`json_path`].
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
 use bytes::Bytes;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::de::{INT_OR_STRING, Lenient, STRING_OR_NUMBER};
 use crate::error::{Error, Label, Result};
+use crate::json_path;
 use crate::wire::Endpoint;
 
 /// The envelope with `data` decoded as `T` (or skipped, with `T = IgnoredData`).
@@ -92,26 +94,26 @@ impl<'de, T: Lenient> Visitor<'de> for EnvelopeSeed<T> {
 
 /// Decodes a successful response's `data` as `T`, or turns the body into the right error.
 pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Result<T> {
-    let fast = read::<T>(&body, rules, false);
-    if let Ok(env) = fast {
-        match env.code {
+    let error = match read::<T>(&body, rules, false) {
+        Ok(env) => match env.code {
             Some(0) => {
                 if let Some(data) = env.data {
                     return Ok(data);
                 }
-                // No `data` at all: fine for types that accept null (acks, lenient lists).
-                if let Ok(data) = T::decode(
-                    de::value::UnitDeserializer::<serde_json::Error>::new(),
-                    rules,
-                ) {
+                // No `data` at all: fine for types that accept null (acks, lenient lists). Read
+                // from a JSON `null`, so that this reuses the code decoding a body, rather than
+                // compiling every response type once more for another deserializer.
+                let mut null = serde_json::Deserializer::from_slice(b"null");
+                if let Ok(data) = T::decode(&mut null, rules) {
                     return Ok(data);
                 }
                 return Err(decode_error(endpoint, "data", "missing field `data`", body));
             }
             Some(code) => return Err(api_error(endpoint, code, env.msg, body)),
             None => return Err(decode_error(endpoint, "code", "missing field `code`", body)),
-        }
-    }
+        },
+        Err(error) => error,
+    };
     // Slow path: is this a refusal, whose `data` is not the success type?
     match read::<()>(&body, 0, true) {
         Ok(Envelope {
@@ -121,30 +123,12 @@ pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Re
         }) if code != 0 => {
             return Err(api_error(endpoint, code, msg, body));
         }
-        Ok(_) => {}
-        Err(_) => {
-            // Not even an envelope (an HTML page, malformed JSON): locate the fault.
-        }
+        // A success whose `data` does not fit, or not even an envelope (an HTML page, malformed
+        // JSON): say where it broke.
+        _ => {}
     }
-    let mut track = serde_path_to_error::Track::new();
-    let mut json = serde_json::Deserializer::from_slice(&body);
-    let seed = EnvelopeSeed::<T> {
-        rules,
-        skip_data: false,
-        marker: PhantomData,
-    };
-    let result = seed.deserialize(serde_path_to_error::Deserializer::new(
-        &mut json, &mut track,
-    ));
-    let message = match result.and_then(|_| json.end()) {
-        Err(e) => e.to_string(),
-        // Succeeds with tracking but failed without: cannot happen; report the first error.
-        Ok(()) => fast
-            .err()
-            .map_or_else(|| "undecodable".to_owned(), |e| e.to_string()),
-    };
-    let path = track.path().to_string();
-    Err(decode_error(endpoint, &path, &message, body))
+    let path = json_path::of_error(&body, &error);
+    Err(decode_error(endpoint, &path, &error.to_string(), body))
 }
 
 /// The error for a call whose decode step never ran (cannot happen: `send` returns `Ok` only

@@ -33,6 +33,7 @@ pub mod de;
 mod envelope;
 mod error;
 pub mod info;
+mod json_path;
 mod limit;
 mod observe;
 pub mod pagination;

@@ -2,6 +2,7 @@
 
 mod callbacks;
 mod endpoints;
+mod error_paths;
 mod fake_server;
 mod fidelity;
 mod properties;

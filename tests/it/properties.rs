@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::support::spec;
 
 /// Any JSON value, a few levels deep.
-fn json() -> impl Strategy<Value = Value> {
+pub(crate) fn json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
@@ -26,7 +26,7 @@ fn json() -> impl Strategy<Value = Value> {
 }
 
 /// The doc's examples, as (operation, JSON).
-fn examples() -> Vec<(Operation, Value)> {
+pub(crate) fn examples() -> Vec<(Operation, Value)> {
     let Ok(api) = spec() else { return Vec::new() };
     api.endpoints()
         .flat_map(|e| {
