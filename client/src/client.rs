@@ -317,20 +317,8 @@ impl Client {
 
     /// Sends any request value, e.g. one built with `GetListRequest::new` and kept around.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
-        let mut call = self.shared.endpoint_call(request)?;
-        let label = call.label.clone();
-        let span = observe::span(&label);
-        let mut output = None;
-        let mut decode = |body: Bytes| -> Result<()> {
-            output = Some(envelope::decode(&label, body, E::DATA_RULES)?);
-            Ok(())
-        };
-        let result = self
-            .send(&mut call, &span, &mut decode)
-            .await
-            .and_then(|()| output.ok_or_else(|| envelope::missing(&label)));
-        observe::decoded(&span, &result);
-        result
+        let call = self.shared.endpoint_call(request)?;
+        self.decoded(call, E::DATA_RULES).await
     }
 
     /// A signed call to any path, for endpoints the spec does not know yet: `partner_id`,
@@ -346,12 +334,21 @@ impl Client {
         K: Into<Cow<'a, str>>,
         V: Into<ParamValue<'a>>,
     {
-        let mut call = self.shared.raw_call(path, params.into_iter().collect());
+        let call = self.shared.raw_call(path, params.into_iter().collect());
+        self.decoded(call, 0).await
+    }
+
+    /// Sends `call` and decodes its `data` as `T` under `rules`, in the call's span.
+    async fn decoded<T: crate::de::Lenient + Send>(
+        &self,
+        mut call: Call<'_>,
+        rules: u8,
+    ) -> Result<T> {
         let label = call.label.clone();
         let span = observe::span(&label);
         let mut output = None;
         let mut decode = |body: Bytes| -> Result<()> {
-            output = Some(envelope::decode(&label, body, 0)?);
+            output = Some(envelope::decode(&label, body, rules)?);
             Ok(())
         };
         let result = self

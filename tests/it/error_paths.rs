@@ -14,6 +14,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::properties::{examples, json};
+use crate::support::{edit, nodes};
 
 /// The envelope with `data` decoded as `T`, everything else skipped.
 struct Data<T>(u8, PhantomData<T>);
@@ -78,72 +79,6 @@ fn oracle(op: Operation, body: &[u8]) -> Option<Option<String>> {
         }
         _ => return None,
     })
-}
-
-/// Every node under `data`, as a path of keys and indices.
-fn nodes(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    out.push(path.clone());
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                path.push(k.clone());
-                nodes(x, path, out);
-                path.pop();
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                path.push(i.to_string());
-                nodes(x, path, out);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Replaces the node at `path` by `with`, or removes it (from its object or array) when `with`
-/// is `None`.
-fn edit(v: &mut Value, path: &[String], with: Option<Value>) {
-    let Some((last, parent)) = path.split_last() else {
-        if let Some(with) = with {
-            *v = with;
-        }
-        return;
-    };
-    let mut at = v;
-    for key in parent {
-        let next = match at {
-            Value::Object(m) => m.get_mut(key),
-            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            _ => None,
-        };
-        match next {
-            Some(n) => at = n,
-            None => return,
-        }
-    }
-    match (at, with) {
-        (Value::Object(m), Some(with)) => {
-            m.insert(last.clone(), with);
-        }
-        (Value::Object(m), None) => {
-            m.remove(last);
-        }
-        (Value::Array(a), with) => {
-            if let Ok(i) = last.parse::<usize>()
-                && i < a.len()
-            {
-                match with {
-                    Some(with) => a[i] = with,
-                    None => {
-                        a.remove(i);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 /// The client's answer and the oracle's for `body`; `None` when the operation is not sampled.
@@ -213,7 +148,7 @@ proptest! {
         let (op, mut example) = sampled[pick.index(sampled.len())].clone();
         let mut paths = Vec::new();
         if let Some(data) = example.get("data") {
-            nodes(data, &mut vec!["data".to_owned()], &mut paths);
+            nodes(data, false, &mut vec!["data".to_owned()], &mut paths);
         }
         prop_assume!(!paths.is_empty());
         let path = paths[node.index(paths.len())].clone();

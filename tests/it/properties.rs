@@ -4,7 +4,7 @@ use baijiayun::operations::Operation;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::support::spec;
+use crate::support::{edit, nodes, spec};
 
 /// Any JSON value, a few levels deep.
 pub(crate) fn json() -> impl Strategy<Value = Value> {
@@ -38,43 +38,6 @@ pub(crate) fn examples() -> Vec<(Operation, Value)> {
         .collect()
 }
 
-/// Every leaf of `v`, as a path of keys and indices.
-fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                path.push(k.clone());
-                leaves(x, path, out);
-                path.pop();
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                path.push(i.to_string());
-                leaves(x, path, out);
-                path.pop();
-            }
-        }
-        _ => out.push(path.clone()),
-    }
-}
-
-fn replace(v: &mut Value, path: &[String], with: Value) {
-    let mut at = v;
-    for key in path {
-        let next = match at {
-            Value::Object(m) => m.get_mut(key),
-            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            _ => None,
-        };
-        match next {
-            Some(n) => at = n,
-            None => return,
-        }
-    }
-    *at = with;
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -103,10 +66,10 @@ proptest! {
         prop_assume!(!examples.is_empty());
         let (op, mut example) = examples[pick.index(examples.len())].clone();
         let mut paths = Vec::new();
-        leaves(&example, &mut Vec::new(), &mut paths);
+        nodes(&example, true, &mut Vec::new(), &mut paths);
         prop_assume!(!paths.is_empty());
         let path = paths[leaf.index(paths.len())].clone();
-        replace(&mut example, &path, with);
+        edit(&mut example, &path, Some(with));
         let body = example.to_string();
         let _ = op.decode_response(body.as_bytes());
     }

@@ -20,14 +20,19 @@ async fn server() -> Result<MockServer> {
     Ok(MockServer::builder().no_rate_limit().start().await?)
 }
 
-#[tokio::test]
-async fn reads_are_retried_and_each_attempt_reaches_the_server() -> Result<()> {
-    let server = server().await?;
-    let client = server
+/// A client of `server` retrying quickly, its calls timing out after 300 ms.
+fn retrying(server: &MockServer) -> Result<Client> {
+    Ok(server
         .client_builder()
         .retry(quick())
         .timeout(Duration::from_millis(300))
-        .build()?;
+        .build()?)
+}
+
+#[tokio::test]
+async fn reads_are_retried_and_each_attempt_reaches_the_server() -> Result<()> {
+    let server = server().await?;
+    let client = retrying(&server)?;
     let read = Operation::GetBasicInfo;
     for (fault, times) in [
         (Fault::Status(503), 2),
@@ -64,11 +69,7 @@ async fn reads_are_retried_and_each_attempt_reaches_the_server() -> Result<()> {
 #[tokio::test]
 async fn writes_are_never_resent_once_they_may_have_reached_the_server() -> Result<()> {
     let server = server().await?;
-    let client = server
-        .client_builder()
-        .retry(quick())
-        .timeout(Duration::from_millis(300))
-        .build()?;
+    let client = retrying(&server)?;
     let write = Operation::SetPublishStatus;
     for fault in [
         Fault::Status(503),

@@ -111,6 +111,22 @@ fn page_of<T: Clone>(items: &[T], page: i64, size: i64) -> Vec<T> {
     items.iter().skip(start).take(size).cloned().collect()
 }
 
+/// One page of play records, as the play-record APIs answer (pages from 1, `default_size` a page).
+fn record_page(
+    records: Vec<PlayRecord>,
+    page: Option<i64>,
+    size: Option<i64>,
+    default_size: i64,
+) -> PlayRecordPage {
+    let (page, size) = (page.unwrap_or(1), size.unwrap_or(default_size));
+    PlayRecordPage {
+        total: count(records.len()),
+        list: page_of(&records, page, size),
+        page: Some(page),
+        page_size: Some(size),
+    }
+}
+
 fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -426,6 +442,20 @@ impl State {
             Some(r) if r.deleted => Err(Refusal::new(ErrorCode::RoomDeleted, "该房间已删除")),
             Some(r) => Ok(r),
         }
+    }
+
+    /// The plays that began within `[start, end]`.
+    fn plays_between<'s>(
+        &'s self,
+        start: &'s DateTime,
+        end: &'s DateTime,
+    ) -> impl Iterator<Item = &'s Play> + 's {
+        self.plays.iter().filter(move |p| {
+            p.record
+                .play_begin_time
+                .as_ref()
+                .is_some_and(|t| t >= start && t <= end)
+        })
     }
 
     fn rows_of(&self, room: i64, session: i64) -> impl Iterator<Item = &Row> {
@@ -985,9 +1015,8 @@ impl Service for State {
                 .main_row(request.room_id, session)
                 .map_or(0, |r| r.version),
         };
-        let records: Vec<PlayRecord> = self
-            .plays
-            .iter()
+        let records = self
+            .plays_between(&request.start_time, &request.end_time)
             .filter(|p| {
                 p.room_id == request.room_id && p.session_id == session && p.version == version
             })
@@ -996,24 +1025,12 @@ impl Service for State {
                     .user_number
                     .is_none_or(|u| p.record.user_number == Some(u))
             })
-            .filter(|p| {
-                p.record
-                    .play_begin_time
-                    .as_ref()
-                    .is_some_and(|t| *t >= request.start_time && *t <= request.end_time)
-            })
             .map(|p| PlayRecord {
                 date: None,
                 ..p.record.clone()
             })
             .collect();
-        let (page, size) = (request.page.unwrap_or(1), request.page_size.unwrap_or(100));
-        Ok(PlayRecordPage {
-            total: count(records.len()),
-            list: page_of(&records, page, size),
-            page: Some(page),
-            page_size: Some(size),
-        })
+        Ok(record_page(records, request.page, request.page_size, 100))
     }
 
     fn get_partner_playback_play_record(
@@ -1021,27 +1038,14 @@ impl Service for State {
         request: crate::play_record::GetPartnerPlaybackPlayRecordRequest,
     ) -> Result<PlayRecordPage, Refusal> {
         Self::window(&request.start_time, &request.end_time)?;
-        let records: Vec<PlayRecord> = self
-            .plays
-            .iter()
-            .filter(|p| {
-                p.record
-                    .play_begin_time
-                    .as_ref()
-                    .is_some_and(|t| *t >= request.start_time && *t <= request.end_time)
-            })
+        let records = self
+            .plays_between(&request.start_time, &request.end_time)
             .map(|p| PlayRecord {
                 uuid: Some(format!("uuid-{}", p.record.guid.to_lowercase())),
                 ..p.record.clone()
             })
             .collect();
-        let (page, size) = (request.page.unwrap_or(1), request.page_size.unwrap_or(1000));
-        Ok(PlayRecordPage {
-            total: count(records.len()),
-            list: page_of(&records, page, size),
-            page: Some(page),
-            page_size: Some(size),
-        })
+        Ok(record_page(records, request.page, request.page_size, 1000))
     }
 
     fn get_playback_ppt_url_list(
