@@ -7,11 +7,12 @@
 use std::time::{Duration, Instant};
 
 use baijiayun::types::{BasicInfo, PlaybackPage, ProductType};
-use baijiayun::wire::{ParamValue, Params, sign};
+use baijiayun::wire::sign;
 use baijiayun::{RateLimit, playback::GetListRequest};
 use baijiayun_bench::{
     Baseline, BlockingBaseline, Envelope, PARTNER_KEY, ROOM, StrictPage, baseline_sign,
-    basic_info_body, basic_info_params, canned_server, client, list_body, list_params,
+    basic_info_body, basic_info_params, canned_server, client, list_body, list_params, six_params,
+    six_params_map,
 };
 use std::hint::black_box;
 
@@ -197,20 +198,8 @@ fn main() {
     });
 
     // 2. Signing a 6-parameter request (the target is absolute: under 1 µs).
-    let six: Params<'static> = [
-        ("partner_id", ParamValue::Int(10_000_001)),
-        ("room_id", ParamValue::Int(23_111_300_000_001)),
-        ("start_time", ParamValue::from("2023-11-14 00:00:00")),
-        ("end_time", ParamValue::from("2023-11-14 23:59:59")),
-        ("page_size", ParamValue::Int(1000)),
-        ("timestamp", ParamValue::Int(1_700_000_000)),
-    ]
-    .into_iter()
-    .collect();
-    let map = six
-        .iter()
-        .map(|(k, v)| (k, v.to_text().into_owned()))
-        .collect();
+    let six = six_params();
+    let map = six_params_map();
     let (m, r) = batched(
         2000,
         100,

@@ -162,6 +162,33 @@ pub struct BlockingBaseline {
     base: String,
 }
 
+/// `get_playback_play_record` as sent, the typical request the signing benchmarks use: six
+/// parameters before the sign.
+fn six() -> [(&'static str, baijiayun::wire::ParamValue<'static>); 6] {
+    use baijiayun::wire::ParamValue;
+    [
+        ("partner_id", ParamValue::Int(10_000_001)),
+        ("room_id", ParamValue::Int(23_111_300_000_001)),
+        ("start_time", ParamValue::from("2023-11-14 00:00:00")),
+        ("end_time", ParamValue::from("2023-11-14 23:59:59")),
+        ("page_size", ParamValue::Int(1000)),
+        ("timestamp", ParamValue::Int(1_700_000_000)),
+    ]
+}
+
+/// The six parameters as the client holds them.
+pub fn six_params() -> baijiayun::wire::Params<'static> {
+    six().into_iter().collect()
+}
+
+/// The same six as a hand-written client holds them: a sorted map of strings.
+pub fn six_params_map() -> BTreeMap<&'static str, String> {
+    six()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_text().into_owned()))
+        .collect()
+}
+
 /// The vendor's sign, written as a user would: sorted map, `k=v&…`, `&partner_key=`, md5 hex.
 pub fn baseline_sign(params: &BTreeMap<&str, String>, key: &str) -> String {
     let mut text = params

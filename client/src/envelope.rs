@@ -145,10 +145,9 @@ pub(crate) fn missing(endpoint: &Label) -> Error {
 /// Decodes `body` as `E`'s response and encodes the typed `data` back as JSON
 /// (for [`Operation::decode_response`](crate::operations::Operation::decode_response)).
 pub(crate) fn decode_as_json<E: Endpoint>(body: &[u8]) -> Result<serde_json::Value> {
-    let label = Label(Cow::Borrowed(E::OPERATION.name()));
-    let data = decode::<E::Output>(&label, Bytes::copy_from_slice(body), E::DATA_RULES)?;
+    let data = crate::wire::decode::<E>(Bytes::copy_from_slice(body))?;
     serde_json::to_value(&data).map_err(|e| Error::Decode {
-        endpoint: label.name(),
+        endpoint: E::OPERATION.name().into(),
         path: "data".into(),
         message: format!("cannot encode the decoded value as JSON: {e}"),
         body: Bytes::copy_from_slice(body),

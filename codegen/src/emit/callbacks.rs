@@ -110,25 +110,7 @@ fn event_struct(
         }
         Code::Str(s) => quote!(out.insert(#field, #s);),
     });
-    let required: Vec<&&Field> = fields.iter().filter(|f| f.required).collect();
-    let args = required.iter().map(|f| {
-        let n = ident(&f.ident);
-        match &f.ty {
-            Ty::Scalar(Scalar::String) => quote!(#n: impl Into<String>),
-            other => {
-                let t = ty(other);
-                quote!(#n: #t)
-            }
-        }
-    });
-    let inits = fields.iter().map(|f| {
-        let n = ident(&f.ident);
-        match (&f.ty, f.required) {
-            (_, false) => quote!(#n: None),
-            (Ty::Scalar(Scalar::String), true) => quote!(#n: #n.into()),
-            (_, true) => quote!(#n),
-        }
-    });
+    let (args, inits) = super::records::new_parts(fields.iter().copied());
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]

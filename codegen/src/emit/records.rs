@@ -226,24 +226,7 @@ fn record(r: &Record) -> TokenStream {
 fn constructor(r: &Record) -> TokenStream {
     let name = ident(&r.name);
     let required: Vec<&Field> = r.fields.iter().filter(|f| f.required).collect();
-    let args = required.iter().map(|f| {
-        let n = ident(&f.ident);
-        match &f.ty {
-            Ty::Scalar(Scalar::String) => quote!(#n: impl Into<String>),
-            other => {
-                let t = ty(other);
-                quote!(#n: #t)
-            }
-        }
-    });
-    let inits = r.fields.iter().map(|f| {
-        let n = ident(&f.ident);
-        match (&f.ty, f.required) {
-            (_, false) => quote!(#n: None),
-            (Ty::Scalar(Scalar::String), true) => quote!(#n: #n.into()),
-            (_, true) => quote!(#n),
-        }
-    });
+    let (args, inits) = new_parts(&r.fields);
     let mut doc = vec![
         format!("Builds a `{}` from its required fields:", r.name),
         String::new(),
@@ -260,6 +243,33 @@ fn constructor(r: &Record) -> TokenStream {
             }
         }
     }
+}
+
+/// The parts of a `new` taking the required `fields` (strings as `impl Into<String>`) and
+/// starting the optional ones as `None`: its arguments, and the struct's field initialisers.
+pub(super) fn new_parts<'f>(
+    fields: impl IntoIterator<Item = &'f Field>,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for f in fields {
+        let n = ident(&f.ident);
+        let string = matches!(f.ty, Ty::Scalar(Scalar::String));
+        inits.push(match (string, f.required) {
+            (_, false) => quote!(#n: None),
+            (true, true) => quote!(#n: #n.into()),
+            (false, true) => quote!(#n),
+        });
+        if f.required {
+            args.push(if string {
+                quote!(#n: impl Into<String>)
+            } else {
+                let t = ty(&f.ty);
+                quote!(#n: #t)
+            });
+        }
+    }
+    (args, inits)
 }
 
 /// A field with its docs and serde attributes.
