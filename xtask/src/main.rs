@@ -4,9 +4,12 @@
 //! * `codegen --check`: fail if `client/src/generated/` differs from what `spec/` generates.
 //! * `bench-build [--rounds N]`: time clean builds (N alternating rounds, 2 by default),
 //!   the incremental rebuild after a spec change, and code generation (BENCHMARKS.md).
+//! * `test [ARGS..]`: install `redis-server` if it is missing, then `cargo test --workspace
+//!   --locked ARGS..` (the README's test command).
 
 mod bench_build;
 mod codegen;
+mod test;
 
 use std::process::ExitCode;
 
@@ -24,9 +27,10 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        ["test", extra @ ..] => test::run(&codegen::root(), extra),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check] | cargo xtask bench-build [--rounds N]"
+                "usage: cargo xtask codegen [--check] | cargo xtask bench-build [--rounds N] | cargo xtask test [ARGS..]"
             );
             return ExitCode::from(2);
         }
