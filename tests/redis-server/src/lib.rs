@@ -134,7 +134,9 @@ impl RedisServer {
                     io::ErrorKind::AddrInUse,
                     format!(
                         "redis-server on port {port} exited with {status}: {}",
-                        std::fs::read_to_string(&self.log).unwrap_or_default().trim()
+                        std::fs::read_to_string(&self.log)
+                            .unwrap_or_default()
+                            .trim()
                     ),
                 ));
             }
