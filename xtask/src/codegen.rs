@@ -24,7 +24,7 @@ pub(crate) fn root() -> PathBuf {
 }
 
 /// Reads every `spec/*.yaml`, sorted by name.
-fn read_spec(root: &Path) -> Result<Vec<codegen::SourceFile>> {
+pub(crate) fn read_spec(root: &Path) -> Result<Vec<codegen::SourceFile>> {
     let dir = root.join("spec");
     let mut names: Vec<PathBuf> = fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
