@@ -192,10 +192,8 @@ fn add_field(
     seen: &mut BTreeSet<String>,
 ) {
     let (mut doc_types, codes) = ty_types(api, &f.ty);
-    if let Some(t) = &f.doc_type {
-        if let Some(t) = super::parse::known_type(t) {
-            doc_types.insert(t);
-        }
+    if let Some(t) = f.doc_type.as_deref().and_then(super::parse::known_type) {
+        doc_types.insert(t);
     }
     let item = out.entry(f.wire.clone()).or_default();
     item.doc_types.extend(doc_types);

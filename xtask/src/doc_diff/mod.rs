@@ -17,7 +17,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub(crate) use diff::{Finding, Kind, Severity};
+#[cfg(test)]
+use diff::Kind;
+pub(crate) use diff::{Finding, Severity};
 
 /// The committed baseline: the extraction the spec was written from.
 pub(crate) const BASELINE: &str = "spec/vendor/playback-api.txt";

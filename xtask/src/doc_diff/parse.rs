@@ -6,8 +6,10 @@
 //!   是/否 after the type, and a request table's header line has 是否必填;
 //! * a response example is numbered, `1. {` … `N. }`;
 //! * rows spill across page breaks. When the lines before a heading, after the previous section's
-//!   last example, hold a table header (or precede a callback), they are the next section's
-//!   beginning printed before its heading, and move to it.
+//!   last example, precede a callback, or hold a second request table (是否必填) when the
+//!   section's own came before its example, they are the next section's beginning printed
+//!   before its heading, and move to it (for a table: with the title, method and URL lines just
+//!   before it, and no rows of the section before).
 //!
 //! Anything else is prose. A text without the structural markers `pdftotext` produces (the
 //! 【请求参数】 labels, U+00A0 around names, `API N :` headings) is refused: an OCR of the PDF, for
@@ -72,10 +74,25 @@ pub(crate) fn parse(text: &str) -> Result<Doc, NotTheDoc> {
             continue;
         };
         let tail: Vec<usize> = region[last_close + 1..].to_vec();
-        let has_table = tail.iter().any(|&i| table_header(&lines[i]).is_some());
-        if !tail.is_empty() && (has_table || next_is_callback) {
-            regions[k].truncate(last_close + 1);
-            let mut moved = tail;
+        let request_table = |i: &usize| table_header(&lines[*i]) == Some(Table::Request);
+        // A second request table: the section's own came before its example.
+        let spilled_table =
+            region[..last_close].iter().any(request_table) && tail.iter().any(request_table);
+        let cut = if next_is_callback {
+            0
+        } else if spilled_table {
+            // From the table back over its heading lines (title, method, URL), not over rows.
+            let mut cut = tail.iter().position(request_table).unwrap_or(0);
+            while cut > 0 && prelude(&lines[tail[cut - 1]]) {
+                cut -= 1;
+            }
+            cut
+        } else {
+            continue;
+        };
+        if cut < tail.len() {
+            regions[k].truncate(last_close + 1 + cut);
+            let mut moved = tail[cut..].to_vec();
             moved.append(&mut regions[k + 1]);
             regions[k + 1] = moved;
         }
@@ -129,6 +146,14 @@ fn check_layout(text: &str) -> Result<(), NotTheDoc> {
             missing.join(", ")
         )))
     }
+}
+
+/// A line that can stand between a section's heading and its request table: not a row, not
+/// an example line (a URL is one, but belongs to the request).
+fn prelude(line: &str) -> bool {
+    row(line).is_none()
+        && example_line(line)
+            .is_none_or(|rest| rest.starts_with("http://") || rest.starts_with("https://"))
 }
 
 /// NBSP to space, runs of whitespace collapsed, trimmed.
