@@ -1,5 +1,517 @@
-//! `cargo xtask changelog --base REV`: PLACEHOLDER
+//! `cargo xtask changelog --base REV`: what the spec's changes since a git revision do to the
+//! generated public API, as the semver level they need and a CHANGELOG-ready list.
+//!
+//! Both sides are lowered to `codegen`'s IR (the spec at `REV` read with `git show`, the working
+//! tree's from disk) and compared item by item:
+//! * an endpoint (a client method and its request type) added is minor, removed is major;
+//! * a parameter added is minor when optional (a setter) and major when required (`new` takes
+//!   it); a parameter removed, retyped, or made required or optional is major;
+//! * a record or callback field added is minor (the generated structs are `#[non_exhaustive]`);
+//!   removed, retyped, or made required or optional (`T` ↔ `Option<T>`) is major;
+//! * an enum value added is minor (the enums are open: unknown codes already decode), removed is
+//!   major; a record, enum or callback added is minor, removed major;
+//! * a response type changed is major; a method or path changed is a patch.
+
+use std::fmt::Write as _;
 use std::path::Path;
-pub(crate) fn main(_root: &Path, _base: &str) -> anyhow::Result<()> {
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use codegen::ir::{self, Code, ParamTy, Scalar, Ty};
+
+/// How much a change needs the version to move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Level {
+    /// No change to the public API.
+    None,
+    Patch,
+    Minor,
+    Major,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Patch => "patch",
+            Level::Minor => "minor",
+            Level::Major => "major",
+        }
+    }
+}
+
+/// One entry of the changelog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub(crate) level: Level,
+    pub(crate) text: String,
+}
+
+/// Runs the command: compares `spec/` at `base` with the working tree and prints the result.
+pub(crate) fn main(root: &Path, base: &str) -> Result<()> {
+    let old = spec_at(root, base)?;
+    let new = crate::codegen::read_spec(root)?;
+    let text = changelog(&old, &new).with_context(|| format!("comparing spec/ at {base}"))?;
+    #[allow(clippy::print_stdout, reason = "the changelog is the command's output")]
+    {
+        print!("{text}");
+    }
     Ok(())
+}
+
+/// The spec files at a git revision: every `spec/*.yaml` that `git ls-tree` lists.
+pub(crate) fn spec_at(root: &Path, rev: &str) -> Result<Vec<codegen::SourceFile>> {
+    let git = |args: &[&str]| -> Result<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .context("running git")?;
+        if !out.status.success() {
+            bail!(
+                "git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        String::from_utf8(out.stdout).context("git printed something that is not UTF-8")
+    };
+    let listing = git(&["ls-tree", "--name-only", rev, "spec/"])?;
+    let mut names: Vec<&str> = listing.lines().filter(|n| n.ends_with(".yaml")).collect();
+    names.sort_unstable();
+    if names.is_empty() {
+        bail!("{rev} has no spec/*.yaml");
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            Ok(codegen::SourceFile {
+                name: name.to_owned(),
+                text: git(&["show", &format!("{rev}:{name}")])?,
+            })
+        })
+        .collect()
+}
+
+/// The semver level and the CHANGELOG list, as text.
+pub(crate) fn changelog(
+    old: &[codegen::SourceFile],
+    new: &[codegen::SourceFile],
+) -> Result<String> {
+    let load = |side: &str, s: &[codegen::SourceFile]| {
+        codegen::load(s)
+            .map_err(|d| anyhow::anyhow!("the {side} spec has {} problem(s):\n{d}", d.len()))
+    };
+    let changes = compare(&load("old", old)?, &load("new", new)?);
+    Ok(render(&changes))
+}
+
+/// Renders the level and the entries, grouped as a CHANGELOG section.
+pub(crate) fn render(changes: &[Change]) -> String {
+    let level = changes.iter().map(|c| c.level).max().unwrap_or(Level::None);
+    let mut s = String::new();
+    let _ = writeln!(s, "semver: {}", level.as_str());
+    for (heading, l) in [
+        ("Breaking changes", Level::Major),
+        ("Added", Level::Minor),
+        ("Changed", Level::Patch),
+    ] {
+        let items: Vec<&Change> = changes.iter().filter(|c| c.level == l).collect();
+        if items.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n### {heading}\n");
+        for c in items {
+            let _ = writeln!(s, "- {}", c.text);
+        }
+    }
+    s
+}
+
+/// Every change from `old` to `new`, in the new spec's order (removals in the old one's).
+pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut push = |level: Level, text: String| out.push(Change { level, text });
+
+    // Endpoints.
+    let old_eps: Vec<&ir::Endpoint> = old.endpoints().collect();
+    let new_eps: Vec<&ir::Endpoint> = new.endpoints().collect();
+    for o in &old_eps {
+        if !new_eps.iter().any(|n| n.name == o.name) {
+            push(
+                Level::Major,
+                format!(
+                    "Removed `{}` ({}) and `{}`{}",
+                    o.name,
+                    o.title_zh,
+                    o.request_type,
+                    doc_no(o)
+                ),
+            );
+        }
+    }
+    for n in &new_eps {
+        let Some(o) = old_eps.iter().find(|o| o.name == n.name) else {
+            push(
+                Level::Minor,
+                format!(
+                    "Added `{}` ({}) and `{}`{}",
+                    n.name,
+                    n.title_zh,
+                    n.request_type,
+                    doc_no(n)
+                ),
+            );
+            continue;
+        };
+        let at = format!("`{}`", n.request_type);
+        for op in &o.params {
+            if !n.params.iter().any(|np| np.wire == op.wire) {
+                push(
+                    Level::Major,
+                    format!("{at}: removed parameter `{}`", op.wire),
+                );
+            }
+        }
+        for np in &n.params {
+            let Some(op) = o.params.iter().find(|op| op.wire == np.wire) else {
+                if np.required {
+                    push(
+                        Level::Major,
+                        format!(
+                            "{at}: new required parameter `{}: {}` (`{}::new` takes it)",
+                            np.wire,
+                            param_ty(&np.ty),
+                            n.request_type
+                        ),
+                    );
+                } else {
+                    push(
+                        Level::Minor,
+                        format!(
+                            "{at}: new optional parameter `{}: {}`",
+                            np.wire,
+                            param_ty(&np.ty)
+                        ),
+                    );
+                }
+                continue;
+            };
+            if op.ty != np.ty {
+                push(
+                    Level::Major,
+                    format!(
+                        "{at}: parameter `{}` is `{}`, was `{}`",
+                        np.wire,
+                        param_ty(&np.ty),
+                        param_ty(&op.ty)
+                    ),
+                );
+            }
+            if op.required != np.required {
+                let now = if np.required { "required" } else { "optional" };
+                push(
+                    Level::Major,
+                    format!(
+                        "{at}: parameter `{}` is now {now} (`{}::new` changes)",
+                        np.wire, n.request_type
+                    ),
+                );
+            }
+        }
+        if o.response != n.response {
+            push(
+                Level::Major,
+                format!(
+                    "`{}` returns `{}`, was `{}`",
+                    n.name,
+                    ty(&n.response),
+                    ty(&o.response)
+                ),
+            );
+        }
+        match (&o.pagination, &n.pagination) {
+            (None, Some(_)) => push(Level::Minor, format!("{at}: now paginated (`Paginated`)")),
+            (Some(_), None) => push(Level::Major, format!("{at}: no longer paginated")),
+            _ => {}
+        }
+        let methods = |e: &ir::Endpoint| {
+            e.methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        if methods(o) != methods(n) {
+            push(
+                Level::Patch,
+                format!("`{}` is sent as {}, was {}", n.name, methods(n), methods(o)),
+            );
+        }
+        if o.path != n.path {
+            push(
+                Level::Patch,
+                format!("`{}` is sent to `{}`, was `{}`", n.name, n.path, o.path),
+            );
+        }
+    }
+
+    // Records.
+    for o in &old.records {
+        if new.record(&o.name).is_none() {
+            push(Level::Major, format!("Removed type `types::{}`", o.name));
+        }
+    }
+    for n in &new.records {
+        match old.record(&n.name) {
+            None => push(Level::Minor, format!("Added type `types::{}`", n.name)),
+            Some(o) => fields(
+                &format!("`types::{}`", n.name),
+                &o.fields,
+                &n.fields,
+                &mut push,
+            ),
+        }
+    }
+
+    // Enums.
+    for o in &old.enums {
+        if new.enumeration(&o.name).is_none() {
+            push(Level::Major, format!("Removed enum `types::{}`", o.name));
+        }
+    }
+    for n in &new.enums {
+        let Some(o) = old.enumeration(&n.name) else {
+            push(Level::Minor, format!("Added enum `types::{}`", n.name));
+            continue;
+        };
+        let at = format!("`types::{}`", n.name);
+        if o.repr != n.repr {
+            push(Level::Major, format!("{at}: now coded by {}", repr(n.repr)));
+        }
+        for ov in &o.values {
+            if !n.values.iter().any(|nv| nv.name == ov.name) {
+                push(
+                    Level::Major,
+                    format!("{at}: removed value `{}` ({})", ov.name, code(&ov.code)),
+                );
+            }
+        }
+        for nv in &n.values {
+            match o.values.iter().find(|ov| ov.name == nv.name) {
+                None => push(
+                    Level::Minor,
+                    format!(
+                        "{at}: new value `{}` ({}, {})",
+                        nv.name,
+                        code(&nv.code),
+                        nv.zh
+                    ),
+                ),
+                Some(ov) if ov.code != nv.code => push(
+                    Level::Major,
+                    format!(
+                        "{at}: `{}` is coded {}, was {}",
+                        nv.name,
+                        code(&nv.code),
+                        code(&ov.code)
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    // Callbacks.
+    for o in &old.callbacks {
+        if !new.callbacks.iter().any(|n| n.name == o.name) {
+            push(Level::Major, format!("Removed callback `{}`", o.type_name));
+        }
+    }
+    for n in &new.callbacks {
+        match old.callbacks.iter().find(|o| o.name == n.name) {
+            None => push(
+                Level::Minor,
+                format!("Added callback `{}` ({})", n.type_name, n.title_zh),
+            ),
+            Some(o) => fields(
+                &format!("`{}`", n.type_name),
+                &o.fields,
+                &n.fields,
+                &mut push,
+            ),
+        }
+    }
+    out
+}
+
+fn fields(at: &str, old: &[ir::Field], new: &[ir::Field], push: &mut impl FnMut(Level, String)) {
+    for o in old {
+        if !new.iter().any(|n| n.wire == o.wire) {
+            push(Level::Major, format!("{at}: removed field `{}`", o.wire));
+        }
+    }
+    for n in new {
+        let Some(o) = old.iter().find(|o| o.wire == n.wire) else {
+            push(
+                Level::Minor,
+                format!("{at}: new field `{}: {}`", n.wire, field_ty(n)),
+            );
+            continue;
+        };
+        if o.ty != n.ty || o.required != n.required {
+            push(
+                Level::Major,
+                format!(
+                    "{at}: field `{}` is `{}`, was `{}`",
+                    n.wire,
+                    field_ty(n),
+                    field_ty(o)
+                ),
+            );
+        }
+    }
+}
+
+fn doc_no(e: &ir::Endpoint) -> String {
+    e.doc.map(|n| format!(", API {n}")).unwrap_or_default()
+}
+
+fn repr(r: ir::Repr) -> &'static str {
+    match r {
+        ir::Repr::Int => "integers",
+        ir::Repr::String => "strings",
+    }
+}
+
+fn code(c: &Code) -> String {
+    match c {
+        Code::Int(n) => n.to_string(),
+        Code::Str(s) => format!("\"{s}\""),
+    }
+}
+
+/// The Rust type of a scalar, as the generated code spells it.
+fn scalar(s: &Scalar) -> String {
+    match s {
+        Scalar::Int => "i64".into(),
+        Scalar::String => "String".into(),
+        Scalar::Bool => "bool".into(),
+        Scalar::Date => "Date".into(),
+        Scalar::DateTime => "DateTime".into(),
+        Scalar::PlaybackRef => "PlaybackRef".into(),
+        Scalar::Json => "serde_json::Value".into(),
+        Scalar::Enum(n) | Scalar::Record(n) => n.clone(),
+    }
+}
+
+fn param_ty(t: &ParamTy) -> String {
+    match t {
+        ParamTy::Scalar(s) => scalar(s),
+        ParamTy::File => "Upload".into(),
+        ParamTy::List { item, .. } => format!("Vec<{}>", scalar(item)),
+    }
+}
+
+fn ty(t: &Ty) -> String {
+    match t {
+        Ty::Scalar(s) => scalar(s),
+        Ty::Ack => "()".into(),
+        Ty::List(t) => format!("Vec<{}>", ty(t)),
+        Ty::Map(k, v) => format!("BTreeMap<{}, {}>", scalar(k), ty(v)),
+    }
+}
+
+fn field_ty(f: &ir::Field) -> String {
+    if f.required {
+        ty(&f.ty)
+    } else {
+        format!("Option<{}>", ty(&f.ty))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT_ROOT: &str = "api:
+  title_zh: 测试
+  summary: A fixture.
+  doc_url: https://example.com/doc
+  base_url: https://{private_domain}.example.com
+  rate_limit: { requests: 200, per_seconds: 10 }
+groups: [g]
+";
+
+    /// A fixture bundles both sides: `# old: NAME` and `# new: NAME` start a file of the spec at
+    /// the base and in the working tree. A side without `api.yaml` gets a minimal one.
+    fn sides(text: &str) -> (Vec<codegen::SourceFile>, Vec<codegen::SourceFile>) {
+        let mut old: Vec<codegen::SourceFile> = Vec::new();
+        let mut new: Vec<codegen::SourceFile> = Vec::new();
+        let mut current: Option<bool> = None;
+        for line in text.split_inclusive('\n') {
+            let (is_new, name) = if let Some(n) = line.strip_prefix("# old: ") {
+                (false, n)
+            } else if let Some(n) = line.strip_prefix("# new: ") {
+                (true, n)
+            } else {
+                let side = match current {
+                    Some(true) => &mut new,
+                    Some(false) => &mut old,
+                    None => continue,
+                };
+                if let Some(f) = side.last_mut() {
+                    f.text.push_str(line);
+                }
+                continue;
+            };
+            current = Some(is_new);
+            let side = if is_new { &mut new } else { &mut old };
+            side.push(codegen::SourceFile {
+                name: format!("spec/{}", name.trim()),
+                text: String::new(),
+            });
+        }
+        for side in [&mut old, &mut new] {
+            if !side.iter().any(|f| f.name == "spec/api.yaml") {
+                side.push(codegen::SourceFile {
+                    name: "spec/api.yaml".into(),
+                    text: DEFAULT_ROOT.into(),
+                });
+            }
+        }
+        (old, new)
+    }
+
+    #[test]
+    fn fixtures() {
+        insta::glob!("../fixtures/changelog", "*.spec", |path| {
+            let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+            let (old, new) = sides(&text);
+            match changelog(&old, &new) {
+                Ok(out) => insta::assert_snapshot!(out),
+                Err(e) => panic!("{}: {e:#}", path.display()),
+            }
+        });
+    }
+
+    /// The git side: the spec at `HEAD` loads, and compared with itself says nothing.
+    #[test]
+    fn head_against_itself() {
+        let root = crate::codegen::root();
+        let head = match spec_at(&root, "HEAD") {
+            Ok(s) => s,
+            Err(e) => panic!("{e:#}"),
+        };
+        assert!(head.iter().any(|f| f.name == "spec/api.yaml"));
+        let out = changelog(&head, &head).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(out, "semver: none\n");
+    }
+
+    #[test]
+    fn an_unknown_revision_is_an_error() {
+        let err = spec_at(&crate::codegen::root(), "no-such-revision-xyz").err();
+        assert!(err.is_some());
+    }
 }
