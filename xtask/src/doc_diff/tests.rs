@@ -390,12 +390,18 @@ fn the_baselines_params_are_the_specs() {
 
 #[test]
 fn the_ocr_extraction_is_refused() {
-    let ocr = "API 2 : FREUEHFER\n参数 类型 是否必填\npartner_id int 是\n";
-    let err = parse_doc(ocr)
+    // The first pages of the seed's OCR (`001_*.txt`): the Chinese read as noise, no U+00A0,
+    // no 【…】 labels, but `API N :` headings and `name type` rows that look like the real thing.
+    let excerpt = root().join("xtask/fixtures/doc-diff/ocr-excerpt.txt");
+    let text =
+        fs::read_to_string(&excerpt).unwrap_or_else(|e| panic!("{}: {e}", excerpt.display()));
+    let err = parse_doc(&text)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(err.contains("not a `pdftotext` extraction"), "{err}");
+    assert!(err.contains("no 【请求参数】 labels"), "{err}");
+    // The whole OCR file, where this checkout sits next to the shared seeds.
     let seed = root().join("../shared/seeds/001_5fbc929c354a1a43.txt");
     if let Ok(text) = fs::read_to_string(seed) {
         assert!(parse_doc(&text).is_err());
@@ -472,11 +478,10 @@ fn exit_codes() {
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.starts_with("error: reading"), "{missing:?}");
 
-    let ocr = scratch(
-        "ocr.txt",
-        "API 2 : FREUEHFER\n参数名 示例值\nuser_id 291446 int\n",
+    let out = run(
+        &root(),
+        &args(root().join("xtask/fixtures/doc-diff/ocr-excerpt.txt")),
     );
-    let out = run(&root(), &args(ocr));
     assert_eq!(out.code, 2);
     assert!(
         out.stderr.contains("not a `pdftotext` extraction"),
