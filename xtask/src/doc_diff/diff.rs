@@ -332,7 +332,23 @@ fn rows(
     spec: Option<&std::collections::BTreeMap<String, SpecItem>>,
     out: &mut Vec<Finding>,
 ) {
-    let item = |name: &str| spec.and_then(|m| m.get(name));
+    // A dotted name (`list.video_id`) is the field `video_id` of a nested record.
+    let item = |name: &str| {
+        spec.and_then(|m| {
+            m.get(name)
+                .or_else(|| name.rsplit_once('.').and_then(|(_, last)| m.get(last)))
+        })
+    };
+    // A row removed or added next to another moves the lines that continue it to or from its
+    // neighbour: the codes in them are not the neighbour's new or lost values.
+    let moved_codes = |rows: &[(String, &Row)], other: &[(String, &Row)], key: &str| {
+        rows.iter()
+            .position(|(k, _)| k == key)
+            .and_then(|i| rows.get(i + 1))
+            .filter(|(next_key, _)| !other.iter().any(|(k, _)| k == next_key))
+            .map(|(_, next)| next.codes.clone())
+            .unwrap_or_default()
+    };
     // Removed, in the baseline's order.
     for (key, r) in old {
         if !new.iter().any(|(k, _)| k == key) {
@@ -388,7 +404,14 @@ fn rows(
             ));
         }
         let spec_codes = spec_item.and_then(|s| s.codes.as_ref());
-        for c in o.codes.difference(&w.codes) {
+        // Codes that went to a row added after this one, or came from a row removed after it.
+        let to_new_row = moved_codes(new, old, key);
+        let from_old_row = moved_codes(old, new, key);
+        for c in o
+            .codes
+            .difference(&w.codes)
+            .filter(|c| !to_new_row.contains(c))
+        {
             let in_spec = spec_codes.is_none_or(|codes| !codes.contains(c));
             out.push(t.finding(
                 Kind::EnumValueRemoved,
@@ -398,7 +421,11 @@ fn rows(
                 in_spec,
             ));
         }
-        for c in w.codes.difference(&o.codes) {
+        for c in w
+            .codes
+            .difference(&o.codes)
+            .filter(|c| !from_old_row.contains(c))
+        {
             let in_spec = spec_codes.is_some_and(|codes| codes.contains(c));
             out.push(t.finding(
                 Kind::EnumValueAdded,

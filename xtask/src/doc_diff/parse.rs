@@ -124,7 +124,7 @@ fn check_layout(text: &str) -> Result<(), NotTheDoc> {
         .count();
     let headings = text
         .lines()
-        .filter(|l| heading(&normalise(l)).is_some())
+        .filter(|l| l.trim_start().starts_with("API") && heading(&normalise(l)).is_some())
         .count();
     let mut missing = Vec::new();
     if headings == 0 {
@@ -234,12 +234,15 @@ fn method_line(line: &str) -> Option<String> {
     Some(set.into_iter().collect::<Vec<_>>().join("/"))
 }
 
+/// A name: `room_id`, or a path into a nested record, `list.video_id`.
 fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    s.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 fn is_type(s: &str) -> bool {
@@ -428,6 +431,9 @@ mod tests {
         assert_eq!((r.name.as_str(), r.ty.as_str()), ("user_id", "int"));
         assert!(row("limited_token 仅可使用一次").is_none());
         assert!(row("iphone 2:ip").is_none());
+        let r = row("list.video_id int 回放对应").expect("a row");
+        assert_eq!(r.name, "list.video_id");
+        assert!(row("a..b int").is_none());
     }
 
     #[test]
