@@ -542,7 +542,8 @@ fn accept_replaces_the_baseline_only_when_the_spec_agrees() {
 
 /// Precision over the whole baseline: removing a row, or adding one after it, gives exactly one
 /// finding at `warn` or above, for every sixth row of the doc (every row takes too long for
-/// `cargo test` in a debug build). The exceptions are rows
+/// `cargo test` in a debug build; over all 373 rows, 2 of 746 edits give a second finding: a
+/// removed row that moves where a spilled table starts, and with it a method line). The exceptions are rows
 /// whose removal moves where a spilled table starts, so that a method line changes sections.
 #[test]
 fn one_row_edit_gives_one_finding_across_the_doc() {
@@ -563,7 +564,19 @@ fn one_row_edit_gives_one_finding_across_the_doc() {
         let mut removed = lines.clone();
         removed.remove(i);
         let mut added = lines.clone();
-        let extra = row("zz_new_row", "int 否 新增");
+        // A row like its neighbour: a parameter (with 否) after a parameter, else a field.
+        let is_param = norm(lines[i])
+            .split(' ')
+            .nth(2)
+            .is_some_and(|t| t == "是" || t == "否");
+        let extra = row(
+            "zz_new_row",
+            if is_param {
+                "int 否 新增"
+            } else {
+                "int 新增"
+            },
+        );
         added.insert(i + 1, &extra);
         for (what, text) in [
             ("removed", removed.join("\n")),
@@ -580,6 +593,7 @@ fn one_row_edit_gives_one_finding_across_the_doc() {
             }
         }
     }
+    eprintln!("{} of {tried} edits noisy: {noisy:#?}", noisy.len());
     assert!(
         noisy.len() * 50 <= tried,
         "{} of {tried} edits are noisy: {noisy:#?}",
