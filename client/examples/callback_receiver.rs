@@ -5,7 +5,7 @@
 //! ```
 //!
 //! Every POST (any path) is verified with the partner key; a verified callback is logged as its
-//! typed event and answered `{"code":0}`, anything else is answered `{"code":1,"msg":...}`.
+//! typed event and answered `{"code":0}` (a duplicate too, without handling it again), anything else is answered `{"code":1,"msg":...}`.
 //! Register the URL with `client.set_transcode_callback_url("https://your.host/baijiayun/callback")`.
 
 use std::io::Write as _;
@@ -13,14 +13,18 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::routing::post;
-use baijiayun::callback::axum::{Ack, VerifiedCallback};
-use baijiayun::callback::{MemoryReplayStore, Verifier};
+use baijiayun::callback::axum::VerifiedCallback;
+use baijiayun::callback::{MemoryStore, Reply, Verifier};
 
-async fn receive(VerifiedCallback(callback): VerifiedCallback) -> Ack {
-    // Handle the event idempotently (a delivery may be retried), e.g. upsert the playback's status.
-    let qid = callback.qid().unwrap_or("");
-    let _ = writeln!(std::io::stdout(), "callback {qid}: {:?}", callback.event);
-    Ack
+/// Handles one delivery: it is claimed (a duplicate of a handled one never gets here), handled,
+/// then completed, or released on failure so that the vendor's retry is handled.
+async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
+    // Your work goes here, e.g. upsert the playback's status; on an error, release:
+    // `return delivery.release(&e.to_string()).await;`
+    match writeln!(std::io::stdout(), "callback {}: {:?}", delivery.qid(), delivery.event) {
+        Ok(()) => delivery.complete().await,
+        Err(e) => delivery.release(&e.to_string()).await,
+    }
 }
 
 #[tokio::main]
@@ -33,8 +37,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let key = std::env::var("BAIJIAYUN_PARTNER_KEY")
         .map_err(|_| "set BAIJIAYUN_PARTNER_KEY to the account's partner key")?;
-    // Refuse a second delivery of the same qid; a multi-process service would share this store.
-    let verifier = Verifier::new(key).replay_store(MemoryReplayStore::new());
+    // Each delivery handled once; a multi-process service shares a store (database, Redis).
+    let verifier = Verifier::new(key).store(MemoryStore::new());
     let app = Router::new().fallback(post(receive)).with_state(verifier);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let _ = writeln!(

@@ -1,19 +1,31 @@
 //! Receiving callbacks in an axum application.
 //!
+//! The extractor verifies the body and claims the delivery in the verifier's store; the handler
+//! completes it once handled (or releases it when handling failed) and returns the [`Reply`].
+//! A duplicate of a handled delivery never reaches the handler: the extractor answers it
+//! `{"code":0}` itself.
+//!
 //! ```no_run
 //! use axum::{Router, routing::post};
-//! use baijiayun::callback::Verifier;
-//! use baijiayun::callback::axum::{Ack, VerifiedCallback};
+//! use baijiayun::callback::{MemoryStore, Reply, Verifier};
+//! use baijiayun::callback::axum::VerifiedCallback;
 //!
-//! async fn receive(VerifiedCallback(callback): VerifiedCallback) -> Ack {
-//!     println!("{:?}", callback.event);
-//!     Ack
+//! async fn save(event: &baijiayun::callback::CallbackEvent) -> Result<(), std::io::Error> {
+//!     # let _ = event;
+//!     Ok(())
+//! }
+//!
+//! async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
+//!     match save(&delivery.event).await {
+//!         Ok(()) => delivery.complete().await,
+//!         Err(e) => delivery.release(&e.to_string()).await,
+//!     }
 //! }
 //!
 //! # async fn run() -> std::io::Result<()> {
 //! let app = Router::new()
 //!     .route("/baijiayun/callback", post(receive))
-//!     .with_state(Verifier::new("partner-key"));
+//!     .with_state(Verifier::new("partner-key").store(MemoryStore::new()));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //! axum::serve(listener, app).await
 //! # }
@@ -24,40 +36,43 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Callback, CallbackError, Verifier, reply_error, reply_ok};
+use super::{CallbackError, Claimed, Reply, Verifier};
 
 /// Extracts a callback verified by the state's [`Verifier`] (from the form body, a JSON body, or
-/// the query string). A body that fails verification is answered `{"code":1,"msg":"..."}`.
-#[derive(Clone, Debug)]
-pub struct VerifiedCallback(pub Callback);
+/// the query string) and claimed in its store: see [`Verifier::claim`].
+#[derive(Debug)]
+pub struct VerifiedCallback(pub Claimed);
 
-/// Why a callback was not accepted, answered in the vendor's format.
+/// Why a callback was not handed to the handler, answered in the vendor's format by
+/// [`CallbackError::reply`] (`{"code":0}` for a delivery handled before).
 #[derive(Debug)]
 pub struct Rejection(pub CallbackError);
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        json(reply_error(&self.0.to_string()))
+        self.0.reply().into_response()
     }
 }
 
-/// The answer to a handled callback: `{"code":0}`.
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            self.body(),
+        )
+            .into_response()
+    }
+}
+
+/// `{"code":0}`, for a handler without a store to complete in.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Ack;
 
 impl IntoResponse for Ack {
     fn into_response(self) -> Response {
-        json(reply_ok().to_owned())
+        Reply::Ack.into_response()
     }
-}
-
-fn json(body: String) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
 }
 
 impl<S> FromRequest<S> for VerifiedCallback
@@ -74,7 +89,8 @@ where
             .await
             .map_err(|e| Rejection(CallbackError::Malformed(e.to_string())))?;
         verifier
-            .verify_request(query.as_deref(), &body)
+            .claim(query.as_deref(), &body)
+            .await
             .map(VerifiedCallback)
             .map_err(Rejection)
     }

@@ -4,7 +4,7 @@
 //! `types` holds every record and enum, `operations` the table of endpoints, and one
 //! module per group holds its request types and the client methods.
 
-pub mod callbacks;
+pub(crate) mod callbacks;
 
 pub mod operations;
 

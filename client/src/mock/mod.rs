@@ -44,7 +44,7 @@ pub(crate) use received::{check_limits, to_json};
 
 use std::borrow::Cow;
 
-use crate::callbacks::CallbackEvent;
+use crate::callback::CallbackEvent;
 use crate::error::Label;
 use crate::operations::Operation;
 use crate::{Client, ClientBuilder};

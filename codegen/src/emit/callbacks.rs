@@ -40,9 +40,9 @@ pub(super) fn module(api: &Api) -> Module {
         doc: vec![
             "The callbacks Baijiayun sends, as typed events.".into(),
             String::new(),
-            "Receive them with [`crate::callback::Verifier`], which checks the sign and reads"
+            "Re-exported by [`crate::callback`], whose [`crate::callback::Verifier`] checks the"
                 .into(),
-            "the body into a [`CallbackEvent`].".into(),
+            "sign and reads the body into a [`CallbackEvent`].".into(),
         ],
         items,
     }
@@ -51,8 +51,13 @@ pub(super) fn module(api: &Api) -> Module {
 /// The fields of one event struct: the case's documented fields, plus the fields no case lists
 /// (those that only some bodies carry, like `session_id`), minus the field that selects the case.
 fn case_fields<'c>(c: &'c Callback, case: Option<&VariantCase>) -> Vec<&'c Field> {
+    let fixed = fixed_field(c).map(|(f, _)| f);
     let Some(variants) = &c.variants else {
-        return c.fields.iter().collect();
+        return c
+            .fields
+            .iter()
+            .filter(|f| Some(f.wire.as_str()) != fixed)
+            .collect();
     };
     let listed = |name: &str| {
         variants
@@ -68,6 +73,20 @@ fn case_fields<'c>(c: &'c Callback, case: Option<&VariantCase>) -> Vec<&'c Field
             None => !listed(&f.wire),
         })
         .collect()
+}
+
+/// The field a `when: equals` recognises the callback by, and its one value: it is not kept in
+/// the event (it can hold nothing else) and is written as that value.
+fn fixed_field(c: &Callback) -> Option<(&str, &str)> {
+    match &c.when {
+        When::Equals { field, value } => Some((field, value)),
+        _ => None,
+    }
+}
+
+/// The delivery's send time, which a constructed event takes from the clock.
+fn is_timestamp(f: &Field) -> bool {
+    f.wire == "timestamp" && f.required && matches!(f.ty, Ty::Scalar(Scalar::Int))
 }
 
 fn field_ty(f: &Field) -> TokenStream {
@@ -110,7 +129,17 @@ fn event_struct(
         }
         Code::Str(s) => quote!(out.insert(#field, #s);),
     });
-    let (args, inits) = super::records::new_parts(fields.iter().copied());
+    let (args, mut inits) =
+        super::records::new_parts(fields.iter().copied().filter(|f| !is_timestamp(f)));
+    let stamped = fields.iter().find(|f| is_timestamp(f)).map(|f| {
+        let n = ident(&f.ident);
+        inits.push(quote!(#n: crate::request::unix_now()));
+        format!(" `{}` is now.", f.wire)
+    });
+    let new_doc = doc_lines(&[format!(
+        "Builds the event from its always-present fields; the others start as `None`.{}",
+        stamped.unwrap_or_default()
+    )]);
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
@@ -120,7 +149,7 @@ fn event_struct(
         }
 
         impl #name {
-            /// Builds the event from its always-present fields; the others start as `None`.
+            #new_doc
             pub fn new(#(#args),*) -> Self {
                 Self { #(#inits),* }
             }
@@ -149,7 +178,9 @@ fn callback(c: &Callback) -> Vec<TokenStream> {
         head.extend(wrap(&md(d)));
     }
     let Some(variants) = &c.variants else {
-        return vec![event_struct(&name, &head, &case_fields(c, None), None)];
+        let fixed = fixed_field(c).map(|(f, v)| (f, Code::Str(v.to_owned())));
+        let fixed = fixed.as_ref().map(|(f, v)| (*f, v));
+        return vec![event_struct(&name, &head, &case_fields(c, None), fixed)];
     };
     let field = &variants.field;
     let disc = c.fields.iter().find(|f| &f.wire == field);
@@ -271,18 +302,8 @@ fn top(api: &Api) -> TokenStream {
         }
 
         impl CallbackEvent {
-            /// Reads a verified body.
-            pub(crate) fn from_fields(fields: Fields<'_>) -> Self {
-                Self::typed(fields).unwrap_or_else(|(field, problem)| {
-                    Self::#unknown(if field.is_empty() {
-                        problem
-                    } else {
-                        format!("{field}: {problem}")
-                    })
-                })
-            }
-
-            fn typed(fields: Fields<'_>) -> Result<Self, FieldError> {
+            /// Reads a verified body, or names the field that is missing or not of its type.
+            pub(crate) fn read(fields: Fields<'_>) -> Result<Self, FieldError> {
                 #(#checks)*
                 #fallback
             }

@@ -44,7 +44,7 @@ pub(crate) fn emit(api: &Api) -> Vec<Module> {
 fn index(api: &Api) -> Module {
     let mut items = vec![
         quote!(
-            pub mod callbacks;
+            pub(crate) mod callbacks;
         ),
         quote!(
             pub mod operations;
