@@ -19,9 +19,14 @@ use baijiayun::callback::{MemoryStore, Reply, Verifier};
 /// Handles one delivery: it is claimed (a duplicate of a handled one never gets here), handled,
 /// then completed, or released on failure so that the vendor's retry is handled.
 async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
-    // Your work goes here, e.g. upsert the playback's status; on an error, release:
-    // `return delivery.release(&e.to_string()).await;`
-    match writeln!(std::io::stdout(), "callback {}: {:?}", delivery.qid(), delivery.event) {
+    // Your work goes here, e.g. upsert the playback's status.
+    let handled = writeln!(
+        std::io::stdout(),
+        "callback {}: {:?}",
+        delivery.qid(),
+        delivery.event
+    );
+    match handled {
         Ok(()) => delivery.complete().await,
         Err(e) => delivery.release(&e.to_string()).await,
     }

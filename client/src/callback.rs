@@ -5,7 +5,7 @@
 //! the receiving URL with `set_transcode_callback_url` (the main-version callback's URL is set by
 //! Baijiayun staff). Everything about receiving them is in this module: the [`Verifier`], the
 //! [`DeliveryStore`] that makes delivery idempotent, the answers ([`Reply`]), the typed events
-//! ([`CallbackEvent`] and its cases) and, with the `axum` feature, an extractor ([`axum`]).
+//! ([`CallbackEvent`] and its cases) and, with the `axum` feature, an extractor (`callback::axum`).
 //!
 //! ```
 //! # async fn run() {
@@ -25,7 +25,7 @@
 //!     .await;
 //! assert_eq!(reply.body(), r#"{"code":0}"#);
 //! // The same delivery again is acknowledged, and not handed to the handler again.
-//! let again = verifier.handle(None, body.as_bytes(), |_| async { panic!("handled twice") }).await;
+//! let again = verifier.handle(None, body.as_bytes(), |_| async { Err("handled twice") }).await;
 //! assert_eq!(again.body(), r#"{"code":0}"#);
 //! # }
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run());
@@ -87,11 +87,9 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 pub use crate::generated::callbacks::*;
-pub use store::{
-    Claim, DEFAULT_CAPACITY, DeliveryStore, MemoryStore, StoreError, StoreFuture,
-};
 use crate::text::Fields;
 use crate::wire::{ParamValue, Params, sign};
+pub use store::{Claim, DEFAULT_CAPACITY, DeliveryStore, MemoryStore, StoreError, StoreFuture};
 
 /// A verified callback: the typed event, and every field of the body (but `sign`).
 #[derive(Clone, Debug, PartialEq)]
@@ -339,8 +337,11 @@ impl Verifier {
     }
 
     fn keep_completed_for(&self) -> Duration {
-        self.keep
-            .unwrap_or_else(|| self.tolerance.unwrap_or(DEFAULT_TOLERANCE).saturating_mul(2))
+        self.keep.unwrap_or_else(|| {
+            self.tolerance
+                .unwrap_or(DEFAULT_TOLERANCE)
+                .saturating_mul(2)
+        })
     }
 
     /// Verifies an `application/x-www-form-urlencoded` body.
@@ -426,11 +427,7 @@ impl Verifier {
     /// [`Claimed::release`] it when handling failed). `Err` is answered with
     /// [`CallbackError::reply`]: `{"code":0}` for a delivery handled before, a retryable
     /// `{"code":1,...}` otherwise.
-    pub async fn claim(
-        &self,
-        query: Option<&str>,
-        body: &[u8],
-    ) -> Result<Claimed, CallbackError> {
+    pub async fn claim(&self, query: Option<&str>, body: &[u8]) -> Result<Claimed, CallbackError> {
         let callback = self.verify_request(query, body)?;
         let Some(store) = &self.store else {
             return Ok(Claimed {

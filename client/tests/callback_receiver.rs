@@ -161,7 +161,11 @@ fn accepts_an_independently_signed_body_and_rejects_it_with_one_byte_changed()
         .lock()
         .map(|l| l.join("\n"))
         .unwrap_or_default();
-    assert_eq!(logged.matches("callback delivery-1:").count(), 1, "{logged}");
+    assert_eq!(
+        logged.matches("callback delivery-1:").count(),
+        1,
+        "{logged}"
+    );
 
     // Signed with another key.
     let other = vendor_signed_body(

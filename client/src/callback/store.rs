@@ -300,7 +300,12 @@ impl DeliveryStore for MemoryStore {
         Box::pin(std::future::ready(claim))
     }
 
-    fn complete<'a>(&'a self, qid: &'a str, _token: &'a str, keep: Duration) -> StoreFuture<'a, ()> {
+    fn complete<'a>(
+        &'a self,
+        qid: &'a str,
+        _token: &'a str,
+        keep: Duration,
+    ) -> StoreFuture<'a, ()> {
         self.complete_now(qid, keep);
         Box::pin(std::future::ready(Ok(())))
     }
