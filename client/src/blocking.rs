@@ -15,19 +15,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use crate::ClientBuilder;
-use crate::envelope;
-use crate::error::{Error, Result};
+use crate::call::{Core, Decode, Event, Output, Step, clock};
+use crate::error::{Error, Label, Result};
 use crate::info::Method;
-use std::time::Instant;
-
-use tracing::Span;
-
-use crate::observe;
 use crate::request::{self, Call, CallOptions, Prepared, Shared};
-use crate::retry::{Attempts, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::wire::{Endpoint, ParamValue};
 
 /// The blocking client. Cheap to clone: clones share settings and connections.
@@ -159,74 +152,49 @@ impl Client {
         self.decoded(call, 0)
     }
 
-    /// Sends `call` and decodes its `data` as `T` under `rules`, in the call's span.
-    fn decoded<T: crate::de::Lenient + Send>(&self, mut call: Call<'_>, rules: u8) -> Result<T> {
+    /// Sends `call` and decodes its `data` as `T` under `rules`.
+    fn decoded<T: crate::de::Lenient + Send>(&self, call: Call<'_>, rules: u8) -> Result<T> {
         let label = call.label.clone();
-        let span = observe::span(&label);
-        let mut output = None;
-        let mut decode = |body: Bytes| -> Result<()> {
-            output = Some(envelope::decode(&label, body, rules)?);
-            Ok(())
-        };
-        let result = self
-            .send(&mut call, &span, &mut decode)
-            .and_then(|()| output.ok_or_else(|| envelope::missing(&label)));
-        observe::decoded(&span, &result);
-        result
+        let mut output = Output::new(rules);
+        let result = self.run(call, &mut output);
+        output.finish(&label, result)
     }
 
-    /// Sends one call: the rate limit, the attempts and their waits, off the runtime thread.
-    fn send(
-        &self,
-        call: &mut Call<'_>,
-        span: &Span,
-        decode: &mut (dyn FnMut(Bytes) -> Result<()> + Send),
-    ) -> Result<()> {
-        let started = Instant::now();
-        let mut attempts = Attempts::new(self.options.retry, call.retry_safe);
-        let mut waited = Duration::ZERO;
-        let result = off_runtime(|| {
+    /// Performs the steps of one call as the call core decides them, in the call's span, off the
+    /// runtime thread (so on the system clock; see [`crate::call`]). Not generic.
+    fn run(&self, call: Call<'_>, output: &mut dyn Decode) -> Result<()> {
+        off_runtime(|| {
+            let mut core = Core::new(&self.shared, self.options, call, output, clock::now());
+            let span = core.span().clone();
             span.in_scope(|| {
+                let mut event = Event::Start;
                 loop {
-                    if let Some(limiter) = &self.shared.limiter {
-                        waited += limiter.acquire_blocking(self.options.fail_fast).map_err(
-                            |retry_after| Error::RateLimited {
-                                endpoint: call.label.name(),
-                                retry_after,
-                            },
-                        )?;
-                    }
-                    attempts.begin();
-                    let Err(error) = self.attempt(call).and_then(&mut *decode) else {
-                        return Ok(());
-                    };
-                    if error.is_rate_limited()
-                        && let Some(limiter) = &self.shared.limiter
-                    {
-                        limiter.pause(Instant::now());
-                    }
-                    match attempts.retry_after(&error) {
-                        Some(delay) => {
-                            tracing::debug!(attempt = attempts.made, ?delay, "retrying");
-                            std::thread::sleep(delay);
+                    event = match core.step(event, clock::now()) {
+                        Step::Acquire(gate) => Event::Permit(gate.acquire_blocking(clock::now())),
+                        Step::Pause(gate) => {
+                            gate.pause_blocking(clock::now());
+                            Event::Paused
                         }
-                        None => return Err(error),
+                        Step::Wait(wait) => {
+                            std::thread::sleep(wait);
+                            Event::Waited
+                        }
+                        Step::Send(prepared) => self.attempt(core.label(), prepared),
+                        Step::Done(result) => return result,
                     }
                 }
             })
-        });
-        observe::sent(span, attempts.made, waited, started.elapsed());
-        result
+        })
     }
 
-    /// One attempt: signed afresh, sent, its status checked.
-    fn attempt(&self, call: &mut Call<'_>) -> Result<Bytes> {
+    /// Sends one prepared attempt and reads its answer.
+    fn attempt(&self, label: &Label, prepared: Prepared) -> Event {
         let Prepared {
             method,
             url,
             content_type,
             body,
-        } = self.shared.prepare(call);
+        } = prepared;
         let mut builder = match method {
             Method::Get => self.http.get(url),
             Method::Post => self.http.post(url),
@@ -237,13 +205,14 @@ impl Client {
         if let Some(t) = self.options.timeout {
             builder = builder.timeout(t);
         }
-        let response = builder
-            .send()
-            .map_err(|e| request::transport_error(&call.label, e))?;
+        let response = match builder.send() {
+            Ok(response) => response,
+            Err(e) => return Event::Failed(request::transport_error(label, e)),
+        };
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .map_err(|e| request::transport_error(&call.label, e))?;
-        request::check_status(&call.label, status, body)
+        match response.bytes() {
+            Ok(body) => Event::Response { status, body },
+            Err(e) => Event::Failed(request::transport_error(label, e)),
+        }
     }
 }

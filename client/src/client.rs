@@ -5,21 +5,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use secrecy::SecretString;
+use tracing::Instrument;
 
-use crate::envelope;
-use crate::error::{Error, Result};
+use crate::call::{Core, Decode, Event, Output, Step, clock};
+use crate::error::{Error, Label, Result};
 use crate::info::Method;
+use crate::limit::{Gate, Limiter, RateLimit};
 use crate::operations::Operation;
-use std::time::Instant;
-
-use tracing::{Instrument, Span};
-
-use crate::limit::{Limiter, RateLimit};
-use crate::observe;
 use crate::request::{self, Call, CallOptions, Prepared, Shared};
-use crate::retry::{Attempts, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::wire::{Endpoint, ParamValue};
 
 /// Where requests go.
@@ -209,9 +204,9 @@ impl ClientBuilder {
             partner_id: self.partner_id,
             partner_key: self.partner_key.clone(),
             paths,
-            limiter: self
+            gate: self
                 .rate_limit
-                .map(|limit| Limiter::shared(&base_url, self.partner_id, limit)),
+                .map(|limit| Gate::Local(Limiter::shared(&base_url, self.partner_id, limit))),
             base_url,
         })
     }
@@ -338,81 +333,49 @@ impl Client {
         self.decoded(call, 0).await
     }
 
-    /// Sends `call` and decodes its `data` as `T` under `rules`, in the call's span.
-    async fn decoded<T: crate::de::Lenient + Send>(
-        &self,
-        mut call: Call<'_>,
-        rules: u8,
-    ) -> Result<T> {
+    /// Sends `call` and decodes its `data` as `T` under `rules`.
+    async fn decoded<T: crate::de::Lenient + Send>(&self, call: Call<'_>, rules: u8) -> Result<T> {
         let label = call.label.clone();
-        let span = observe::span(&label);
-        let mut output = None;
-        let mut decode = |body: Bytes| -> Result<()> {
-            output = Some(envelope::decode(&label, body, rules)?);
-            Ok(())
-        };
-        let result = self
-            .send(&mut call, &span, &mut decode)
-            .await
-            .and_then(|()| output.ok_or_else(|| envelope::missing(&label)));
-        observe::decoded(&span, &result);
-        result
+        let mut output = Output::new(rules);
+        let result = self.run(call, &mut output).await;
+        output.finish(&label, result)
     }
 
-    /// Sends one call: the rate limit, the attempts and their waits. Not generic, so it is
-    /// compiled once.
-    async fn send(
-        &self,
-        call: &mut Call<'_>,
-        span: &Span,
-        decode: &mut (dyn FnMut(Bytes) -> Result<()> + Send),
-    ) -> Result<()> {
-        let started = Instant::now();
-        let mut attempts = Attempts::new(self.options.retry, call.retry_safe);
-        let mut waited = Duration::ZERO;
-        let result = async {
+    /// Performs the steps of one call as the call core decides them, in the call's span. Not
+    /// generic, so it is compiled once.
+    async fn run(&self, call: Call<'_>, output: &mut dyn Decode) -> Result<()> {
+        let mut core = Core::new(&self.shared, self.options, call, output, clock::now());
+        let span = core.span().clone();
+        async {
+            let mut event = Event::Start;
             loop {
-                if let Some(limiter) = &self.shared.limiter {
-                    waited += limiter
-                        .acquire_async(self.options.fail_fast)
-                        .await
-                        .map_err(|retry_after| Error::RateLimited {
-                            endpoint: call.label.name(),
-                            retry_after,
-                        })?;
-                }
-                attempts.begin();
-                let Err(error) = self.attempt(call).await.and_then(&mut *decode) else {
-                    return Ok(());
-                };
-                if error.is_rate_limited()
-                    && let Some(limiter) = &self.shared.limiter
-                {
-                    limiter.pause(Instant::now());
-                }
-                match attempts.retry_after(&error) {
-                    Some(delay) => {
-                        tracing::debug!(attempt = attempts.made, ?delay, "retrying");
-                        tokio::time::sleep(delay).await;
+                event = match core.step(event, clock::now()) {
+                    Step::Acquire(gate) => Event::Permit(gate.acquire_async(clock::now()).await),
+                    Step::Pause(gate) => {
+                        gate.pause_async(clock::now()).await;
+                        Event::Paused
                     }
-                    None => return Err(error),
+                    Step::Wait(wait) => {
+                        tokio::time::sleep(wait).await;
+                        Event::Waited
+                    }
+                    Step::Send(prepared) => self.attempt(core.label(), prepared).await,
+                    Step::Done(result) => return result,
                 }
             }
         }
-        .instrument(span.clone())
-        .await;
-        observe::sent(span, attempts.made, waited, started.elapsed());
-        result
+        .instrument(span)
+        .await
     }
 
-    /// One attempt: signed afresh, sent, its status checked.
-    async fn attempt(&self, call: &mut Call<'_>) -> Result<Bytes> {
+    /// Sends one prepared attempt and reads its answer.
+    async fn attempt(&self, label: &Label, prepared: Prepared) -> Event {
         let Prepared {
             method,
             url,
             content_type,
             body,
-        } = self.shared.prepare(call);
+        } = prepared;
         let mut builder = match method {
             Method::Get => self.http.get(url),
             Method::Post => self.http.post(url),
@@ -423,15 +386,14 @@ impl Client {
         if let Some(t) = self.options.timeout {
             builder = builder.timeout(t);
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| request::transport_error(&call.label, e))?;
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => return Event::Failed(request::transport_error(label, e)),
+        };
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| request::transport_error(&call.label, e))?;
-        request::check_status(&call.label, status, body)
+        match response.bytes().await {
+            Ok(body) => Event::Response { status, body },
+            Err(e) => Event::Failed(request::transport_error(label, e)),
+        }
     }
 }

@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+mod call;
 pub mod callback;
 mod client;
 pub mod de;

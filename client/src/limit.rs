@@ -11,10 +11,37 @@
 //! One limiter serves every client of the process built for the same service (base URL), partner id
 //! and limit, clones and threads included, so separately built async and blocking clients share
 //! the budget.
+//!
+//! ## The gate: the contract between the call core and a limiter
+//!
+//! The call core ([`crate::call`]) does not know what limits it. Before each attempt it asks the
+//! driver to take a permit from the client's [`Gate`], and after the vendor refuses for rate it
+//! asks the driver to pause the gate. A gate is an enum with one variant per kind of limiter; each
+//! kind implements four methods, an async and a blocking twin of two operations:
+//!
+//! * **acquire** (`acquire_async(now)` / `acquire_blocking(now)`): try to take one permit at `now`
+//!   and answer at once with a [`Permit`]: [`Permit::Granted`] (send now), [`Permit::Wait`] (none
+//!   is free; the core sleeps that long, or fails fast with [`crate::Error::RateLimited`], and asks
+//!   again), or [`Permit::Failed`] (the limiter itself failed; the call ends with that error).
+//!   Acquire never sleeps: waiting is the core's decision, so that fail-fast, the retry budget and
+//!   the time recorded as `limiter_wait_ms` are handled in one place. It may do I/O (a fleet-wide
+//!   limiter asks a shared store), hence the async twin; the blocking twin runs on a thread that
+//!   may block and has no runtime context.
+//! * **pause** (`pause_async(now)` / `pause_blocking(now)`): the vendor refused a request for rate;
+//!   let nothing through for a window. Best effort: a limiter that cannot record the pause logs it
+//!   and returns, and the refused call still backs off by its retry policy.
+//!
+//! `now` is the call core's clock ([`crate::call::clock`]); a limiter that keeps time itself (a
+//! shared store's clock) may use its own instead, and answer in durations.
+//!
+//! Adding a limiter is one variant of [`Gate`], one arm in each of its four methods, and a place in
+//! the builder that makes it. The local sliding-window [`Limiter`] is the one variant today.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::{Duration, Instant};
+
+use crate::error::Error;
 
 /// The client-side rate limit: `requests` in any rolling `window`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +96,69 @@ impl RateLimit {
 impl Default for RateLimit {
     fn default() -> Self {
         RateLimit::VENDOR
+    }
+}
+
+/// What limits the calls of a client: one variant per kind of limiter (see the module docs for the
+/// contract).
+#[derive(Debug)]
+pub(crate) enum Gate {
+    /// The sliding-window limiter of this process.
+    Local(Arc<Limiter>),
+}
+
+/// A gate's answer to a request for a permit.
+#[derive(Debug)]
+pub(crate) enum Permit {
+    /// Send now.
+    Granted,
+    /// No permit is free for this long; ask again then.
+    Wait(Duration),
+    /// The limiter failed; the call ends with this error.
+    #[allow(
+        dead_code,
+        reason = "the answer of limiters that do I/O (the fleet-wide one); the local limiter cannot fail"
+    )]
+    Failed(Error),
+}
+
+impl From<Result<(), Duration>> for Permit {
+    fn from(r: Result<(), Duration>) -> Self {
+        match r {
+            Ok(()) => Permit::Granted,
+            Err(wait) => Permit::Wait(wait),
+        }
+    }
+}
+
+impl Gate {
+    /// Takes a permit at `now`, or says how long until one is free (async drivers).
+    pub(crate) async fn acquire_async(&self, now: Instant) -> Permit {
+        match self {
+            Gate::Local(limiter) => limiter.try_acquire(now).into(),
+        }
+    }
+
+    /// Takes a permit at `now`, or says how long until one is free (the blocking driver).
+    pub(crate) fn acquire_blocking(&self, now: Instant) -> Permit {
+        match self {
+            Gate::Local(limiter) => limiter.try_acquire(now).into(),
+        }
+    }
+
+    /// The vendor refused for rate at `now`: let nothing through for a window (async drivers).
+    pub(crate) async fn pause_async(&self, now: Instant) {
+        match self {
+            Gate::Local(limiter) => limiter.pause(now),
+        }
+    }
+
+    /// The vendor refused for rate at `now`: let nothing through for a window (the blocking
+    /// driver).
+    pub(crate) fn pause_blocking(&self, now: Instant) {
+        match self {
+            Gate::Local(limiter) => limiter.pause(now),
+        }
     }
 }
 
@@ -173,32 +263,6 @@ impl Limiter {
         let until = now + self.window;
         s.paused_until = Some(s.paused_until.map_or(until, |p| p.max(until)));
     }
-
-    /// Waits for a permit on the tokio timer and returns the time waited; with `fail_fast`,
-    /// returns at once how long until one is free instead.
-    pub(crate) async fn acquire_async(&self, fail_fast: bool) -> Result<Duration, Duration> {
-        let start = tokio::time::Instant::now();
-        loop {
-            match self.try_acquire(tokio::time::Instant::now().into_std()) {
-                Ok(()) => return Ok(start.elapsed()),
-                Err(wait) if fail_fast => return Err(wait),
-                Err(wait) => tokio::time::sleep(wait).await,
-            }
-        }
-    }
-
-    /// Waits for a permit by sleeping the thread and returns the time waited; with `fail_fast`,
-    /// returns at once how long until one is free instead.
-    pub(crate) fn acquire_blocking(&self, fail_fast: bool) -> Result<Duration, Duration> {
-        let start = Instant::now();
-        loop {
-            match self.try_acquire(Instant::now()) {
-                Ok(()) => return Ok(start.elapsed()),
-                Err(wait) if fail_fast => return Err(wait),
-                Err(wait) => std::thread::sleep(wait),
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -240,24 +304,35 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn concurrent_waiters_on_the_paused_tokio_clock() {
-        let limiter = Arc::new(Limiter::new(RateLimit::new(200, Duration::from_secs(10))));
-        let t0 = tokio::time::Instant::now();
+        let gate = Arc::new(Gate::Local(Arc::new(Limiter::new(RateLimit::new(
+            200,
+            Duration::from_secs(10),
+        )))));
+        let t0 = crate::call::clock::now();
         let tasks: Vec<_> = (0..1000)
             .map(|_| {
-                let l = Arc::clone(&limiter);
+                let g = Arc::clone(&gate);
                 tokio::spawn(async move {
-                    let _ = l.acquire_async(false).await;
-                    tokio::time::Instant::now().into_std()
+                    // What the async driver does: ask, and sleep on the same clock as told.
+                    for _ in 0..100 {
+                        match g.acquire_async(crate::call::clock::now()).await {
+                            Permit::Granted => return Some(crate::call::clock::now()),
+                            Permit::Wait(wait) => tokio::time::sleep(wait).await,
+                            Permit::Failed(e) => panic!("{e}"),
+                        }
+                    }
+                    None
                 })
             })
             .collect();
         let mut granted = Vec::new();
         for t in tasks {
-            granted.push(t.await.unwrap_or_else(|e| panic!("{e}")));
+            let at = t.await.unwrap_or_else(|e| panic!("{e}"));
+            granted.push(at.unwrap_or_else(|| panic!("a waiter never got a permit")));
         }
         granted.sort();
         assert!(busiest_window(&granted, Duration::from_secs(10)) <= 200);
-        let span = granted[999].duration_since(t0.into_std());
+        let span = granted[999].duration_since(t0);
         // Full use of the limit: the 1000th goes as soon as 4 windows have passed.
         assert!(span <= Duration::from_millis(40_100), "{span:?}");
         let rate = 1000.0 / (span.as_secs_f64() + 10.0);

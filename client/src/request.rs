@@ -9,11 +9,9 @@ use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Upload;
-use std::sync::Arc;
-
 use crate::error::{Error, Label, Result, TransportKind};
 use crate::info::Method;
-use crate::limit::Limiter;
+use crate::limit::Gate;
 use crate::operations::Operation;
 use crate::retry::RetryPolicy;
 use crate::wire::{Endpoint, Params, sign};
@@ -26,8 +24,9 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     /// Path overrides, indexed by `Operation as usize`.
     pub(crate) paths: Vec<Option<Box<str>>>,
-    /// The rate limit shared by every client of this partner id, if on.
-    pub(crate) limiter: Option<Arc<Limiter>>,
+    /// What each attempt must pass: the rate limit shared by every client of this partner id, if
+    /// on.
+    pub(crate) gate: Option<Gate>,
 }
 
 /// What may differ between clones of one client: per-call settings.
@@ -284,7 +283,7 @@ mod tests {
             partner_key: SecretString::from("secret"),
             base_url: "http://127.0.0.1:9".into(),
             paths: vec![None; Operation::ALL.len()],
-            limiter: None,
+            gate: None,
         }
     }
 

@@ -97,11 +97,12 @@ pub(crate) struct Attempts {
 }
 
 impl Attempts {
-    pub(crate) fn new(policy: RetryPolicy, retry_safe: bool) -> Self {
+    /// The attempts of a call starting at `now` (on the call core's clock).
+    pub(crate) fn new(policy: RetryPolicy, retry_safe: bool, now: Instant) -> Self {
         Attempts {
             policy,
             retry_safe,
-            started: Instant::now(),
+            started: now,
             made: 0,
         }
     }
@@ -111,14 +112,14 @@ impl Attempts {
         self.made += 1;
     }
 
-    /// After an attempt that failed with `error`: how long to wait before the next attempt, or
-    /// `None` to stop here.
-    pub(crate) fn retry_after(&self, error: &Error) -> Option<Duration> {
+    /// After an attempt that failed with `error`, at `now`: how long to wait before the next
+    /// attempt, or `None` to stop here.
+    pub(crate) fn retry_after(&self, error: &Error, now: Instant) -> Option<Duration> {
         if !self.may_retry(error) || self.made >= self.policy.max_attempts {
             return None;
         }
         let delay = self.policy.delay(self.made);
-        (self.started.elapsed() + delay <= self.policy.budget).then_some(delay)
+        (now.saturating_duration_since(self.started) + delay <= self.policy.budget).then_some(delay)
     }
 
     fn may_retry(&self, e: &Error) -> bool {
@@ -152,8 +153,13 @@ mod tests {
     fn attempts(made: u32, policy: RetryPolicy, retry_safe: bool) -> Attempts {
         Attempts {
             made,
-            ..Attempts::new(policy, retry_safe)
+            ..Attempts::new(policy, retry_safe, Instant::now())
         }
+    }
+
+    /// `retry_after` right after the call started.
+    fn after(a: &Attempts, e: &Error) -> Option<Duration> {
+        a.retry_after(e, a.started)
     }
 
     #[test]
@@ -171,25 +177,32 @@ mod tests {
             message: String::new(),
             body: Bytes::new(),
         };
-        assert!(write.retry_after(&http(503)).is_none());
-        assert!(write.retry_after(&decode).is_none());
-        assert!(write.retry_after(&http(429)).is_some());
-        assert!(write.retry_after(&vendor_rate).is_some());
+        assert!(after(&write, &http(503)).is_none());
+        assert!(after(&write, &decode).is_none());
+        assert!(after(&write, &http(429)).is_some());
+        assert!(after(&write, &vendor_rate).is_some());
         let read = attempts(1, RetryPolicy::default(), true);
-        assert!(read.retry_after(&http(503)).is_some());
-        assert!(read.retry_after(&decode).is_some());
-        assert!(read.retry_after(&http(404)).is_none());
+        assert!(after(&read, &http(503)).is_some());
+        assert!(after(&read, &decode).is_some());
+        assert!(after(&read, &http(404)).is_none());
     }
 
     #[test]
     fn attempts_and_budget_bound_the_retries() {
-        assert!(
-            attempts(3, RetryPolicy::default(), true)
-                .retry_after(&http(503))
-                .is_none()
-        );
+        assert!(after(&attempts(3, RetryPolicy::default(), true), &http(503)).is_none());
         let no_time = RetryPolicy::default().budget(Duration::ZERO);
-        assert!(attempts(1, no_time, true).retry_after(&http(503)).is_none());
+        assert!(after(&attempts(1, no_time, true), &http(503)).is_none());
+        // The budget runs on the clock the call core gives, not on the wall clock.
+        let budget = RetryPolicy::default()
+            .backoff(Duration::ZERO, Duration::ZERO)
+            .budget(Duration::from_secs(30));
+        let a = attempts(1, budget, true);
+        let late = a.started + Duration::from_secs(31);
+        assert!(
+            a.retry_after(&http(503), a.started + Duration::from_secs(29))
+                .is_some()
+        );
+        assert!(a.retry_after(&http(503), late).is_none());
     }
 
     #[test]

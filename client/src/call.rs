@@ -1,0 +1,538 @@
+//! The call core: one sans-IO state machine that decides every step of a call, for both clients.
+//!
+//! A call is: take a permit from the rate limit ([`Gate`]), send a freshly signed attempt, check
+//! the status and decode the body, and on failure perhaps tell the gate the vendor refused for
+//! rate, wait, and go again. [`Core`] decides all of that and performs none of it. A driver (the
+//! async [`crate::Client`], the [`crate::blocking::Client`]) asks it for the next [`Step`],
+//! performs that step with its own I/O, and feeds the outcome back as an [`Event`]:
+//!
+//! ```text
+//! let mut event = Event::Start;
+//! loop {
+//!     event = match core.step(event, clock::now()) {
+//!         Step::Acquire(gate) => Event::Permit(gate.acquire_…(now)),   // may be I/O
+//!         Step::Pause(gate) => { gate.pause_…(now); Event::Paused }     // may be I/O
+//!         Step::Wait(d) => { sleep(d); Event::Waited }
+//!         Step::Send(request) => send it → Event::Response { .. } or Event::Failed(error),
+//!         Step::Done(result) => return result,
+//!     }
+//! }
+//! ```
+//!
+//! The core is not generic: decoding goes through `&mut dyn` [`Decode`], so the whole call path
+//! is compiled once for every endpoint (BENCHMARKS.md); only [`Output`] (one small decode call) is
+//! instantiated per response type.
+//!
+//! ## The clock
+//!
+//! The core never reads a clock: every step is given `now`. Both drivers take it from
+//! [`clock::now`], which is tokio's clock: on a thread inside a tokio runtime whose clock is
+//! paused (`#[tokio::test(start_paused = true)]`), the limiter's windows, the retry budget, the
+//! waits and the latency in the span all follow that paused clock together; anywhere else it is
+//! the monotonic system clock. The blocking client performs its calls on a thread that carries no
+//! runtime context (its own thread, or a helper thread when called inside a runtime), so it reads
+//! the system clock and sleeps the thread: its reading of the time and its waits always agree.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tracing::Span;
+
+use crate::de::Lenient;
+use crate::envelope;
+use crate::error::{Error, Label, Result};
+use crate::limit::{Gate, Permit};
+use crate::observe;
+use crate::request::{self, Call, CallOptions, Prepared, Shared};
+use crate::retry::Attempts;
+
+/// The one clock of the call path.
+pub(crate) mod clock {
+    use std::time::Instant;
+
+    /// Now, on tokio's clock: paused and advanced with it under `tokio::time::pause`, the
+    /// monotonic system clock everywhere else (including threads without a runtime).
+    pub(crate) fn now() -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
+/// Turns a successful response's body into the call's output. Implemented once, by [`Output`];
+/// used as `dyn`, so the core is not generic.
+pub(crate) trait Decode: Send {
+    /// Decodes `body` (a 2xx response of `label`) and keeps the result.
+    fn decode(&mut self, label: &Label, body: Bytes) -> Result<()>;
+}
+
+/// The decoded `data` of a call, as `T` under the lenient `rules`.
+#[derive(Debug)]
+pub(crate) struct Output<T> {
+    rules: u8,
+    value: Option<T>,
+}
+
+impl<T: Lenient + Send> Output<T> {
+    pub(crate) fn new(rules: u8) -> Self {
+        Output { rules, value: None }
+    }
+
+    /// The call's result: its output, or its error.
+    pub(crate) fn finish(self, label: &Label, result: Result<()>) -> Result<T> {
+        result.and_then(|()| self.value.ok_or_else(|| envelope::missing(label)))
+    }
+}
+
+impl<T: Lenient + Send> Decode for Output<T> {
+    fn decode(&mut self, label: &Label, body: Bytes) -> Result<()> {
+        self.value = Some(envelope::decode(label, body, self.rules)?);
+        Ok(())
+    }
+}
+
+/// What the driver must do next.
+#[derive(Debug)]
+pub(crate) enum Step<'c> {
+    /// Ask `gate` for a permit at `now`; feed back [`Event::Permit`].
+    Acquire(&'c Gate),
+    /// Tell `gate` the vendor refused for rate; feed back [`Event::Paused`].
+    Pause(&'c Gate),
+    /// Sleep this long; feed back [`Event::Waited`].
+    Wait(Duration),
+    /// Send this request; feed back [`Event::Response`] or [`Event::Failed`].
+    Send(Prepared),
+    /// The call is over.
+    Done(Result<()>),
+}
+
+/// What happened since the last step.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// Nothing yet: the first step.
+    Start,
+    /// The gate's answer.
+    Permit(Permit),
+    /// The gate was told.
+    Paused,
+    /// The wait is over.
+    Waited,
+    /// A response arrived: its status and its whole body.
+    Response { status: u16, body: Bytes },
+    /// The attempt failed before a whole response arrived.
+    Failed(Error),
+}
+
+/// One call in progress: everything decided, nothing performed.
+pub(crate) struct Core<'c> {
+    shared: &'c Shared,
+    call: Call<'c>,
+    options: CallOptions,
+    output: &'c mut dyn Decode,
+    attempts: Attempts,
+    span: Span,
+    started: Instant,
+    /// When the current wait for a permit began.
+    acquiring_since: Option<Instant>,
+    /// Time spent waiting for permits.
+    waited: Duration,
+    /// The error of the last attempt, while the gate is told about it.
+    failed: Option<Error>,
+    done: bool,
+}
+
+impl std::fmt::Debug for Core<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("endpoint", &self.call.label)
+            .field("attempts", &self.attempts.made)
+            .field("waited", &self.waited)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c> Core<'c> {
+    /// Starts `call` at `now`, with the settings of the client that sends it.
+    pub(crate) fn new(
+        shared: &'c Shared,
+        options: CallOptions,
+        call: Call<'c>,
+        output: &'c mut dyn Decode,
+        now: Instant,
+    ) -> Self {
+        Core {
+            span: observe::span(&call.label),
+            attempts: Attempts::new(options.retry, call.retry_safe, now),
+            shared,
+            call,
+            options,
+            output,
+            started: now,
+            acquiring_since: None,
+            waited: Duration::ZERO,
+            failed: None,
+            done: false,
+        }
+    }
+
+    /// The call's `tracing` span; drivers run the steps inside it.
+    pub(crate) fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// Feeds `event`, which happened by `now`, and returns what to do next.
+    pub(crate) fn step(&mut self, event: Event, now: Instant) -> Step<'c> {
+        if self.done {
+            return Step::Done(Err(envelope::missing(&self.call.label)));
+        }
+        match event {
+            Event::Start | Event::Waited => self.begin(now),
+            Event::Permit(Permit::Granted) => {
+                if let Some(since) = self.acquiring_since.take() {
+                    self.waited += now.saturating_duration_since(since);
+                }
+                self.send()
+            }
+            Event::Permit(Permit::Wait(wait)) if self.options.fail_fast => self.finish(
+                Err(Error::RateLimited {
+                    endpoint: self.call.label.name(),
+                    retry_after: wait,
+                }),
+                now,
+            ),
+            Event::Permit(Permit::Wait(wait)) => Step::Wait(wait),
+            Event::Permit(Permit::Failed(error)) => self.finish(Err(error), now),
+            Event::Response { status, body } => {
+                let result = request::check_status(&self.call.label, status, body)
+                    .and_then(|body| self.output.decode(&self.call.label, body));
+                match result {
+                    Ok(()) => self.finish(Ok(()), now),
+                    Err(error) => self.failed(error, now),
+                }
+            }
+            Event::Failed(error) => self.failed(error, now),
+            Event::Paused => match self.failed.take() {
+                Some(error) => self.retry(error, now),
+                None => self.finish(Err(envelope::missing(&self.call.label)), now),
+            },
+        }
+    }
+
+    /// Before an attempt: a permit if the call is gated, else the attempt itself.
+    fn begin(&mut self, now: Instant) -> Step<'c> {
+        match &self.shared.gate {
+            Some(gate) => {
+                self.acquiring_since.get_or_insert(now);
+                Step::Acquire(gate)
+            }
+            None => self.send(),
+        }
+    }
+
+    /// An attempt, signed afresh.
+    fn send(&mut self) -> Step<'c> {
+        self.attempts.begin();
+        Step::Send(self.shared.prepare(&mut self.call))
+    }
+
+    /// After a failed attempt: tell the gate first if the vendor refused for rate.
+    fn failed(&mut self, error: Error, now: Instant) -> Step<'c> {
+        match &self.shared.gate {
+            Some(gate) if error.is_rate_limited() => {
+                self.failed = Some(error);
+                Step::Pause(gate)
+            }
+            _ => self.retry(error, now),
+        }
+    }
+
+    /// Waits and goes again, or gives up with `error`.
+    fn retry(&mut self, error: Error, now: Instant) -> Step<'c> {
+        match self.attempts.retry_after(&error, now) {
+            Some(delay) => {
+                self.span.in_scope(|| {
+                    tracing::debug!(attempt = self.attempts.made, ?delay, "retrying");
+                });
+                Step::Wait(delay)
+            }
+            None => self.finish(Err(error), now),
+        }
+    }
+
+    /// Records the call in its span and ends it.
+    fn finish(&mut self, result: Result<()>, now: Instant) -> Step<'c> {
+        self.done = true;
+        observe::sent(
+            &self.span,
+            self.attempts.made,
+            self.waited,
+            now.saturating_duration_since(self.started),
+        );
+        observe::decoded(&self.span, &result);
+        Step::Done(result)
+    }
+
+    /// The call's label, for the driver's transport errors.
+    pub(crate) fn label(&self) -> &Label {
+        &self.call.label
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::info::Method;
+    use crate::limit::{Limiter, RateLimit};
+    use crate::operations::Operation;
+    use crate::retry::RetryPolicy;
+    use crate::wire::Params;
+
+    fn shared(limit: Option<RateLimit>) -> Shared {
+        Shared {
+            partner_id: 100,
+            partner_key: SecretString::from("secret"),
+            base_url: "http://127.0.0.1:9".into(),
+            paths: vec![None; Operation::ALL.len()],
+            gate: limit.map(|l| Gate::Local(Arc::new(Limiter::new(l)))),
+        }
+    }
+
+    fn call(retry_safe: bool) -> Call<'static> {
+        Call {
+            label: Label(Cow::Borrowed("test")),
+            retry_safe,
+            path: "/openapi/x",
+            method: Method::Post,
+            params: Params::new(),
+            upload: None,
+        }
+    }
+
+    fn options(retry: RetryPolicy, fail_fast: bool) -> CallOptions {
+        CallOptions {
+            retry,
+            timeout: None,
+            fail_fast,
+        }
+    }
+
+    fn ok_body() -> Event {
+        Event::Response {
+            status: 200,
+            body: Bytes::from_static(br#"{"code":0,"data":{},"msg":""}"#),
+        }
+    }
+
+    /// Drives `core` as a driver would, answering each step from `answer`, with a fake clock that
+    /// advances only by the waits. Returns the steps taken (by name) and the result.
+    fn drive(
+        core: &mut Core<'_>,
+        mut t: Instant,
+        mut answer: impl FnMut(&Step<'_>, Instant) -> Event,
+    ) -> (Vec<&'static str>, Result<()>) {
+        let mut event = Event::Start;
+        let mut steps = Vec::new();
+        for _ in 0..100 {
+            let step = core.step(event, t);
+            steps.push(match &step {
+                Step::Acquire(_) => "acquire",
+                Step::Pause(_) => "pause",
+                Step::Wait(_) => "wait",
+                Step::Send(_) => "send",
+                Step::Done(_) => "done",
+            });
+            event = match step {
+                Step::Done(result) => return (steps, result),
+                Step::Wait(d) => {
+                    t += d;
+                    Event::Waited
+                }
+                Step::Acquire(gate) => Event::Permit(gate.acquire_blocking(t)),
+                Step::Pause(gate) => {
+                    gate.pause_blocking(t);
+                    Event::Paused
+                }
+                ref other => answer(other, t),
+            };
+        }
+        panic!("the call did not end in 100 steps: {steps:?}");
+    }
+
+    #[test]
+    fn an_ungated_success_is_one_send() {
+        let s = shared(None);
+        let mut out = Output::<serde_json::Value>::new(0);
+        let mut core = Core::new(
+            &s,
+            options(RetryPolicy::default(), false),
+            call(true),
+            &mut out,
+            Instant::now(),
+        );
+        let (steps, result) = drive(&mut core, Instant::now(), |_, _| ok_body());
+        assert_eq!(steps, ["send", "done"]);
+        assert!(result.is_ok());
+        assert_eq!(out.value, Some(serde_json::json!({})));
+    }
+
+    #[test]
+    fn each_attempt_takes_a_permit_and_is_signed_afresh() {
+        let s = shared(Some(RateLimit::new(10, Duration::from_secs(10))));
+        let mut out = Output::<serde_json::Value>::new(0);
+        let retry =
+            RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(1));
+        let t0 = Instant::now();
+        let mut core = Core::new(&s, options(retry, false), call(true), &mut out, t0);
+        let mut sent = 0;
+        let (steps, result) = drive(&mut core, t0, |step, _| {
+            assert!(matches!(step, Step::Send(p) if p.url.ends_with("/openapi/x")));
+            sent += 1;
+            if sent < 3 {
+                Event::Response {
+                    status: 503,
+                    body: Bytes::new(),
+                }
+            } else {
+                ok_body()
+            }
+        });
+        assert_eq!(
+            steps,
+            [
+                "acquire", "send", "wait", "acquire", "send", "wait", "acquire", "send", "done"
+            ]
+        );
+        assert!(result.is_ok());
+    }
+
+    #[test]
+    fn a_full_limiter_makes_the_call_wait_on_the_same_clock_as_the_retries() {
+        let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
+        let t0 = Instant::now();
+        let Some(gate) = &s.gate else { panic!("gated") };
+        assert!(matches!(gate.acquire_blocking(t0), Permit::Granted));
+        let mut out = Output::<serde_json::Value>::new(0);
+        let mut core = Core::new(
+            &s,
+            options(RetryPolicy::none(), false),
+            call(true),
+            &mut out,
+            t0,
+        );
+        let mut sent_at = None;
+        let (steps, result) = drive(&mut core, t0, |_, t| {
+            sent_at = Some(t);
+            ok_body()
+        });
+        assert_eq!(steps, ["acquire", "wait", "acquire", "send", "done"]);
+        assert!(result.is_ok());
+        assert_eq!(sent_at, Some(t0 + Duration::from_secs(10)));
+        assert_eq!(core.waited, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn fail_fast_ends_the_call_without_sending() {
+        let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
+        let t0 = Instant::now();
+        let Some(gate) = &s.gate else { panic!("gated") };
+        assert!(matches!(gate.acquire_blocking(t0), Permit::Granted));
+        let mut out = Output::<serde_json::Value>::new(0);
+        let mut core = Core::new(
+            &s,
+            options(RetryPolicy::default(), true),
+            call(true),
+            &mut out,
+            t0,
+        );
+        let (steps, result) = drive(&mut core, t0, |_, _| panic!("nothing is sent"));
+        assert_eq!(steps, ["acquire", "done"]);
+        assert!(matches!(
+            result,
+            Err(Error::RateLimited { retry_after, .. }) if retry_after == Duration::from_secs(10)
+        ));
+    }
+
+    #[test]
+    fn a_gate_failure_ends_the_call() {
+        let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
+        let mut out = Output::<serde_json::Value>::new(0);
+        let t0 = Instant::now();
+        let mut core = Core::new(
+            &s,
+            options(RetryPolicy::default(), false),
+            call(true),
+            &mut out,
+            t0,
+        );
+        assert!(matches!(core.step(Event::Start, t0), Step::Acquire(_)));
+        let failure = Error::Config("limiter unreachable".into());
+        match core.step(Event::Permit(Permit::Failed(failure)), t0) {
+            Step::Done(Err(Error::Config(m))) => assert_eq!(m, "limiter unreachable"),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(core.step(Event::Start, t0), Step::Done(Err(_))),
+            "over stays over"
+        );
+    }
+
+    #[test]
+    fn a_vendor_refusal_for_rate_pauses_the_gate_then_retries_after_its_window() {
+        let s = shared(Some(RateLimit::new(100, Duration::from_secs(10))));
+        let mut out = Output::<serde_json::Value>::new(0);
+        let retry = RetryPolicy::default()
+            .backoff(Duration::from_millis(1), Duration::from_millis(1))
+            .budget(Duration::from_secs(60));
+        let t0 = Instant::now();
+        // A write: only the refusal for rate makes it go again.
+        let mut core = Core::new(&s, options(retry, false), call(false), &mut out, t0);
+        let mut sent = Vec::new();
+        let (steps, result) = drive(&mut core, t0, |_, t| {
+            sent.push(t);
+            if sent.len() == 1 {
+                Event::Response {
+                    status: 200,
+                    body: Bytes::from_static(br#"{"code":429,"data":null,"msg":"busy"}"#),
+                }
+            } else {
+                ok_body()
+            }
+        });
+        assert_eq!(
+            steps,
+            [
+                "acquire", "send", "pause", "wait", "acquire", "wait", "acquire", "send", "done"
+            ]
+        );
+        assert!(result.is_ok());
+        assert!(sent[1] - sent[0] >= Duration::from_secs(10), "{sent:?}");
+    }
+
+    #[test]
+    fn writes_stop_after_a_cut_body_and_reads_go_again() {
+        let cut = || {
+            Event::Failed(Error::Decode {
+                endpoint: "test".into(),
+                path: ".".into(),
+                message: "cut".into(),
+                body: Bytes::new(),
+            })
+        };
+        let s = shared(None);
+        let retry =
+            RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(1));
+        let t0 = Instant::now();
+        let mut out = Output::<serde_json::Value>::new(0);
+        let mut write = Core::new(&s, options(retry, false), call(false), &mut out, t0);
+        let (steps, result) = drive(&mut write, t0, |_, _| cut());
+        assert_eq!(steps, ["send", "done"]);
+        assert!(matches!(result, Err(Error::Decode { .. })));
+        let mut out = Output::<serde_json::Value>::new(0);
+        let mut read = Core::new(&s, options(retry, false), call(true), &mut out, t0);
+        let (steps, _) = drive(&mut read, t0, |_, _| cut());
+        assert_eq!(steps, ["send", "wait", "send", "wait", "send", "done"]);
+    }
+}
