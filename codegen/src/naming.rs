@@ -56,6 +56,11 @@ pub(crate) fn operation_variant(endpoint: &str) -> String {
     endpoint.to_upper_camel_case()
 }
 
+/// The fake server's trait for a group's endpoints: `pure_video` → `PureVideoService`.
+pub(crate) fn service_trait(group: &str) -> String {
+    format!("{}Service", group.to_upper_camel_case())
+}
+
 /// The event type of a callback: `pure_video` → `PureVideoEvent`.
 pub(crate) fn callback_type(callback: &str) -> String {
     format!("{}Event", callback.to_upper_camel_case())

@@ -209,7 +209,7 @@ async fn the_rate_limit_refuses_past_its_window() -> Result<()> {
         client.get_basic_info(seed::ROOM).send().await?;
     }
     let refused = client.get_basic_info(seed::ROOM).send().await;
-    ensure!(code_of(refused)? == baijiayun::mock::RATE_LIMITED_CODE);
+    ensure!(code_of(refused)? == i64::from(baijiayun::types::ErrorCode::RateLimited));
     Ok(())
 }
 
@@ -276,7 +276,7 @@ async fn every_fault_gives_its_own_typed_error() -> Result<()> {
     }
 
     server.inject_times(op, Fault::RateLimited, 1);
-    ensure!(code_of(call().await)? == baijiayun::mock::RATE_LIMITED_CODE);
+    ensure!(code_of(call().await)? == i64::from(baijiayun::types::ErrorCode::RateLimited));
 
     // Faults are per operation, counted, and cleared.
     server.inject(Operation::GetList, Fault::Status(500));

@@ -70,12 +70,9 @@ pub enum Fault {
         /// The message.
         message: String,
     },
-    /// Refuse as past the vendor's rate limit (code 429).
+    /// Refuse as past the vendor's rate limit ([`ErrorCode::RateLimited`](crate::types::ErrorCode::RateLimited), 429).
     RateLimited,
 }
-
-/// The vendor code the fake answers past its rate limit. The vendor does not document its own.
-pub const RATE_LIMITED_CODE: i64 = 429;
 
 /// A fault and where it applies.
 #[derive(Clone, Debug)]

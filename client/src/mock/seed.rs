@@ -18,7 +18,12 @@
 //!
 //! Any other room id is refused with 3001 (房间号不存在).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+
+use super::state::{Play, Room, Row, State, count, hex};
+use crate::types::*;
+use crate::{Date, DateTime};
 
 /// The partner id a fake server accepts unless told otherwise.
 pub const PARTNER_ID: i64 = 10_000_001;
@@ -53,3 +58,323 @@ pub const USERS: [i64; 6] = [291_455, 291_456, 291_457, 291_458, 291_459, 291_46
 pub const PLAY_DAYS: [&str; 3] = ["2023-11-14", "2023-11-15", "2023-11-16"];
 /// How many play records [`ROOM`]'s main version has on each of [`PLAY_DAYS`].
 pub const PLAYS_PER_DAY: i64 = 90;
+
+/// `seconds_into_day` after midnight of `date` (Beijing time), in the text form the vendor sends.
+/// Seed dates are constants; an impossible one falls back to the unix epoch rather than panicking.
+fn at(date: &str, seconds_into_day: i64) -> DateTime {
+    let midnight = format!("{date} 00:00:00")
+        .parse::<DateTime>()
+        .map_or(0, |d| d.to_unix());
+    later(midnight, seconds_into_day)
+}
+
+/// `secs` seconds after the unix time `base`, in text form.
+fn later(base: i64, secs: i64) -> DateTime {
+    DateTime::from_unix(base + secs)
+        .map_or_else(|_| DateTime::unix_epoch(), DateTime::into_text_form)
+}
+
+impl State {
+    /// The seeded state; `base_url` is where the fake serves, for the play URLs it hands out.
+    pub(crate) fn seeded(base_url: &str) -> State {
+        let mut s = State {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            rooms: BTreeMap::new(),
+            rows: Vec::new(),
+            next_id: 1,
+            next_video_id: 900_001,
+            plays: Vec::new(),
+            users: BTreeMap::new(),
+            room_whitelist: BTreeMap::new(),
+            session_whitelist: BTreeMap::new(),
+            product_valid_days: BTreeMap::from([(1, 15), (2, 30)]),
+            video_valid_days: BTreeMap::new(),
+            video_expiry: BTreeMap::new(),
+            marks: BTreeMap::new(),
+            time_nodes: BTreeMap::new(),
+            courseware_calls: BTreeMap::new(),
+            pure_videos: BTreeMap::new(),
+            mixed_created: BTreeSet::new(),
+            chat_deletions: 0,
+            limited_tokens: 0,
+            callback_url: None,
+        };
+        let large = ProductType::LargeClass;
+        s.add_room(ROOM, large, false);
+        let main = s.add_row(
+            ROOM,
+            0,
+            "高一数学 函数的单调性",
+            PlaybackStatus::Ready,
+            "2023-11-13",
+            9 * 3600,
+            3120,
+        );
+        s.add_version(main, 1, "高一数学 函数的单调性_副本1", 1200);
+        s.add_version(main, 2, "高一数学 函数的单调性_副本2", 900);
+        s.add_room(TRANSCODING_ROOM, large, false);
+        s.add_row(
+            TRANSCODING_ROOM,
+            0,
+            "高一物理 牛顿第一定律",
+            PlaybackStatus::Transcoding,
+            "2023-11-13",
+            14 * 3600,
+            2700,
+        );
+        s.add_room(FAILED_ROOM, large, false);
+        s.add_row(
+            FAILED_ROOM,
+            0,
+            "高一化学 氧化还原",
+            PlaybackStatus::Failed,
+            "2023-11-12",
+            10 * 3600,
+            0,
+        );
+        s.add_room(EMPTY_ROOM, large, false);
+        s.add_room(SMALL_CLASS_ROOM, ProductType::SmallClass, false);
+        s.add_row(
+            SMALL_CLASS_ROOM,
+            0,
+            "小班课 英语口语",
+            PlaybackStatus::Ready,
+            "2023-11-11",
+            19 * 3600,
+            1800,
+        );
+        s.add_room(DELETED_ROOM, large, false);
+        s.add_row(
+            DELETED_ROOM,
+            0,
+            "已删除的房间",
+            PlaybackStatus::Ready,
+            "2023-11-01",
+            9 * 3600,
+            600,
+        );
+        if let Some(room) = s.rooms.get_mut(&DELETED_ROOM) {
+            room.deleted = true;
+        }
+        s.add_room(LONG_ROOM, large, true);
+        for (i, session) in LONG_ROOM_SESSIONS.into_iter().enumerate() {
+            let day = PLAY_DAYS.get(i).copied().unwrap_or("2023-11-14");
+            s.add_row(
+                LONG_ROOM,
+                session,
+                &format!("长期课 第{}讲", i + 1),
+                PlaybackStatus::Ready,
+                day,
+                20 * 3600,
+                3600,
+            );
+        }
+        for (i, room) in FILLER_ROOMS.enumerate() {
+            s.add_room(room, large, false);
+            let i = count(i);
+            s.add_row(
+                room,
+                0,
+                &format!("示例课程 {}", i + 1),
+                PlaybackStatus::Ready,
+                "2023-10-20",
+                8 * 3600 + i * 600,
+                1500 + i * 60,
+            );
+        }
+        s.seed_plays(main);
+        s.seed_users();
+        s.video_valid_days
+            .insert(s.video_of(ROOM, 0, 0).unwrap_or(0), 15);
+        if let Some(v) = s.video_of(SMALL_CLASS_ROOM, 0, 0) {
+            s.video_expiry.insert(v, at("2024-12-12", 19 * 3600));
+        }
+        s.marks.insert(
+            (ROOM, 0, 0),
+            [
+                ("00:00:02", "test1"),
+                ("00:00:05", "test2"),
+                ("00:01:16", "test3"),
+                ("00:01:18", "test4"),
+            ]
+            .into_iter()
+            .map(|(t, d)| Mark {
+                time_offset: t.into(),
+                desc: d.into(),
+            })
+            .collect(),
+        );
+        let base = at("2023-11-13", 9 * 3600).to_unix();
+        s.time_nodes.insert(
+            (ROOM, 0),
+            vec![
+                RecordTimeNode {
+                    start: base,
+                    end: base + 1200,
+                    auto_completion: None,
+                },
+                RecordTimeNode {
+                    start: base + 1260,
+                    end: base + 2400,
+                    auto_completion: None,
+                },
+                RecordTimeNode {
+                    start: base + 2460,
+                    end: base + 3180,
+                    auto_completion: Some(true),
+                },
+            ],
+        );
+        s
+    }
+
+    fn add_room(&mut self, id: i64, product: ProductType, long_term: bool) {
+        self.rooms.insert(
+            id,
+            Room {
+                product,
+                long_term,
+                deleted: false,
+            },
+        );
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "seed rows are written out in one line each"
+    )]
+    fn add_row(
+        &mut self,
+        room_id: i64,
+        session_id: i64,
+        name: &str,
+        status: PlaybackStatus,
+        day: &str,
+        second: i64,
+        length: i64,
+    ) -> usize {
+        let video_id = self.next_video_id;
+        self.next_video_id += 1;
+        let ready = status == PlaybackStatus::Ready;
+        let row = Row {
+            id: self.next_id,
+            room_id,
+            session_id,
+            version: 0,
+            video_id,
+            name: name.to_owned(),
+            status,
+            publish: PublishStatus::Published,
+            main: true,
+            created: at(day, second),
+            length,
+            total_size: length * 35_000,
+            transcode_size: if ready { length * 120_000 } else { 0 },
+            ext_media_size: if ready { length * 8_000 } else { 0 },
+            play_times: 0,
+            preface_url: format!("https://img.example-cdn.com/playback/{video_id}.jpg"),
+        };
+        self.next_id += 1;
+        self.rows.push(row);
+        self.rows.len() - 1
+    }
+
+    fn add_version(&mut self, of: usize, version: i64, name: &str, length: i64) {
+        let Some(mut row) = self.rows.get(of).cloned() else {
+            return;
+        };
+        row.id = self.next_id;
+        self.next_id += 1;
+        row.video_id = self.next_video_id;
+        self.next_video_id += 1;
+        row.version = version;
+        row.name = name.to_owned();
+        row.main = false;
+        row.length = length;
+        row.total_size = length * 35_000;
+        row.transcode_size = length * 120_000;
+        row.created = later(row.created.to_unix(), 3600 * version);
+        self.rows.push(row);
+    }
+
+    fn seed_plays(&mut self, main: usize) {
+        let Some(video_id) = self.rows.get(main).map(|r| r.video_id) else {
+            return;
+        };
+        let areas = [
+            "北京 北京",
+            "安徽 亳州",
+            "湖北 武汉",
+            "广东 深圳",
+            "上海 上海",
+            "",
+        ];
+        let mut n: i64 = 0;
+        for day in PLAY_DAYS {
+            for i in 0..PLAYS_PER_DAY {
+                n += 1;
+                let begin = at(day, 7 * 3600 + i * 480);
+                let length = 60 + (n * 37) % 1500;
+                let end = later(begin.to_unix(), length + (n % 5) * 30);
+                let user = 1_000 + n % 40;
+                let record = PlayRecord {
+                    guid: hex(&["play", &n.to_string()]).to_uppercase(),
+                    uuid: None,
+                    video_id,
+                    user_name: Some(format!("学员{user}")),
+                    user_number: Some(user),
+                    play_begin_time: Some(begin),
+                    play_end_time: Some(end),
+                    play_length: Some(length),
+                    client_type: Some(ClientType::from(n % 10)),
+                    user_ip: Some(format!(
+                        "10.{}.{}.{}",
+                        n % 200,
+                        (n * 7) % 250,
+                        (n * 13) % 250
+                    )),
+                    area: areas
+                        .get(usize::try_from(n).unwrap_or(0) % areas.len())
+                        .map(|a| (*a).to_owned()),
+                    ext_data: Some(String::new()),
+                    date: day.parse::<Date>().ok(),
+                };
+                self.plays.push(Play {
+                    room_id: ROOM,
+                    session_id: 0,
+                    version: 0,
+                    record,
+                });
+            }
+        }
+        if let Some(row) = self.rows.get_mut(main) {
+            row.play_times = n;
+        }
+    }
+
+    fn seed_users(&mut self) {
+        let created = at("2022-11-11", 13 * 3600 + 56 * 60 + 18);
+        for (i, id) in USERS.into_iter().enumerate() {
+            let n = i + 5;
+            self.users.insert(
+                id,
+                WhitelistUser {
+                    user_id: id,
+                    user_sn: Some(format!("11230{:02}", 10 + i)),
+                    email: Some(format!("sun67{i}@example.com")),
+                    name: Some(format!("孙六{n}")),
+                    remark: Some(String::new()),
+                    phone_number: Some(format!("183756141{:02}", 79 + i)),
+                    create_time: Some(created.clone()),
+                    role: Some(0),
+                },
+            );
+        }
+        self.room_whitelist
+            .insert(ROOM, USERS.iter().take(2).copied().collect());
+        self.session_whitelist.insert(
+            (LONG_ROOM, LONG_ROOM_SESSIONS[0]),
+            USERS.iter().skip(2).take(1).copied().collect(),
+        );
+    }
+}

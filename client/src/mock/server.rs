@@ -1,6 +1,6 @@
 //! The fake server's HTTP side: listening, reading requests, the vendor's checks, faults, answers.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,11 +18,12 @@ use tokio::sync::watch;
 
 use super::received::{Received, Refusal};
 use super::state::State;
-use super::{Fault, MockServer, MockServerBuilder, RATE_LIMITED_CODE, RecordedRequest, Rule, lock};
+use super::{Fault, MockServer, MockServerBuilder, RecordedRequest, Rule, lock};
+use crate::limit::{Limiter, RateLimit};
+use crate::types::ErrorCode;
 use crate::Upload;
 use crate::generated::service;
 use crate::operations::Operation;
-use crate::types::ErrorCode;
 use crate::wire::{Params, sign};
 
 /// The largest request body the fake reads (a cover image fits; a runaway upload does not).
@@ -38,8 +39,8 @@ pub(super) struct Shared {
     pub(super) state: Mutex<State>,
     pub(super) faults: Mutex<Vec<Rule>>,
     pub(super) log: Mutex<Vec<RecordedRequest>>,
-    rate_limit: Option<(u32, Duration)>,
-    recent: Mutex<VecDeque<Instant>>,
+    /// The vendor's rate limit, counted on arrival with the client's own limiter.
+    limiter: Option<Limiter>,
     record: bool,
     arrivals: AtomicU64,
 }
@@ -77,8 +78,9 @@ fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
         state: Mutex::new(State::seeded(url)),
         faults: Mutex::new(Vec::new()),
         log: Mutex::new(Vec::new()),
-        rate_limit: b.rate_limit,
-        recent: Mutex::new(VecDeque::new()),
+        limiter: b
+            .rate_limit
+            .map(|(requests, window)| Limiter::new(RateLimit::new(requests, window))),
         record: b.record,
         arrivals: AtomicU64::new(0),
     })
@@ -343,22 +345,10 @@ fn take_faults(shared: &Shared, operation: Option<Operation>) -> (Duration, Opti
 
 /// Whether one more request fits the rate limit now (and counts it if so).
 fn admit(shared: &Shared) -> bool {
-    let Some((limit, window)) = shared.rate_limit else {
-        return true;
-    };
-    let now = Instant::now();
-    let mut recent = lock(&shared.recent);
-    while recent
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= window)
-    {
-        recent.pop_front();
-    }
-    if recent.len() >= usize::try_from(limit).unwrap_or(usize::MAX) {
-        return false;
-    }
-    recent.push_back(now);
-    true
+    shared
+        .limiter
+        .as_ref()
+        .is_none_or(|l| l.try_acquire(Instant::now()).is_ok())
 }
 
 /// The answer, and the vendor code in it when it is an envelope.
@@ -425,10 +415,11 @@ async fn respond(
 }
 
 fn rate_limited() -> (Answer, Option<i64>) {
+    let code = i64::from(ErrorCode::RateLimited);
     let msg = "单个账号所有 openapi 接口 10s 内的请求不可超过 200 次";
     (
-        envelope(RATE_LIMITED_CODE, serde_json::Value::Null, msg),
-        Some(RATE_LIMITED_CODE),
+        envelope(code, serde_json::Value::Null, msg),
+        Some(code),
     )
 }
 

@@ -1,5 +1,6 @@
-//! The fake server's interface → `service.rs`: one typed method per endpoint, and the dispatch
-//! from an operation and its received parameters to that method. The route table and parameter
+//! The fake server's interface → `service.rs`: one trait per group with one typed method per
+//! endpoint (so the fake implements each group in a file of its own), and the dispatch from an
+//! operation and its received parameters to that method. The route table and parameter
 //! validation come from the spec; only the behaviour behind each method is written by hand.
 
 use quote::quote;
@@ -8,7 +9,8 @@ use super::{Module, collect_names, doc_lines, ident, ty, zh_en};
 use crate::ir::{Api, Ty};
 
 pub(super) fn module(api: &Api) -> Module {
-    let mut methods = Vec::new();
+    let mut traits = Vec::new();
+    let mut bounds = Vec::new();
     let mut arms = Vec::new();
     let mut names = Vec::new();
     for e in api.endpoints() {
@@ -21,6 +23,8 @@ pub(super) fn module(api: &Api) -> Module {
         .collect();
     for g in &api.groups {
         let group = ident(&g.name);
+        let service = ident(&crate::naming::service_trait(&g.name));
+        let mut methods = Vec::new();
         for e in &g.endpoints {
             let method = ident(&e.name);
             let req = ident(&e.request_type);
@@ -60,6 +64,17 @@ pub(super) fn module(api: &Api) -> Module {
                 }
             });
         }
+        let doc = doc_lines(&[format!(
+            "What the fake server implements for the group `{}` ({}).",
+            g.name, g.title_zh
+        )]);
+        traits.push(quote! {
+            #doc
+            pub(crate) trait #service {
+                #(#methods)*
+            }
+        });
+        bounds.push(service);
     }
     let mut items = Vec::new();
     if names.iter().any(|n| n == "BTreeMap") {
@@ -83,12 +98,16 @@ pub(super) fn module(api: &Api) -> Module {
         quote!(
             use crate::types::*;
         ),
+    ]);
+    items.extend(traits);
+    items.extend([
         quote! {
             /// What the fake server implements: one method per endpoint, taking the typed request
-            /// and returning the typed `data`, or the vendor's refusal.
-            pub(crate) trait Service {
-                #(#methods)*
-            }
+            /// and returning the typed `data`, or the vendor's refusal; one trait per group.
+            pub(crate) trait Service: #(#bounds)+* {}
+        },
+        quote! {
+            impl<S: #(#bounds)+*> Service for S {}
         },
         quote! {
             /// Parses and checks the request of `operation`, calls its method, and encodes `data`.

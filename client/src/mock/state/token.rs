@@ -1,0 +1,66 @@
+//! The fake server's behaviour for the group `token` (`spec/token.yaml`).
+
+use super::*;
+use crate::generated::service::TokenService;
+
+impl TokenService for State {
+    fn get_player_token(
+        &mut self,
+        request: crate::token::GetPlayerTokenRequest,
+    ) -> Result<PlayerToken, Refusal> {
+        let i = self.playback(request.room_id, request.session_id, None)?;
+        let video_id = self.rows.get(i).map_or(0, |r| r.video_id);
+        if request.expires_in < 0 {
+            return Err(Refusal::new(
+                ErrorCode::InvalidParameter,
+                "参数错误: expires_in",
+            ));
+        }
+        Ok(PlayerToken {
+            video_id,
+            token: self.token(
+                request.room_id,
+                request.session_id.unwrap_or(0),
+                &request.expires_in.to_string(),
+            ),
+        })
+    }
+
+    fn get_player_token_batch(
+        &mut self,
+        request: crate::token::GetPlayerTokenBatchRequest,
+    ) -> Result<BTreeMap<PlaybackRef, String>, Refusal> {
+        let expires = request.expires_in.to_string();
+        Ok(request
+            .room_ids
+            .iter()
+            .filter(|r| {
+                self.room(r.room_id).is_ok()
+                    && self
+                        .main_row(r.room_id, r.session_id.unwrap_or(0))
+                        .is_some()
+            })
+            .map(|r| {
+                (
+                    *r,
+                    self.token(r.room_id, r.session_id.unwrap_or(0), &expires),
+                )
+            })
+            .collect())
+    }
+
+    fn get_limited_token(
+        &mut self,
+        request: crate::token::GetLimitedTokenRequest,
+    ) -> Result<LimitedToken, Refusal> {
+        self.playback(request.room_id, request.session_id, None)?;
+        self.limited_tokens += 1;
+        Ok(LimitedToken {
+            limited_token: hex(&[
+                "limited",
+                &request.room_id.to_string(),
+                &self.limited_tokens.to_string(),
+            ]),
+        })
+    }
+}
