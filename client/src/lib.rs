@@ -62,6 +62,7 @@ pub use generated::*;
 pub use limit::RateLimit;
 pub use playback_ref::{InvalidPlaybackRef, PlaybackRef};
 pub use retry::RetryPolicy;
+pub use text::FromText;
 pub use time::{Date, DateTime, InvalidDate, Original};
 pub use upload::Upload;
 

@@ -8,12 +8,17 @@ use serde::de::DeserializeOwned;
 use crate::de::CodeEnum;
 use crate::{Date, DateTime, PlaybackRef};
 
-/// A value a text field can be read as.
-pub(crate) trait FromText: Sized {
+/// A value a text field can be read as, strictly: a request parameter as the fake server
+/// received it ([`crate::mock::RecordedRequest::param`]) or a field of a callback's form.
+///
+/// Implemented for `i64`, `String`, `bool` (`0`/`1`), [`Date`], [`DateTime`], [`PlaybackRef`]
+/// and the code enums of [`crate::types`]; sealed.
+pub trait FromText: Sized + sealed::Sealed {
     /// Reads the value, or says why the text is not one.
     fn from_text(text: &str) -> Result<Self, String>;
 
     /// Whether the value is one the spec documents (enums: not `Unknown`).
+    #[doc(hidden)]
     #[cfg_attr(
         not(feature = "mock"),
         allow(dead_code, reason = "used by the fake server")
@@ -21,6 +26,24 @@ pub(crate) trait FromText: Sized {
     fn is_documented(&self) -> bool {
         true
     }
+}
+
+mod sealed {
+    use crate::de::CodeEnum;
+    use crate::{Date, DateTime, PlaybackRef};
+
+    #[allow(
+        unreachable_pub,
+        reason = "public in a private module: nameable by the bound, implementable only here"
+    )]
+    pub trait Sealed {}
+    impl Sealed for i64 {}
+    impl Sealed for String {}
+    impl Sealed for bool {}
+    impl Sealed for Date {}
+    impl Sealed for DateTime {}
+    impl Sealed for PlaybackRef {}
+    impl<T: CodeEnum> Sealed for T {}
 }
 
 impl FromText for i64 {

@@ -308,11 +308,32 @@ async fn requests_are_recorded_and_state_resets() -> Result<()> {
         !recorded[0].params.contains_key("session_id"),
         "unset optionals are not sent"
     );
+    // The same parameters, typed.
+    ensure!(recorded[0].param::<PublishStatus>("status")? == PublishStatus::Blocked);
+    ensure!(recorded[0].param::<i64>("room_id")? == seed::ROOM);
+    ensure!(recorded[0].optional_param::<i64>("session_id")?.is_none());
+    let missing = recorded[0].param::<i64>("session_id").err();
+    ensure!(missing.is_some_and(|e| e.name == "session_id" && e.problem == "missing"));
+    let not_a_number = recorded[0].param::<i64>("sign").err();
+    ensure!(not_a_number.is_some_and(|e| e.problem.contains("not an integer")));
+    ensure!(recorded[0].param::<String>("sign")?.len() == 32);
     let info = client.get_basic_info(seed::ROOM).send().await?;
     ensure!(info.publish_status == Some(PublishStatus::Blocked));
     server.reset();
     let info = client.get_basic_info(seed::ROOM).send().await?;
     ensure!(info.publish_status == Some(PublishStatus::Published));
+    client
+        .add_room_whitelist(seed::ROOM, seed::USERS[2..4].to_vec())
+        .send()
+        .await?;
+    let added = server.requests_for(Operation::AddRoomWhitelist);
+    ensure!(
+        added
+            .first()
+            .map(|r| r.param_list::<i64>("user_ids"))
+            .transpose()?
+            == Some(seed::USERS[2..4].to_vec())
+    );
     server.clear_requests();
     ensure!(server.requests().is_empty());
     Ok(())

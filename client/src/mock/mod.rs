@@ -94,7 +94,8 @@ pub struct RecordedRequest {
     pub path: String,
     /// Its `Content-Type`, if any.
     pub content_type: Option<String>,
-    /// Every text parameter received (query, form or multipart), `sign` included.
+    /// Every text parameter received (query, form or multipart), `sign` included; read them
+    /// typed with [`RecordedRequest::param`] and its siblings.
     pub params: BTreeMap<String, String>,
     /// The field names of the file parts received.
     pub files: Vec<String>,

@@ -35,6 +35,8 @@ impl fmt::Display for ParamError {
     }
 }
 
+impl std::error::Error for ParamError {}
+
 /// A refusal in the vendor's terms: the envelope's `code` and `msg`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
@@ -74,6 +76,33 @@ impl From<ParamError> for Refusal {
 impl From<FieldError> for ParamError {
     fn from((name, problem): FieldError) -> Self {
         ParamError { name, problem }
+    }
+}
+
+impl super::RecordedRequest {
+    fn fields(&self) -> Fields<'_> {
+        Fields(&self.params)
+    }
+
+    /// The text parameter `name`, read as `T` with the rules the fake server checks requests
+    /// with: `recorded.param::<i64>("room_id")`. Missing or not of its type is an error naming it.
+    pub fn param<T: FromText>(&self, name: &str) -> Result<T, ParamError> {
+        Ok(self.fields().required(name)?)
+    }
+
+    /// The text parameter `name` read as `T`, or `None` when it was not sent.
+    pub fn optional_param<T: FromText>(&self, name: &str) -> Result<Option<T>, ParamError> {
+        Ok(self.fields().optional(name)?)
+    }
+
+    /// The list parameter `name`, sent joined with `,` (e.g. `user_ids`), each item read as `T`.
+    pub fn param_list<T: FromText>(&self, name: &str) -> Result<Vec<T>, ParamError> {
+        Ok(self.fields().required_csv(name)?)
+    }
+
+    /// The list parameter `name`, sent as a JSON array (e.g. `crop_info`), decoded as `T`s.
+    pub fn param_json<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, ParamError> {
+        Ok(self.fields().required_json(name)?)
     }
 }
 

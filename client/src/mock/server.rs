@@ -19,11 +19,11 @@ use tokio::sync::watch;
 use super::received::{Received, Refusal};
 use super::state::State;
 use super::{Fault, MockServer, MockServerBuilder, RecordedRequest, Rule, lock};
-use crate::limit::{Limiter, RateLimit};
-use crate::types::ErrorCode;
 use crate::Upload;
 use crate::generated::service;
+use crate::limit::{Limiter, RateLimit};
 use crate::operations::Operation;
+use crate::types::ErrorCode;
 use crate::wire::{Params, sign};
 
 /// The largest request body the fake reads (a cover image fits; a runaway upload does not).
@@ -417,10 +417,7 @@ async fn respond(
 fn rate_limited() -> (Answer, Option<i64>) {
     let code = i64::from(ErrorCode::RateLimited);
     let msg = "单个账号所有 openapi 接口 10s 内的请求不可超过 200 次";
-    (
-        envelope(code, serde_json::Value::Null, msg),
-        Some(code),
-    )
+    (envelope(code, serde_json::Value::Null, msg), Some(code))
 }
 
 /// The vendor's checks before an endpoint runs: route, method, partner, timestamp, sign.

@@ -22,8 +22,8 @@ use md5::{Digest, Md5};
 
 use super::received::Refusal;
 use super::seed;
-use crate::types::*;
 use crate::player::PlayerUrl;
+use crate::types::*;
 use crate::{DateTime, PlaybackRef};
 
 /// One version of one playback.
@@ -196,8 +196,11 @@ impl State {
     }
 
     fn play_url(&self, r: &Row) -> String {
-        let url = PlayerUrl::new(self.base_url.clone(), r.room_id)
-            .token(self.token(r.room_id, r.session_id, "play"));
+        let url = PlayerUrl::new(self.base_url.clone(), r.room_id).token(self.token(
+            r.room_id,
+            r.session_id,
+            "play",
+        ));
         match r.session_id {
             0 => url,
             s => url.session_id(s),
