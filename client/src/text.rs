@@ -9,7 +9,7 @@ use crate::de::CodeEnum;
 use crate::{Date, DateTime, PlaybackRef};
 
 /// A value a text field can be read as, strictly: a request parameter as the fake server
-/// received it ([`crate::mock::RecordedRequest::param`]) or a field of a callback's form.
+/// received it (`mock::RecordedRequest::param`, feature `mock`) or a field of a callback's form.
 ///
 /// Implemented for `i64`, `String`, `bool` (`0`/`1`), [`Date`], [`DateTime`], [`PlaybackRef`]
 /// and the code enums of [`crate::types`]; sealed.
