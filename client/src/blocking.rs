@@ -15,13 +15,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::ClientBuilder;
 use crate::call::{Core, Decode, Event, Output, Step, clock};
 use crate::error::{Error, Label, Result};
 use crate::info::Method;
-use crate::request::{self, Call, CallOptions, Prepared, Shared};
+use crate::request::{self, Call, CallOptions, CappedBody, Prepared, Shared};
 use crate::retry::RetryPolicy;
 use crate::wire::{Endpoint, ParamValue};
+
+/// The builder of a blocking [`Client`]: [`crate::ClientBuilder`] whose `build` returns a
+/// [`Client`].
+pub type ClientBuilder = crate::ClientBuilder<Client>;
 
 /// The blocking client. Cheap to clone: clones share settings and connections.
 ///
@@ -29,7 +32,7 @@ use crate::wire::{Endpoint, ParamValue};
 /// # fn run() -> baijiayun::Result<()> {
 /// use baijiayun::blocking::Client;
 ///
-/// let client = Client::builder(12345678, "partner-key").private_domain("e12345678").build_blocking()?;
+/// let client = Client::builder(12345678, "partner-key").private_domain("e12345678").build()?;
 /// let info = client.get_basic_info(17081558148393).send()?;
 /// println!("{:?}", info.status);
 /// # Ok(())
@@ -70,9 +73,10 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
 }
 
 impl Client {
-    /// A builder; finish it with [`ClientBuilder::build_blocking`].
+    /// A builder whose [`build`](ClientBuilder::build) returns a blocking client; the settings
+    /// are those of [`crate::ClientBuilder`].
     pub fn builder(partner_id: i64, partner_key: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(partner_id, partner_key)
+        crate::ClientBuilder::new(partner_id, partner_key).blocking()
     }
 
     pub(crate) fn from_parts(
@@ -86,6 +90,7 @@ impl Client {
                 .timeout(timeout)
                 .connect_timeout(connect_timeout)
                 .user_agent(request::USER_AGENT)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
         })?;
@@ -136,6 +141,13 @@ impl Client {
     pub fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
         let call = self.shared.endpoint_call(request)?;
         self.decoded(call, E::DATA_RULES)
+    }
+
+    /// Sends any request value and returns its `data` as JSON, untyped; see
+    /// [`crate::Client::execute_json`].
+    pub fn execute_json<E: Endpoint>(&self, request: &E) -> Result<serde_json::Value> {
+        let call = self.shared.endpoint_call(request)?;
+        self.decoded(call, 0)
     }
 
     /// A signed call to any path; see [`crate::Client::raw`].
@@ -205,13 +217,24 @@ impl Client {
         if let Some(t) = self.options.timeout {
             builder = builder.timeout(t);
         }
-        let response = match builder.send() {
+        let mut response = match builder.send() {
             Ok(response) => response,
             Err(e) => return Event::Failed(request::transport_error(label, e)),
         };
         let status = response.status().as_u16();
-        match response.bytes() {
-            Ok(body) => Event::Response { status, body },
+        let location = request::location(response.headers());
+        let limit = self.shared.max_response_size;
+        let Some(mut body) = CappedBody::new(limit, response.content_length()) else {
+            return Event::Failed(request::too_large(label, status, limit));
+        };
+        // The copy stops at the first write the cap refuses.
+        match response.copy_to(&mut body) {
+            Ok(_) => Event::Response {
+                status,
+                location,
+                body: body.finish(),
+            },
+            Err(_) if body.is_over() => Event::Failed(request::too_large(label, status, limit)),
             Err(e) => Event::Failed(request::transport_error(label, e)),
         }
     }

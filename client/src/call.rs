@@ -115,8 +115,13 @@ pub(crate) enum Event {
     Paused,
     /// The wait is over.
     Waited,
-    /// A response arrived: its status and its whole body.
-    Response { status: u16, body: Bytes },
+    /// A response arrived: its status, its `Location` header (which a 3xx should have) and its
+    /// whole body.
+    Response {
+        status: u16,
+        location: Option<String>,
+        body: Bytes,
+    },
     /// The attempt failed before a whole response arrived.
     Failed(Error),
 }
@@ -200,8 +205,12 @@ impl<'c> Core<'c> {
             ),
             Event::Permit(Permit::Wait(wait)) => Step::Wait(wait),
             Event::Permit(Permit::Failed(error)) => self.finish(Err(error), now),
-            Event::Response { status, body } => {
-                let result = request::check_status(&self.call.label, status, body)
+            Event::Response {
+                status,
+                location,
+                body,
+            } => {
+                let result = request::check_status(&self.call.label, status, location, body)
                     .and_then(|body| self.output.decode(&self.call.label, body));
                 match result {
                     Ok(()) => self.finish(Ok(()), now),
@@ -297,6 +306,7 @@ mod tests {
             base_url: "http://127.0.0.1:9".into(),
             paths: vec![None; Operation::ALL.len()],
             gate: limit.map(|l| Gate::Local(Arc::new(Limiter::new(l)))),
+            max_response_size: request::DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -322,6 +332,7 @@ mod tests {
     fn ok_body() -> Event {
         Event::Response {
             status: 200,
+            location: None,
             body: Bytes::from_static(br#"{"code":0,"data":{},"msg":""}"#),
         }
     }
@@ -393,6 +404,7 @@ mod tests {
             if sent < 3 {
                 Event::Response {
                     status: 503,
+                    location: None,
                     body: Bytes::new(),
                 }
             } else {
@@ -495,6 +507,7 @@ mod tests {
             if sent.len() == 1 {
                 Event::Response {
                     status: 200,
+                    location: None,
                     body: Bytes::from_static(br#"{"code":429,"data":null,"msg":"busy"}"#),
                 }
             } else {
@@ -509,6 +522,36 @@ mod tests {
         );
         assert!(result.is_ok());
         assert!(sent[1] - sent[0] >= Duration::from_secs(10), "{sent:?}");
+    }
+
+    #[test]
+    fn a_redirect_ends_the_call_even_for_a_read() {
+        let s = shared(None);
+        let mut out = Output::<serde_json::Value>::new(0);
+        let t0 = Instant::now();
+        let mut core = Core::new(
+            &s,
+            options(RetryPolicy::default(), false),
+            call(true),
+            &mut out,
+            t0,
+        );
+        let (steps, result) = drive(&mut core, t0, |_, _| Event::Response {
+            status: 307,
+            location: Some("http://elsewhere/openapi/x".into()),
+            body: Bytes::new(),
+        });
+        assert_eq!(steps, ["send", "done"]);
+        match result {
+            Err(Error::Redirect {
+                status: 307,
+                location,
+                ..
+            }) => {
+                assert_eq!(location.as_deref(), Some("http://elsewhere/openapi/x"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

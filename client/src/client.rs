@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use crate::error::{Error, Label, Result};
 use crate::info::Method;
 use crate::limit::{Gate, Limiter, RateLimit};
 use crate::operations::Operation;
-use crate::request::{self, Call, CallOptions, Prepared, Shared};
+use crate::request::{self, Call, CallOptions, CappedBody, Prepared, Shared};
 use crate::retry::RetryPolicy;
 use crate::wire::{Endpoint, ParamValue};
 
@@ -24,7 +25,10 @@ enum Target {
     BaseUrl(String),
 }
 
-/// Settings for a [`Client`] or a [`blocking::Client`](crate::blocking::Client).
+/// Settings for a [`Client`] or a [`blocking::Client`](crate::blocking::Client): `C` is the client
+/// that [`build`](ClientBuilder::build) returns. [`Client::builder`] starts a `ClientBuilder<Client>`,
+/// [`blocking::Client::builder`](crate::blocking::Client::builder) a
+/// `ClientBuilder<blocking::Client>`; the settings are the same for both.
 ///
 /// ```
 /// # fn main() -> baijiayun::Result<()> {
@@ -40,9 +44,8 @@ enum Target {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
 #[must_use = "a builder does nothing until built"]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
     partner_id: i64,
     partner_key: SecretString,
     target: Option<Target>,
@@ -51,9 +54,29 @@ pub struct ClientBuilder {
     paths: Vec<(Operation, String)>,
     rate_limit: Option<RateLimit>,
     retry: RetryPolicy,
+    max_response_size: usize,
+    /// The client `build` returns.
+    client: PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        ClientBuilder {
+            partner_id: self.partner_id,
+            partner_key: self.partner_key.clone(),
+            target: self.target.clone(),
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            paths: self.paths.clone(),
+            rate_limit: self.rate_limit,
+            retry: self.retry,
+            max_response_size: self.max_response_size,
+            client: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("partner_id", &self.partner_id)
@@ -64,13 +87,14 @@ impl fmt::Debug for ClientBuilder {
             .field("paths", &self.paths)
             .field("rate_limit", &self.rate_limit)
             .field("retry", &self.retry)
+            .field("max_response_size", &self.max_response_size)
             .finish()
     }
 }
 
-impl ClientBuilder {
+impl ClientBuilder<Client> {
     /// Starts from the account's partner id and partner key (the key signs requests and is never
-    /// sent, logged or shown by `Debug`).
+    /// sent, logged or shown by `Debug`); builds the async [`Client`]. Same as [`Client::builder`].
     pub fn new(partner_id: i64, partner_key: impl Into<String>) -> Self {
         ClientBuilder {
             partner_id,
@@ -81,6 +105,74 @@ impl ClientBuilder {
             paths: Vec::new(),
             rate_limit: Some(RateLimit::VENDOR),
             retry: RetryPolicy::default(),
+            max_response_size: request::DEFAULT_MAX_RESPONSE_SIZE,
+            client: PhantomData,
+        }
+    }
+
+    /// Builds the async client.
+    pub fn build(self) -> Result<Client> {
+        let shared = self.shared()?;
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(request::USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            shared: Arc::new(shared),
+            http,
+            options: self.options(),
+        })
+    }
+
+    /// The same settings, building a [`blocking::Client`](crate::blocking::Client) instead.
+    #[cfg(feature = "blocking")]
+    pub fn blocking(self) -> ClientBuilder<crate::blocking::Client> {
+        self.for_client()
+    }
+
+    /// Builds a blocking client from these settings: `self.blocking().build()`.
+    #[cfg(feature = "blocking")]
+    pub fn build_blocking(self) -> Result<crate::blocking::Client> {
+        self.blocking().build()
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl ClientBuilder<crate::blocking::Client> {
+    /// Builds the blocking client.
+    pub fn build(self) -> Result<crate::blocking::Client> {
+        let shared = self.shared()?;
+        crate::blocking::Client::from_parts(
+            shared,
+            self.options(),
+            self.timeout,
+            self.connect_timeout,
+        )
+    }
+
+    /// The same settings, building the async [`Client`] instead.
+    pub fn into_async(self) -> ClientBuilder<Client> {
+        self.for_client()
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// The same settings, for another client.
+    fn for_client<D>(self) -> ClientBuilder<D> {
+        ClientBuilder {
+            partner_id: self.partner_id,
+            partner_key: self.partner_key,
+            target: self.target,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            paths: self.paths,
+            rate_limit: self.rate_limit,
+            retry: self.retry,
+            max_response_size: self.max_response_size,
+            client: PhantomData,
         }
     }
 
@@ -132,6 +224,14 @@ impl ClientBuilder {
     /// How to retry (default [`RetryPolicy::default`]); see [`RetryPolicy`] for what is retried.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The largest response body the client reads, in bytes (default 32 MiB, far above the
+    /// largest real answer). A larger response is refused with [`Error::ResponseTooLarge`] as
+    /// soon as it passes the cap (at once when its declared length is over it).
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -208,35 +308,8 @@ impl ClientBuilder {
                 .rate_limit
                 .map(|limit| Gate::Local(Limiter::shared(&base_url, self.partner_id, limit))),
             base_url,
+            max_response_size: self.max_response_size,
         })
-    }
-
-    /// Builds the async client.
-    pub fn build(self) -> Result<Client> {
-        let shared = self.shared()?;
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(request::USER_AGENT)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client {
-            shared: Arc::new(shared),
-            http,
-            options: self.options(),
-        })
-    }
-
-    /// Builds the blocking client.
-    #[cfg(feature = "blocking")]
-    pub fn build_blocking(self) -> Result<crate::blocking::Client> {
-        let shared = self.shared()?;
-        crate::blocking::Client::from_parts(
-            shared,
-            self.options(),
-            self.timeout,
-            self.connect_timeout,
-        )
     }
 }
 
@@ -316,6 +389,25 @@ impl Client {
         self.decoded(call, E::DATA_RULES).await
     }
 
+    /// Sends any request value and returns its `data` as JSON, untyped: for reading a field the
+    /// spec does not know yet. The call is the same as [`Client::execute`] (checks, signing,
+    /// retries, the envelope); only `data` is not read into the spec's type.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baijiayun::Client) -> baijiayun::Result<()> {
+    /// use baijiayun::playback::GetBasicInfoRequest;
+    ///
+    /// let data = client.execute_json(&GetBasicInfoRequest::new(17081558148393)).await?;
+    /// let newer = data.get("a_field_added_later");
+    /// # let _ = newer;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute_json<E: Endpoint>(&self, request: &E) -> Result<serde_json::Value> {
+        let call = self.shared.endpoint_call(request)?;
+        self.decoded(call, 0).await
+    }
+
     /// A signed call to any path, for endpoints the spec does not know yet: `partner_id`,
     /// `timestamp` and `sign` are added, the parameters are POSTed as a form, the envelope is
     /// checked, and `data` is returned as JSON. Only connection failures and refusals for rate
@@ -386,14 +478,28 @@ impl Client {
         if let Some(t) = self.options.timeout {
             builder = builder.timeout(t);
         }
-        let response = match builder.send().await {
+        let mut response = match builder.send().await {
             Ok(response) => response,
             Err(e) => return Event::Failed(request::transport_error(label, e)),
         };
         let status = response.status().as_u16();
-        match response.bytes().await {
-            Ok(body) => Event::Response { status, body },
-            Err(e) => Event::Failed(request::transport_error(label, e)),
+        let location = request::location(response.headers());
+        let limit = self.shared.max_response_size;
+        let Some(mut body) = CappedBody::new(limit, response.content_length()) else {
+            return Event::Failed(request::too_large(label, status, limit));
+        };
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.push(&chunk) => {}
+                Ok(Some(_)) => return Event::Failed(request::too_large(label, status, limit)),
+                Ok(None) => break,
+                Err(e) => return Event::Failed(request::transport_error(label, e)),
+            }
+        }
+        Event::Response {
+            status,
+            location,
+            body: body.finish(),
         }
     }
 }

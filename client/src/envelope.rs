@@ -29,6 +29,8 @@ struct Envelope<T> {
 struct EnvelopeSeed<T> {
     rules: u8,
     skip_data: bool,
+    /// Read `msg` as bytes, replacing what is not UTF-8 (a refusal whose `msg` is broken).
+    lossy_msg: bool,
     marker: PhantomData<T>,
 }
 
@@ -51,6 +53,34 @@ impl<'de, T: Lenient> DeserializeSeed<'de> for DataSeed<T> {
 }
 
 struct MsgSeed;
+
+/// `msg` as bytes, whatever they are: serde_json hands a string's raw bytes (escapes resolved) to
+/// `deserialize_bytes` without checking UTF-8; bad bytes become U+FFFD.
+struct LossyMsg;
+
+impl<'de> DeserializeSeed<'de> for LossyMsg {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_bytes(self)
+    }
+}
+
+impl Visitor<'_> for LossyMsg {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(Some(String::from_utf8_lossy(v).into_owned()))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for MsgSeed {
     type Value = Option<String>;
@@ -79,6 +109,7 @@ impl<'de, T: Lenient> Visitor<'de> for EnvelopeSeed<T> {
                     env.code =
                         Some(map.next_value_seed(DataSeed::<i64>(INT_OR_STRING, PhantomData))?);
                 }
+                "msg" if self.lossy_msg => env.msg = map.next_value_seed(LossyMsg)?,
                 "msg" => env.msg = map.next_value_seed(MsgSeed)?,
                 "data" if !self.skip_data => {
                     env.data = Some(map.next_value_seed(DataSeed::<T>(self.rules, PhantomData))?);
@@ -94,7 +125,7 @@ impl<'de, T: Lenient> Visitor<'de> for EnvelopeSeed<T> {
 
 /// Decodes a successful response's `data` as `T`, or turns the body into the right error.
 pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Result<T> {
-    let error = match read::<T>(&body, rules, false) {
+    let error = match read::<T>(&body, rules, false, false) {
         Ok(env) => match env.code {
             Some(0) => {
                 if let Some(data) = env.data {
@@ -114,19 +145,21 @@ pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Re
         },
         Err(error) => error,
     };
-    // Slow path: is this a refusal, whose `data` is not the success type?
-    match read::<()>(&body, 0, true) {
-        Ok(Envelope {
+    // Slow path: is this a refusal, whose `data` is not the success type, or whose `msg` is not
+    // UTF-8 (still a refusal, with its code)?
+    for lossy_msg in [false, true] {
+        if let Ok(Envelope {
             code: Some(code),
             msg,
             ..
-        }) if code != 0 => {
+        }) = read::<()>(&body, 0, true, lossy_msg)
+            && code != 0
+        {
             return Err(api_error(endpoint, code, msg, body));
         }
-        // A success whose `data` does not fit, or not even an envelope (an HTML page, malformed
-        // JSON): say where it broke.
-        _ => {}
     }
+    // A success whose `data` does not fit, or not even an envelope (an HTML page, malformed
+    // JSON): say where it broke.
     let path = json_path::of_error(&body, &error);
     Err(decode_error(endpoint, &path, &error.to_string(), body))
 }
@@ -155,11 +188,17 @@ pub(crate) fn decode_as_json<E: Endpoint>(body: &[u8]) -> Result<serde_json::Val
 }
 
 /// One pass over the body as an envelope.
-fn read<T: Lenient>(body: &[u8], rules: u8, skip_data: bool) -> serde_json::Result<Envelope<T>> {
+fn read<T: Lenient>(
+    body: &[u8],
+    rules: u8,
+    skip_data: bool,
+    lossy_msg: bool,
+) -> serde_json::Result<Envelope<T>> {
     let mut json = serde_json::Deserializer::from_slice(body);
     let env = EnvelopeSeed::<T> {
         rules,
         skip_data,
+        lossy_msg,
         marker: PhantomData,
     }
     .deserialize(&mut json)?;
@@ -230,6 +269,26 @@ mod tests {
         assert!(matches!(
             decode::<()>(&ep(), body, 0),
             Err(Error::Api { code: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_refusal_whose_msg_is_not_utf8_is_still_a_refusal() {
+        let mut body = br#"{"code":"1003","data":{"x":1},"msg":"bad "#.to_vec();
+        body.extend_from_slice(b"\xff\\n\xfe\",\"ts\":1}");
+        match decode::<Item>(&ep(), Bytes::from(body), 0) {
+            Err(Error::Api { code, message, .. }) => {
+                assert_eq!(code, 1003);
+                assert_eq!(message, "bad \u{FFFD}\n\u{FFFD}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A success with a broken `msg` is not a refusal: it stays a decode error.
+        let mut body = br#"{"code":0,"data":{"id":1},"msg":""#.to_vec();
+        body.extend_from_slice(b"\xff\"}");
+        assert!(matches!(
+            decode::<Item>(&ep(), Bytes::from(body), 0),
+            Err(Error::Decode { .. })
         ));
     }
 

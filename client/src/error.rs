@@ -50,12 +50,16 @@ impl fmt::Display for TransportKind {
 /// Everything that can go wrong.
 ///
 /// `Display` always says which endpoint failed and, for the vendor's refusals, the vendor's code and
-/// message. Bodies are kept whole in the error ([`Error::body`]) and shown cut to 300 characters.
-#[derive(Debug, thiserror::Error)]
+/// message. It is one line of at most a few hundred characters: the vendor's text and bodies are cut
+/// to 300 characters each. Bodies are kept whole in the error ([`Error::body`]), within the
+/// client's cap on a response's size ([`crate::ClientBuilder::max_response_size`]). `Debug` shows a
+/// body as text when it is UTF-8 (escaped bytes otherwise), cut at 4 KiB.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The vendor answered with a `code` other than 0.
-    #[error("{endpoint}: the vendor refused the request with code {code}{}: {message}", code_name(*.code))]
+    /// The vendor answered with a `code` other than 0. A `msg` that is not valid UTF-8 is kept with
+    /// its bad bytes replaced by U+FFFD.
+    #[error("{endpoint}: the vendor refused the request with code {code}{}: {}", code_name(*.code), Excerpt(.message.as_bytes()))]
     Api {
         /// The endpoint (method name, or path of a raw call).
         endpoint: Cow<'static, str>,
@@ -78,6 +82,33 @@ pub enum Error {
         body: Bytes,
     },
 
+    /// The server answered with a redirect (HTTP 3xx). The vendor's API does not redirect, and
+    /// following one would send the signed request (partner id, timestamp and sign) to whatever
+    /// host the `Location` names, so the client never follows a redirect.
+    #[error("{endpoint}: the server redirected with HTTP status {status} to {}; redirects are not followed", Location(.location.as_deref()))]
+    Redirect {
+        /// The endpoint.
+        endpoint: Cow<'static, str>,
+        /// The HTTP status code (301, 302, 303, 307, 308, ...).
+        status: u16,
+        /// The `Location` the server named, if it named one.
+        location: Option<String>,
+    },
+
+    /// The response body is larger than the client's cap
+    /// ([`crate::ClientBuilder::max_response_size`]); reading stopped as soon as it passed the cap.
+    #[error(
+        "{endpoint}: the response (HTTP status {status}) is larger than the cap of {limit} bytes; reading stopped there"
+    )]
+    ResponseTooLarge {
+        /// The endpoint.
+        endpoint: Cow<'static, str>,
+        /// The HTTP status code of the response.
+        status: u16,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+
     /// The request could not be sent or its response not received.
     #[error("{endpoint}: {kind}: {source}")]
     Transport {
@@ -91,7 +122,7 @@ pub enum Error {
     },
 
     /// The response was not the JSON the spec describes.
-    #[error("{endpoint}: cannot decode the response at `{path}`: {message}; body: {}", Excerpt(.body))]
+    #[error("{endpoint}: cannot decode the response at `{path}`: {}; body: {}", Excerpt(.message.as_bytes()), Excerpt(.body))]
     Decode {
         /// The endpoint.
         endpoint: Cow<'static, str>,
@@ -141,6 +172,8 @@ impl Error {
         match self {
             Error::Api { endpoint, .. }
             | Error::Http { endpoint, .. }
+            | Error::Redirect { endpoint, .. }
+            | Error::ResponseTooLarge { endpoint, .. }
             | Error::Transport { endpoint, .. }
             | Error::Decode { endpoint, .. }
             | Error::RateLimited { endpoint, .. }
@@ -159,6 +192,19 @@ impl Error {
         }
     }
 
+    /// The HTTP status of a response that was not a success: [`Error::Http`], [`Error::Redirect`]
+    /// and [`Error::ResponseTooLarge`]. `None` for everything else, the vendor's refusals
+    /// included (the vendor answers them with HTTP 200).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
     /// Whether trying the same request again may succeed: connection failures, timeouts, HTTP 408,
     /// 429 and 5xx, undecodable bodies, and refusals for rate. Whether it is *safe* to send again
     /// depends on the endpoint too: the client resends writes only when they surely did not run
@@ -168,7 +214,10 @@ impl Error {
             Error::Transport { .. } | Error::Decode { .. } | Error::RateLimited { .. } => true,
             Error::Http { status, .. } => matches!(status, 408 | 429 | 500..=599),
             Error::Api { .. } => self.is_rate_limited(),
-            Error::InvalidRequest { .. } | Error::Config(_) => false,
+            Error::Redirect { .. }
+            | Error::ResponseTooLarge { .. }
+            | Error::InvalidRequest { .. }
+            | Error::Config(_) => false,
         }
     }
 
@@ -190,13 +239,28 @@ fn code_name(code: i64) -> String {
     }
 }
 
-/// The start of a body, for messages: at most 300 characters, lossy UTF-8.
+/// A `Location` in a message: cut like a body, or said to be missing.
+struct Location<'a>(Option<&'a str>);
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(location) => Excerpt(location.as_bytes()).fmt(f),
+            None => f.write_str("nowhere (no Location header)"),
+        }
+    }
+}
+
+/// The start of a body or of the vendor's text, for messages: at most 300 characters, lossy
+/// UTF-8, on one line. Reads at most the first 1,200 bytes, whatever the length.
 pub(crate) struct Excerpt<'a>(pub(crate) &'a [u8]);
 
 impl fmt::Display for Excerpt<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const MAX: usize = 300;
-        let text = String::from_utf8_lossy(self.0);
+        // 300 characters of at most 4 bytes each, and one more to know whether there is more.
+        let head = &self.0[..self.0.len().min(MAX * 4 + 4)];
+        let text = String::from_utf8_lossy(head);
         let mut chars = text.chars();
         let head: String = chars.by_ref().take(MAX).collect();
         let head = head.replace(['\n', '\r'], " ");
@@ -206,6 +270,114 @@ impl fmt::Display for Excerpt<'_> {
             write!(f, "{head}…")
         } else {
             f.write_str(&head)
+        }
+    }
+}
+
+/// A body in `Debug`: its text when it is UTF-8, escaped bytes otherwise, cut at 4 KiB.
+struct DebugBody<'a>(&'a [u8]);
+
+impl fmt::Debug for DebugBody<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 4096;
+        let cut = self.0.len() > MAX;
+        let head = &self.0[..self.0.len().min(MAX)];
+        match std::str::from_utf8(head) {
+            Ok(text) => fmt::Debug::fmt(text, f)?,
+            // A cut inside the last character: show the text up to it.
+            Err(e) if cut && e.error_len().is_none() => {
+                fmt::Debug::fmt(&String::from_utf8_lossy(&head[..e.valid_up_to()]), f)?;
+            }
+            Err(_) => write!(f, "b\"{}\"", head.escape_ascii())?,
+        }
+        if cut {
+            write!(f, "… ({} bytes in all)", self.0.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api {
+                endpoint,
+                code,
+                message,
+                body,
+            } => f
+                .debug_struct("Api")
+                .field("endpoint", endpoint)
+                .field("code", code)
+                .field("message", message)
+                .field("body", &DebugBody(body))
+                .finish(),
+            Error::Http {
+                endpoint,
+                status,
+                body,
+            } => f
+                .debug_struct("Http")
+                .field("endpoint", endpoint)
+                .field("status", status)
+                .field("body", &DebugBody(body))
+                .finish(),
+            Error::Redirect {
+                endpoint,
+                status,
+                location,
+            } => f
+                .debug_struct("Redirect")
+                .field("endpoint", endpoint)
+                .field("status", status)
+                .field("location", location)
+                .finish(),
+            Error::ResponseTooLarge {
+                endpoint,
+                status,
+                limit,
+            } => f
+                .debug_struct("ResponseTooLarge")
+                .field("endpoint", endpoint)
+                .field("status", status)
+                .field("limit", limit)
+                .finish(),
+            Error::Transport {
+                endpoint,
+                kind,
+                source,
+            } => f
+                .debug_struct("Transport")
+                .field("endpoint", endpoint)
+                .field("kind", kind)
+                .field("source", source)
+                .finish(),
+            Error::Decode {
+                endpoint,
+                path,
+                message,
+                body,
+            } => f
+                .debug_struct("Decode")
+                .field("endpoint", endpoint)
+                .field("path", path)
+                .field("message", message)
+                .field("body", &DebugBody(body))
+                .finish(),
+            Error::RateLimited {
+                endpoint,
+                retry_after,
+            } => f
+                .debug_struct("RateLimited")
+                .field("endpoint", endpoint)
+                .field("retry_after", retry_after)
+                .finish(),
+            Error::InvalidRequest { endpoint, message } => f
+                .debug_struct("InvalidRequest")
+                .field("endpoint", endpoint)
+                .field("message", message)
+                .finish(),
+            Error::Config(message) => f.debug_tuple("Config").field(message).finish(),
         }
     }
 }
@@ -245,5 +417,77 @@ mod tests {
         assert!(shown.ends_with('…'));
         assert_eq!(Excerpt(b"").to_string(), "(empty)");
         assert_eq!(Excerpt(b"a\nb").to_string(), "a b");
+    }
+
+    #[test]
+    fn debug_shows_bodies_as_text_when_they_are_utf8() {
+        let e = Error::Http {
+            endpoint: "get_list".into(),
+            status: 502,
+            body: Bytes::from_static("网关错误 \"x\"".as_bytes()),
+        };
+        let debug = format!("{e:?}");
+        assert!(debug.contains(r#"body: "网关错误 \"x\"""#), "{debug}");
+        let e = Error::Http {
+            endpoint: "get_list".into(),
+            status: 502,
+            body: Bytes::from_static(b"a\xffb"),
+        };
+        assert!(format!("{e:?}").contains(r#"body: b"a\xffb""#), "{e:?}");
+        let long = Error::Http {
+            endpoint: "get_list".into(),
+            status: 502,
+            body: Bytes::from("回".repeat(5000)),
+        };
+        let debug = format!("{long:?}");
+        assert!(
+            debug.contains("… (15000 bytes in all)"),
+            "{}",
+            &debug[debug.len() - 60..]
+        );
+        assert!(debug.len() < 4300);
+        assert!(!debug.contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn status_is_the_http_status_of_a_failed_response() {
+        let http = Error::Http {
+            endpoint: "x".into(),
+            status: 503,
+            body: Bytes::new(),
+        };
+        assert_eq!(http.status(), Some(503));
+        let redirect = Error::Redirect {
+            endpoint: "x".into(),
+            status: 307,
+            location: Some("http://elsewhere/".into()),
+        };
+        assert_eq!(redirect.status(), Some(307));
+        assert!(redirect.to_string().contains("http://elsewhere/"));
+        let api = Error::Api {
+            endpoint: "x".into(),
+            code: 1,
+            message: String::new(),
+            body: Bytes::new(),
+        };
+        assert_eq!(api.status(), None);
+    }
+
+    #[test]
+    fn display_is_short_whatever_the_vendor_sends() {
+        let e = Error::Api {
+            endpoint: "get_list".into(),
+            code: 1001,
+            message: "长".repeat(1_000_000),
+            body: Bytes::new(),
+        };
+        assert!(e.to_string().chars().count() < 400);
+        let e = Error::Decode {
+            endpoint: "get_list".into(),
+            path: ".".into(),
+            message: "m".repeat(1_000_000),
+            body: Bytes::from(vec![b'b'; 1_000_000]),
+        };
+        assert!(e.to_string().chars().count() < 700);
     }
 }

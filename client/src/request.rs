@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     /// What each attempt must pass: the rate limit shared by every client of this partner id, if
     /// on.
     pub(crate) gate: Option<Gate>,
+    /// The largest response body read, in bytes.
+    pub(crate) max_response_size: usize,
 }
 
 /// What may differ between clones of one client: per-call settings.
@@ -232,16 +234,103 @@ pub(crate) fn check(op: Operation, params: &Params<'_>) -> Result<()> {
         })
 }
 
-/// Turns a status and body into the body of a 2xx response, or an `Error::Http`.
-pub(crate) fn check_status(endpoint: &Label, status: u16, body: Bytes) -> Result<Bytes> {
-    if (200..300).contains(&status) {
-        Ok(body)
-    } else {
-        Err(Error::Http {
+/// Turns a status and body into the body of a 2xx response, an `Error::Redirect` (a 3xx, with
+/// the `Location` it named) or an `Error::Http`.
+pub(crate) fn check_status(
+    endpoint: &Label,
+    status: u16,
+    location: Option<String>,
+    body: Bytes,
+) -> Result<Bytes> {
+    match status {
+        200..300 => Ok(body),
+        300..400 => Err(Error::Redirect {
+            endpoint: endpoint.name(),
+            status,
+            location,
+        }),
+        _ => Err(Error::Http {
             endpoint: endpoint.name(),
             status,
             body,
+        }),
+    }
+}
+
+/// The `Location` header of a response, if any (lossy UTF-8).
+pub(crate) fn location(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// A response body read up to a cap: both drivers push what they read into it, chunk by chunk,
+/// and stop as soon as it says the cap is passed.
+#[derive(Debug)]
+pub(crate) struct CappedBody {
+    limit: usize,
+    buf: Vec<u8>,
+    over: bool,
+}
+
+impl CappedBody {
+    /// A body capped at `limit` bytes, or `None` when the declared length is already over it.
+    pub(crate) fn new(limit: usize, declared: Option<u64>) -> Option<Self> {
+        let declared = declared.map(|d| usize::try_from(d).unwrap_or(usize::MAX));
+        if declared.is_some_and(|d| d > limit) {
+            return None;
+        }
+        Some(CappedBody {
+            limit,
+            // Trust a declared length for the first allocation only, and never past the cap.
+            buf: Vec::with_capacity(declared.unwrap_or(0).min(limit)),
+            over: false,
         })
+    }
+
+    /// Adds `chunk`; `false` when that passes the cap (and nothing is added).
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> bool {
+        if chunk.len() > self.limit - self.buf.len() {
+            self.over = true;
+            return false;
+        }
+        self.buf.extend_from_slice(chunk);
+        true
+    }
+
+    /// Whether a chunk passed the cap.
+    pub(crate) fn is_over(&self) -> bool {
+        self.over
+    }
+
+    /// The whole body.
+    pub(crate) fn finish(self) -> Bytes {
+        Bytes::from(self.buf)
+    }
+}
+
+/// `std::io::Write` for the blocking driver, which copies the body into it: over the cap, the
+/// write fails and the copy stops.
+impl std::io::Write for CappedBody {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.push(buf) {
+            Ok(buf.len())
+        } else {
+            Err(std::io::Error::other("the response is larger than the cap"))
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The error for a response larger than `limit` bytes.
+pub(crate) fn too_large(endpoint: &Label, status: u16, limit: usize) -> Error {
+    Error::ResponseTooLarge {
+        endpoint: endpoint.name(),
+        status,
+        limit: u64::try_from(limit).unwrap_or(u64::MAX),
     }
 }
 
@@ -267,6 +356,9 @@ pub(crate) fn transport_error(endpoint: &Label, e: reqwest::Error) -> Error {
 
 /// Default timeouts, the same for both clients.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default cap on a response body: 32 MiB, far above the largest real answer (a page of
+/// 1,000 playbacks is about 0.5 MB).
+pub(crate) const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
 /// Default connect timeout.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The `User-Agent` the clients send.
@@ -284,6 +376,7 @@ mod tests {
             base_url: "http://127.0.0.1:9".into(),
             paths: vec![None; Operation::ALL.len()],
             gate: None,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 

@@ -68,9 +68,9 @@ fn serves_the_api_and_refuses_a_wrong_key_with_the_sign_error()
         }
     })?;
     drop(runtime);
-    let bad = baijiayun::blocking::Client::builder(100, "wrong")
+    let bad: baijiayun::blocking::Client = baijiayun::blocking::Client::builder(100, "wrong")
         .base_url(url)
-        .build_blocking()?;
+        .build()?;
     match bad.get_basic_info(seed::ROOM).send() {
         Err(Error::Api { code: 1002, .. }) => Ok(()),
         other => Err(format!("blocking: expected 1002, got {other:?}").into()),

@@ -58,7 +58,7 @@ async fn a_wrong_key_is_refused_with_the_sign_error_through_both_clients() -> Re
     let blocking = tokio::task::spawn_blocking(move || -> Result<i64> {
         let c = baijiayun::blocking::Client::builder(id, "not-the-key")
             .base_url(url)
-            .build_blocking()?;
+            .build()?;
         code_of(c.get_basic_info(seed::ROOM).send())
     })
     .await??;

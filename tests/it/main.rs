@@ -1,6 +1,7 @@
 //! Integration tests across the workspace. One binary, one module per concern.
 
 mod callbacks;
+mod edges_client;
 mod endpoints;
 mod error_paths;
 mod fake_server;
