@@ -6,15 +6,19 @@
 //!
 //! Every POST (any path) is verified with the partner key; a verified callback is logged as its
 //! typed event and answered `{"code":0}` (a duplicate too, without handling it again), anything else is answered `{"code":1,"msg":...}`.
+//! A connection that has not sent its request's headers, then its body, within 30 s (`--timeout`)
+//! is closed; at most 1024 are served at once, and `accept` backs off when the process is out of
+//! file descriptors.
 //! Register the URL with `client.set_transcode_callback_url("https://your.host/baijiayun/callback")`.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
-use baijiayun::callback::axum::VerifiedCallback;
-use baijiayun::callback::{MemoryStore, Reply, Verifier};
+use baijiayun::callback::axum::{VerifiedCallback, serve};
+use baijiayun::callback::{MemoryStore, Reply, ServeLimits, Verifier};
 
 /// Handles one delivery: it is claimed (a duplicate of a handled one never gets here), handled,
 /// then completed, or released on failure so that the vendor's retry is handled.
@@ -34,12 +38,19 @@ async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    const USAGE: &str = "usage: callback_receiver [--addr HOST:PORT] [--timeout SECS]";
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 8000));
+    // Headers, then the body, each within 30 s; a 2 MiB body at most; 1024 connections at once.
+    let mut limits = ServeLimits::default();
     let mut args = std::env::args().skip(1);
-    let addr: SocketAddr = match (args.next().as_deref(), args.next()) {
-        (Some("--addr"), Some(addr)) => addr.parse()?,
-        (None, _) => SocketAddr::from(([127, 0, 0, 1], 8000)),
-        _ => return Err("usage: callback_receiver [--addr HOST:PORT]".into()),
-    };
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(USAGE)?;
+        match flag.as_str() {
+            "--addr" => addr = value.parse()?,
+            "--timeout" => limits = limits.timeout(Duration::from_secs(value.parse()?)),
+            _ => return Err(USAGE.into()),
+        }
+    }
     let key = std::env::var("BAIJIAYUN_PARTNER_KEY")
         .map_err(|_| "set BAIJIAYUN_PARTNER_KEY to the account's partner key")?;
     // Each delivery handled once; a multi-process service shares a store (database, Redis).
@@ -51,6 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "listening on http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, app).await?;
+    // Not `axum::serve`: that holds slow or idle connections forever, without a cap.
+    serve(listener, app, limits).await;
     Ok(())
 }

@@ -74,6 +74,8 @@
 //! the body refused; an undocumented field sorting between a URL field and `qid` could be
 //! absorbed unnoticed, which changes the fields but not the delivery (same `qid`, a duplicate).
 
+#[cfg(any(feature = "mock", feature = "axum"))]
+pub(crate) mod serve;
 mod store;
 
 use std::collections::BTreeMap;
@@ -89,6 +91,8 @@ use subtle::ConstantTimeEq;
 pub use crate::generated::callbacks::*;
 use crate::text::Fields;
 use crate::wire::{ParamValue, Params, sign};
+#[cfg(any(feature = "mock", feature = "axum"))]
+pub use serve::ServeLimits;
 pub use store::{Claim, DEFAULT_CAPACITY, DeliveryStore, MemoryStore, StoreError, StoreFuture};
 
 /// A verified callback: the typed event, and every field of the body (but `sign`).

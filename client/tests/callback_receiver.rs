@@ -75,9 +75,10 @@ fn example_binary() -> Result<PathBuf, Box<dyn std::error::Error>> {
         .join(format!("callback_receiver{}", std::env::consts::EXE_SUFFIX)))
 }
 
-fn start(key: &str) -> Result<Receiver, Box<dyn std::error::Error>> {
+fn start(key: &str, extra: &[&str]) -> Result<Receiver, Box<dyn std::error::Error>> {
     let mut child = Command::new(example_binary()?)
         .args(["--addr", "127.0.0.1:0"])
+        .args(extra)
         .env("BAIJIAYUN_PARTNER_KEY", key)
         .stdout(Stdio::piped())
         .spawn()?;
@@ -114,7 +115,7 @@ fn post(url: &str, body: &str) -> Result<String, Box<dyn std::error::Error>> {
 #[test]
 fn accepts_an_independently_signed_body_and_rejects_it_with_one_byte_changed()
 -> Result<(), Box<dyn std::error::Error>> {
-    let receiver = start("secret")?;
+    let receiver = start("secret", &[])?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs()
@@ -173,5 +174,56 @@ fn accepts_an_independently_signed_body_and_rejects_it_with_one_byte_changed()
         "other",
     );
     assert!(post(&receiver.url, &other)?.starts_with(r#"{"code":1"#));
+    Ok(())
+}
+
+/// Reads until the peer closes (or `within` passes); whether it closed, and what it sent.
+fn read_until_closed(
+    stream: &mut std::net::TcpStream,
+    within: std::time::Duration,
+) -> Result<(bool, Vec<u8>), Box<dyn std::error::Error>> {
+    use std::io::Read as _;
+    stream.set_read_timeout(Some(within))?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok((true, got)),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok((false, got));
+            }
+            Err(_) => return Ok((true, got)),
+        }
+    }
+}
+
+#[test]
+fn closes_a_half_sent_request_after_its_timeout() -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    // A 1 s timeout instead of the default 30 s.
+    let receiver = start("secret", &["--timeout", "1"])?;
+    let addr = receiver.url.trim_start_matches("http://").to_owned();
+    let wait = std::time::Duration::from_secs(15);
+    // Headers cut off in the middle.
+    let mut headers = std::net::TcpStream::connect(&addr)?;
+    headers.write_all(b"POST /baijiayun/callback HTTP/1.1\r\nHost: x\r\n")?;
+    let (closed, _) = read_until_closed(&mut headers, wait)?;
+    assert!(closed, "a half-sent header still open after {wait:?}");
+    // Whole headers, half the body: closed, and nothing was handled.
+    let mut body = std::net::TcpStream::connect(&addr)?;
+    body.write_all(
+        b"POST /baijiayun/callback HTTP/1.1\r\nHost: x\r\nContent-Length: 400\r\n\r\nroom_id=1&qid=",
+    )?;
+    let (closed, answered) = read_until_closed(&mut body, wait)?;
+    assert!(closed, "a half-sent body still open after {wait:?}");
+    assert!(answered.is_empty(), "{}", String::from_utf8_lossy(&answered));
+    // And it still answers whole requests.
+    assert!(post(&receiver.url, "qid=1")?.starts_with(r#"{"code":1"#));
     Ok(())
 }

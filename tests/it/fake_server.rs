@@ -23,7 +23,11 @@ fn signed_form(server: &MockServer, params: &[(&str, &str)], with_sign: bool) ->
     let mut p: Params<'_> = params.iter().copied().collect();
     let id = server.partner_id().to_string();
     p.insert("partner_id", ParamValue::from(id));
-    p.insert("timestamp", ParamValue::Int(1_700_000_000));
+    // Now: the fake refuses a timestamp outside its window, as the vendor does.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    p.insert("timestamp", ParamValue::Int(now));
     if with_sign {
         let s = sign(&p, server.partner_key());
         p.insert("sign", s);

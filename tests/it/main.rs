@@ -2,6 +2,7 @@
 
 mod callbacks;
 mod edges_client;
+mod edges_fake;
 mod endpoints;
 mod error_paths;
 mod fake_server;

@@ -13,13 +13,14 @@ use std::process::ExitCode;
 
 use baijiayun::mock::{MockServer, seed};
 
-const USAGE: &str = "usage: baijiayun-mock [--addr HOST:PORT] [--partner-id ID] [--partner-key KEY] [--no-rate-limit]";
+const USAGE: &str = "usage: baijiayun-mock [--addr HOST:PORT] [--partner-id ID] [--partner-key KEY] [--no-rate-limit] [--record-capacity N]";
 
 struct Args {
     addr: SocketAddr,
     partner_id: i64,
     partner_key: String,
     rate_limit: bool,
+    record_capacity: usize,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -28,6 +29,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         partner_id: seed::PARTNER_ID,
         partner_key: seed::PARTNER_KEY.to_owned(),
         rate_limit: true,
+        record_capacity: baijiayun::mock::DEFAULT_RECORD_CAPACITY,
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -42,6 +44,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--partner-key" => out.partner_key = value()?,
             "--no-rate-limit" => out.rate_limit = false,
+            "--record-capacity" => {
+                let v = value()?;
+                out.record_capacity = v
+                    .parse()
+                    .map_err(|e| format!("--record-capacity {v}: {e}"))?;
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -61,7 +69,8 @@ async fn main() -> ExitCode {
     let mut builder = MockServer::builder()
         .addr(args.addr)
         .partner_id(args.partner_id)
-        .partner_key(args.partner_key);
+        .partner_key(args.partner_key)
+        .record_capacity(args.record_capacity);
     if !args.rate_limit {
         builder = builder.no_rate_limit();
     }

@@ -36,7 +36,7 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{CallbackError, Claimed, Reply, Verifier};
+use super::{CallbackError, Claimed, Reply, ServeLimits, Verifier};
 
 /// Extracts a callback verified by the state's [`Verifier`] (from the form body, a JSON body, or
 /// the query string) and claimed in its store: see [`Verifier::claim`].
@@ -94,4 +94,17 @@ where
             .map(VerifiedCallback)
             .map_err(Rejection)
     }
+}
+
+/// Serves `app` on `listener` within `limits` (timeouts, body size, connection cap; see
+/// [`ServeLimits`]), backing off when `accept` fails (out of file descriptors) instead of
+/// spinning. Runs until the process ends. Unlike `axum::serve`, a client that sends its request
+/// slowly, or never, is closed after the timeout instead of being held forever.
+pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router, limits: ServeLimits) {
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let handler = move |req: hyper::Request<Bytes>| {
+        use hyper::service::Service as _;
+        service.call(req.map(axum::body::Body::from))
+    };
+    super::serve::serve(listener, limits, handler, std::future::pending()).await;
 }

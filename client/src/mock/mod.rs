@@ -44,7 +44,7 @@ pub(crate) use received::{check_limits, to_json};
 
 use std::borrow::Cow;
 
-use crate::callback::CallbackEvent;
+use crate::callback::{CallbackEvent, ServeLimits};
 use crate::error::Label;
 use crate::operations::Operation;
 use crate::{Client, ClientBuilder};
@@ -107,6 +107,28 @@ pub struct RecordedRequest {
     seq: u64,
 }
 
+/// Sends a signed callback: the one body of [`MockServer::send_callback`] and its blocking twin.
+async fn deliver(partner_key: String, url: String, event: CallbackEvent) -> crate::Result<Delivery> {
+    let label = Label(Cow::Owned(url.clone()));
+    let body = crate::callback::signed_body(&partner_key, &event);
+    let response = reqwest::Client::new()
+        .post(url)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| crate::request::transport_error(&label, e))?;
+    let status = response.status().as_u16();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| crate::request::transport_error(&label, e))?;
+    Ok(Delivery { status, body })
+}
+
 /// A receiver's answer to a callback the fake server sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -135,8 +157,18 @@ pub struct MockServerBuilder {
     partner_key: String,
     rate_limit: Option<(u32, Duration)>,
     paths: Vec<(Operation, String)>,
-    record: bool,
+    record_capacity: usize,
+    timestamp_window: Option<Duration>,
+    limits: ServeLimits,
 }
+
+/// How many requests the fake remembers by default; older ones are forgotten first.
+pub const DEFAULT_RECORD_CAPACITY: usize = 10_000;
+
+/// How far a request's `timestamp` may be from the fake's clock by default. The vendor does not
+/// publish its window; 10 minutes is our assumption, wide enough for honest clock drift and
+/// narrow enough that a client with a clock bug fails against the fake.
+pub const DEFAULT_TIMESTAMP_WINDOW: Duration = Duration::from_secs(600);
 
 impl Default for MockServerBuilder {
     fn default() -> Self {
@@ -146,7 +178,9 @@ impl Default for MockServerBuilder {
             partner_key: seed::PARTNER_KEY.to_owned(),
             rate_limit: Some((200, Duration::from_secs(10))),
             paths: Vec::new(),
-            record: true,
+            record_capacity: DEFAULT_RECORD_CAPACITY,
+            timestamp_window: Some(DEFAULT_TIMESTAMP_WINDOW),
+            limits: ServeLimits::default().max_body(server::MAX_BODY),
         }
     }
 }
@@ -188,19 +222,54 @@ impl MockServerBuilder {
         self
     }
 
-    /// Whether to keep a record of every request (default on). Turn it off for long load runs,
-    /// where the record would grow without bound.
+    /// Whether to keep a record of requests (default on, the last
+    /// [`DEFAULT_RECORD_CAPACITY`]); off keeps none.
     pub fn record_requests(mut self, record: bool) -> Self {
-        self.record = record;
+        self.record_capacity = if record { DEFAULT_RECORD_CAPACITY } else { 0 };
         self
     }
 
-    /// Starts the server on the current tokio runtime.
-    pub async fn start(self) -> std::io::Result<MockServer> {
-        server::start_async(self).await
+    /// Keeps a record of the last `requests` requests (0: none); older ones are forgotten, so the
+    /// fake's memory stays flat however long it runs.
+    pub fn record_capacity(mut self, requests: usize) -> Self {
+        self.record_capacity = requests;
+        self
     }
 
-    /// Starts the server on a runtime of its own, on its own thread: for blocking code and tests.
+    /// Refuses a signed request whose `timestamp` is more than `window` from the fake's clock,
+    /// with the vendor's code for a bad sign (1002). Default [`DEFAULT_TIMESTAMP_WINDOW`].
+    pub fn timestamp_window(mut self, window: Duration) -> Self {
+        self.timestamp_window = Some(window);
+        self
+    }
+
+    /// Accepts any `timestamp`.
+    pub fn any_timestamp(mut self) -> Self {
+        self.timestamp_window = None;
+        self
+    }
+
+    /// A connection must send a request's headers, then its body, each within `timeout`
+    /// (default 30 s), or it is closed; idle connections are closed after it too.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits = self.limits.timeout(timeout);
+        self
+    }
+
+    /// Serves at most `connections` connections at once (default 1024); more wait.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits = self.limits.max_connections(connections);
+        self
+    }
+
+    /// Starts the server on a runtime of its own, on its own thread, and waits for it to listen
+    /// without blocking the caller's runtime. Because the server does not run on the caller's
+    /// runtime, a blocking client may call it from a `#[tokio::test]` too.
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        server::start(self).await
+    }
+
+    /// [`MockServerBuilder::start`] for blocking code: the same server, waited for by blocking.
     pub fn start_blocking(self) -> std::io::Result<MockServer> {
         server::start_blocking(self)
     }
@@ -212,7 +281,7 @@ pub struct MockServer {
     shared: Arc<server::Shared>,
     url: String,
     addr: SocketAddr,
-    _stop: server::Stop,
+    stop: server::Stop,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -227,7 +296,7 @@ impl MockServer {
         MockServerBuilder::default()
     }
 
-    /// Starts a fake server with the default settings on the current tokio runtime.
+    /// Starts a fake server with the default settings on a thread and runtime of its own.
     pub async fn start() -> std::io::Result<MockServer> {
         MockServer::builder().start().await
     }
@@ -306,9 +375,15 @@ impl MockServer {
         });
     }
 
-    /// Every request received so far, in order.
+    /// The requests received so far, in order: the last ones, as many as the builder's
+    /// [`record_capacity`](MockServerBuilder::record_capacity).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).clone()
+        lock(&self.shared.log).iter().cloned().collect()
+    }
+
+    /// How many requests the record holds now, and the most it holds.
+    pub fn recorded(&self) -> (usize, usize) {
+        (lock(&self.shared.log).len(), self.shared.record_capacity)
     }
 
     /// The requests received so far for `operation`.
@@ -333,49 +408,24 @@ impl MockServer {
     /// Sends `event` to `url` as Baijiayun does: a POSTed form signed with this server's partner
     /// key (the same code as [`crate::callback::signed_body`]).
     pub async fn send_callback(&self, url: &str, event: &CallbackEvent) -> crate::Result<Delivery> {
-        let label = Label(Cow::Owned(url.to_owned()));
-        let body = crate::callback::signed_body(&self.shared.partner_key, event);
-        let response = reqwest::Client::new()
-            .post(url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| crate::request::transport_error(&label, e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| crate::request::transport_error(&label, e))?;
-        Ok(Delivery { status, body })
+        deliver(self.shared.partner_key.clone(), url.to_owned(), event.clone()).await
     }
 
-    /// [`MockServer::send_callback`] for blocking code.
-    #[cfg(feature = "blocking")]
+    /// [`MockServer::send_callback`] for blocking code: sent from the fake's own runtime while
+    /// this thread waits.
     pub fn send_callback_blocking(
         &self,
         url: &str,
         event: &CallbackEvent,
     ) -> crate::Result<Delivery> {
-        let label = Label(Cow::Owned(url.to_owned()));
-        let body = crate::callback::signed_body(&self.shared.partner_key, event);
-        let response = reqwest::blocking::Client::new()
-            .post(url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
-            .map_err(|e| crate::request::transport_error(&label, e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .text()
-            .map_err(|e| crate::request::transport_error(&label, e))?;
-        Ok(Delivery { status, body })
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sending = deliver(self.shared.partner_key.clone(), url.to_owned(), event.clone());
+        self.stop.runtime.spawn(async move {
+            let _ = tx.send(sending.await);
+        });
+        rx.recv().map_err(|_| {
+            crate::Error::Config("the fake server stopped before the callback was answered".into())
+        })?
     }
 
     /// The transcode callback URL the client set with `set_transcode_callback_url`, if any.

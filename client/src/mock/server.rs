@@ -1,22 +1,20 @@
 //! The fake server's HTTP side: listening, reading requests, the vendor's checks, faults, answers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
+use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::received::{Received, Refusal};
+use crate::callback::serve::serve;
 use super::state::State;
 use super::{Fault, MockServer, MockServerBuilder, RecordedRequest, Rule, lock};
 use crate::Upload;
@@ -27,7 +25,7 @@ use crate::types::ErrorCode;
 use crate::wire::{Params, sign};
 
 /// The largest request body the fake reads (a cover image fits; a runaway upload does not).
-const MAX_BODY: usize = 16 * 1024 * 1024;
+pub(super) const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// What every connection shares.
 #[derive(Debug)]
@@ -38,18 +36,20 @@ pub(super) struct Shared {
     routes: HashMap<String, Operation>,
     pub(super) state: Mutex<State>,
     pub(super) faults: Mutex<Vec<Rule>>,
-    pub(super) log: Mutex<Vec<RecordedRequest>>,
+    pub(super) log: Mutex<VecDeque<RecordedRequest>>,
+    pub(super) record_capacity: usize,
     /// The vendor's rate limit, counted on arrival with the client's own limiter.
     limiter: Option<Limiter>,
-    record: bool,
+    timestamp_window: Option<Duration>,
     arrivals: AtomicU64,
 }
 
-/// Stops the server when dropped.
+/// Stops the server when dropped; holds its runtime, on the server's own thread.
 #[derive(Debug)]
 pub(super) struct Stop {
     signal: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
+    pub(super) runtime: tokio::runtime::Handle,
 }
 
 impl Drop for Stop {
@@ -77,63 +77,42 @@ fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
         routes,
         state: Mutex::new(State::seeded(url)),
         faults: Mutex::new(Vec::new()),
-        log: Mutex::new(Vec::new()),
+        log: Mutex::new(VecDeque::with_capacity(b.record_capacity.min(1024))),
+        record_capacity: b.record_capacity,
         limiter: b
             .rate_limit
             .map(|(requests, window)| Limiter::new(RateLimit::new(requests, window))),
-        record: b.record,
+        timestamp_window: b.timestamp_window,
         arrivals: AtomicU64::new(0),
     })
 }
 
-pub(super) async fn start_async(b: MockServerBuilder) -> std::io::Result<MockServer> {
-    let listener = TcpListener::bind(b.addr).await?;
-    let addr = listener.local_addr()?;
-    let url = format!("http://{addr}");
-    let shared = shared(&b, &url);
-    let (signal, stopped) = watch::channel(false);
-    tokio::spawn(serve(listener, Arc::clone(&shared), stopped));
-    Ok(MockServer {
-        shared,
-        url,
-        addr,
-        _stop: Stop {
-            signal,
-            thread: None,
-        },
-    })
-}
+/// What the server's thread reports once it listens.
+type Ready = std::io::Result<(SocketAddr, String, Arc<Shared>, tokio::runtime::Handle)>;
 
-pub(super) fn start_blocking(b: MockServerBuilder) -> std::io::Result<MockServer> {
-    // Everything runtime-related happens on the server's own thread, so this works from any
-    // thread, inside an async runtime too.
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (signal, stopped) = watch::channel(false);
+/// Starts the server's thread and runtime; it reports on the channel once listening. The
+/// server never runs on the caller's runtime, so a caller blocking its own runtime (a blocking
+/// client in a `#[tokio::test]`) cannot starve it.
+fn spawn(b: MockServerBuilder) -> std::io::Result<(Stop, std::sync::mpsc::Receiver<Ready>)> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Ready>();
+    let (signal, mut stopped) = watch::channel(false);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("baijiayun-mock")
+        .build()?;
+    let runtime_handle = runtime.handle().clone();
     let thread = std::thread::Builder::new()
         .name("baijiayun-mock".into())
         .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .thread_name("baijiayun-mock")
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
             runtime.block_on(async move {
-                let listener = match TcpListener::bind(b.addr).await {
-                    Ok(l) => l,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
+                let listening = async {
+                    let listener = TcpListener::bind(b.addr).await?;
+                    let addr = listener.local_addr()?;
+                    Ok::<_, std::io::Error>((listener, addr))
                 };
-                let addr = match listener.local_addr() {
-                    Ok(a) => a,
+                let (listener, addr) = match listening.await {
+                    Ok(l) => l,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
@@ -141,43 +120,49 @@ pub(super) fn start_blocking(b: MockServerBuilder) -> std::io::Result<MockServer
                 };
                 let url = format!("http://{addr}");
                 let shared = shared(&b, &url);
-                let _ = ready_tx.send(Ok((addr, url, Arc::clone(&shared))));
-                serve(listener, shared, stopped).await;
+                let runtime = tokio::runtime::Handle::current();
+                let _ = ready_tx.send(Ok((addr, url, Arc::clone(&shared), runtime)));
+                let stop = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                let handler = move |req| handle(Arc::clone(&shared), req);
+                serve(listener, b.limits, handler, stop).await;
             });
+            // Dropping the runtime here ends every connection still open.
         })?;
-    let (addr, url, shared) = ready_rx.recv().map_err(|_| {
-        std::io::Error::other("the fake server's thread stopped before listening")
-    })??;
+    let stop = Stop {
+        signal,
+        thread: Some(thread),
+        runtime: runtime_handle,
+    };
+    Ok((stop, ready_rx))
+}
+
+fn started(stop: Stop, ready: Ready) -> std::io::Result<MockServer> {
+    let (addr, url, shared, _) = ready?;
     Ok(MockServer {
         shared,
         url,
         addr,
-        _stop: Stop {
-            signal,
-            thread: Some(thread),
-        },
+        stop,
     })
 }
 
-async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let shared = Arc::clone(&shared);
-                let mut stopped = stopped.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| handle(Arc::clone(&shared), req));
-                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = stopped.changed() => {}
-                    }
-                });
-            }
-        }
-    }
+pub(super) async fn start(b: MockServerBuilder) -> std::io::Result<MockServer> {
+    let (stop, ready) = spawn(b)?;
+    let ready = tokio::task::spawn_blocking(move || ready.recv())
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(|_| std::io::Error::other("the fake server's thread stopped before listening"))?;
+    started(stop, ready)
+}
+
+pub(super) fn start_blocking(b: MockServerBuilder) -> std::io::Result<MockServer> {
+    let (stop, ready) = spawn(b)?;
+    let ready = ready
+        .recv()
+        .map_err(|_| std::io::Error::other("the fake server's thread stopped before listening"))?;
+    started(stop, ready)
 }
 
 /// A dropped connection: hyper closes it without an answer.
@@ -217,7 +202,19 @@ fn refuse(r: &Refusal) -> Answer {
     envelope(r.code, serde_json::Value::Null, &r.message)
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, Dropped> {
+/// Keeps `record`, forgetting the oldest past the capacity.
+fn keep(shared: &Shared, record: RecordedRequest) {
+    if shared.record_capacity == 0 {
+        return;
+    }
+    let mut log = lock(&shared.log);
+    while log.len() >= shared.record_capacity {
+        log.pop_front();
+    }
+    log.push_back(record);
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Result<Answer, Dropped> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
@@ -238,17 +235,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, D
         code: None,
         seq: shared.arrivals.fetch_add(1, Ordering::Relaxed),
     };
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            let a = answer(413, "text/plain", "request body too large");
-            record.status = Some(413);
-            if shared.record {
-                lock(&shared.log).push(record);
-            }
-            return Ok(a);
-        }
-    };
+    let body = req.into_body();
     let received = read(&query, content_type.as_deref(), body).await;
     record.params = received
         .as_ref()
@@ -261,12 +248,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, D
 
     // Recorded on arrival, so that requests still being answered are counted too.
     let seq = record.seq;
-    if shared.record {
-        lock(&shared.log).push(record);
-    }
+    keep(&shared, record);
     let result = respond(&shared, &method, &path, operation, received).await;
-    if shared.record
-        && let Ok((answer, code)) = &result
+    if let Ok((answer, code)) = &result
         && let Some(r) = lock(&shared.log).iter_mut().rev().find(|r| r.seq == seq)
     {
         r.status = Some(answer.status().as_u16());
@@ -398,7 +382,9 @@ async fn respond(
         Some(Fault::RateLimited) => return Ok(rate_limited()),
         Some(Fault::Latency(_)) | None => {}
     }
-    if !admit(shared) {
+    // An unknown path is answered without using up the account's rate budget: nothing says
+    // the vendor counts requests it cannot route.
+    if operation.is_some() && !admit(shared) {
         return Ok(rate_limited());
     }
     let refusal = match check(shared, method, operation, received) {
@@ -444,7 +430,17 @@ fn check(
     if partner != shared.partner_id {
         return Err(Refusal::new(ErrorCode::AccountNotFound, "账号不存在"));
     }
-    let _: i64 = received.required("timestamp")?;
+    let timestamp: i64 = received.required("timestamp")?;
+    if let Some(window) = shared.timestamp_window {
+        let now = crate::request::unix_now();
+        let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        if now.abs_diff(timestamp) > window.unsigned_abs() {
+            return Err(Refusal::new(
+                ErrorCode::SignMismatch,
+                format!("签名计算错误: timestamp {timestamp} 与服务器时间 {now} 相差超过 {window} 秒"),
+            ));
+        }
+    }
     let Some(sent) = received.params.get("sign") else {
         return Err(Refusal::new(
             ErrorCode::SignMismatch,
@@ -483,4 +479,44 @@ fn player_page(received: Option<Received>) -> Answer {
         escape(get("user_name")),
     );
     answer(200, "text/html; charset=utf-8", page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(seq: u64) -> RecordedRequest {
+        RecordedRequest {
+            operation: None,
+            method: "GET".into(),
+            path: format!("/{seq}"),
+            content_type: None,
+            params: BTreeMap::new(),
+            files: Vec::new(),
+            status: None,
+            code: None,
+            seq,
+        }
+    }
+
+    #[test]
+    fn the_record_stays_flat_over_20_000_requests() {
+        let shared = shared(&MockServerBuilder::default(), "http://127.0.0.1:1");
+        let capacity = shared.record_capacity;
+        assert_eq!(capacity, super::super::DEFAULT_RECORD_CAPACITY);
+        let mut allocated = Vec::new();
+        for seq in 0..20_000 {
+            keep(&shared, recorded(seq));
+            allocated.push(lock(&shared.log).capacity());
+        }
+        let log = lock(&shared.log);
+        assert_eq!(log.len(), capacity);
+        // The oldest were forgotten, the newest kept, in order.
+        assert_eq!(log.front().map(|r| r.seq), Some(20_000 - capacity as u64));
+        assert_eq!(log.back().map(|r| r.seq), Some(19_999));
+        // No allocation after the ring filled: memory is flat from then on.
+        let at_full = allocated[capacity - 1];
+        assert!(allocated[capacity..].iter().all(|c| *c == at_full));
+        assert!(at_full < 2 * capacity, "{at_full}");
+    }
 }
