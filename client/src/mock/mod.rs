@@ -21,10 +21,19 @@
 //!   or missing sign, 1001 for a missing or ill-typed parameter, 3001 for an unknown room, 3002 for
 //!   a deleted one, 404 for an unknown path, 429 past the rate limit (200 requests per 10 s by
 //!   default; the vendor does not publish its code, so 429 is an assumption);
+//! * refuses a `timestamp` more than 10 minutes from its clock with 1002, as a bad sign
+//!   ([`DEFAULT_TIMESTAMP_WINDOW`]; the vendor does not publish its window, this is our
+//!   assumption); answers an unknown path without using up the rate budget;
+//! * closes connections that do not send a request's headers, then its body, within 30 s, serves
+//!   1024 connections at once at most, and backs off when `accept` fails;
 //! * keeps state seeded with the ids of [`seed`], where writes are visible to later reads.
 //!
-//! And what tests need: [`Fault`]s per endpoint ([`MockServer::inject`]), and a record of every
-//! request ([`MockServer::requests`]).
+//! It runs on a thread and tokio runtime of its own, whether started with
+//! [`MockServer::start`] or [`MockServer::start_blocking`], so a blocking client works against it
+//! from any thread, a one-thread `#[tokio::test]` included.
+//!
+//! And what tests need: [`Fault`]s per endpoint ([`MockServer::inject`]), and a record of the
+//! last requests ([`MockServer::requests`], the last [`DEFAULT_RECORD_CAPACITY`] by default).
 //!
 //! Run it on its own for tests in other languages:
 //! `cargo run -p baijiayun --features mock --bin baijiayun-mock -- --addr 127.0.0.1:8080`.
