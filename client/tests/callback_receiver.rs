@@ -222,7 +222,11 @@ fn closes_a_half_sent_request_after_its_timeout() -> Result<(), Box<dyn std::err
     )?;
     let (closed, answered) = read_until_closed(&mut body, wait)?;
     assert!(closed, "a half-sent body still open after {wait:?}");
-    assert!(answered.is_empty(), "{}", String::from_utf8_lossy(&answered));
+    assert!(
+        answered.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&answered)
+    );
     // And it still answers whole requests.
     assert!(post(&receiver.url, "qid=1")?.starts_with(r#"{"code":1"#));
     Ok(())

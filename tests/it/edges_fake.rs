@@ -142,7 +142,11 @@ async fn a_half_sent_request_is_closed_after_the_timeout() -> Result<()> {
     )
     .await?;
     let answered = read_until_closed(&mut body, Duration::from_secs(10)).await?;
-    ensure!(answered.is_empty(), "{}", String::from_utf8_lossy(&answered));
+    ensure!(
+        answered.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&answered)
+    );
     // An idle connection too.
     let mut idle = tokio::net::TcpStream::connect(server.addr()).await?;
     read_until_closed(&mut idle, Duration::from_secs(10)).await?;

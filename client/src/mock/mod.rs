@@ -117,7 +117,11 @@ pub struct RecordedRequest {
 }
 
 /// Sends a signed callback: the one body of [`MockServer::send_callback`] and its blocking twin.
-async fn deliver(partner_key: String, url: String, event: CallbackEvent) -> crate::Result<Delivery> {
+async fn deliver(
+    partner_key: String,
+    url: String,
+    event: CallbackEvent,
+) -> crate::Result<Delivery> {
     let label = Label(Cow::Owned(url.clone()));
     let body = crate::callback::signed_body(&partner_key, &event);
     let response = reqwest::Client::new()
@@ -417,7 +421,12 @@ impl MockServer {
     /// Sends `event` to `url` as Baijiayun does: a POSTed form signed with this server's partner
     /// key (the same code as [`crate::callback::signed_body`]).
     pub async fn send_callback(&self, url: &str, event: &CallbackEvent) -> crate::Result<Delivery> {
-        deliver(self.shared.partner_key.clone(), url.to_owned(), event.clone()).await
+        deliver(
+            self.shared.partner_key.clone(),
+            url.to_owned(),
+            event.clone(),
+        )
+        .await
     }
 
     /// [`MockServer::send_callback`] for blocking code: sent from the fake's own runtime while
@@ -428,7 +437,11 @@ impl MockServer {
         event: &CallbackEvent,
     ) -> crate::Result<Delivery> {
         let (tx, rx) = std::sync::mpsc::channel();
-        let sending = deliver(self.shared.partner_key.clone(), url.to_owned(), event.clone());
+        let sending = deliver(
+            self.shared.partner_key.clone(),
+            url.to_owned(),
+            event.clone(),
+        );
         self.stop.runtime.spawn(async move {
             let _ = tx.send(sending.await);
         });

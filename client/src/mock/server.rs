@@ -1,8 +1,8 @@
 //! The fake server's HTTP side: listening, reading requests, the vendor's checks, faults, answers.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,10 +14,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::received::{Received, Refusal};
-use crate::callback::serve::serve;
 use super::state::State;
 use super::{Fault, MockServer, MockServerBuilder, RecordedRequest, Rule, lock};
 use crate::Upload;
+use crate::callback::serve::serve;
 use crate::generated::service;
 use crate::limit::{Limiter, RateLimit};
 use crate::operations::Operation;
@@ -437,7 +437,9 @@ fn check(
         if now.abs_diff(timestamp) > window.unsigned_abs() {
             return Err(Refusal::new(
                 ErrorCode::SignMismatch,
-                format!("签名计算错误: timestamp {timestamp} 与服务器时间 {now} 相差超过 {window} 秒"),
+                format!(
+                    "签名计算错误: timestamp {timestamp} 与服务器时间 {now} 相差超过 {window} 秒"
+                ),
             ));
         }
     }
