@@ -24,10 +24,7 @@ fn signed_form(server: &MockServer, params: &[(&str, &str)], with_sign: bool) ->
     let id = server.partner_id().to_string();
     p.insert("partner_id", ParamValue::from(id));
     // Now: the fake refuses a timestamp outside its window, as the vendor does.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    p.insert("timestamp", ParamValue::Int(now));
+    p.insert("timestamp", ParamValue::Int(crate::support::unix_now()));
     if with_sign {
         let s = sign(&p, server.partner_key());
         p.insert("sign", s);
@@ -36,7 +33,7 @@ fn signed_form(server: &MockServer, params: &[(&str, &str)], with_sign: bool) ->
 }
 
 /// POSTs a raw form and returns the vendor code answered.
-async fn post(server: &MockServer, path: &str, form: String) -> Result<i64> {
+pub(crate) async fn post(server: &MockServer, path: &str, form: String) -> Result<i64> {
     let body = reqwest::Client::new()
         .post(format!("{}{path}", server.url()))
         .header("content-type", "application/x-www-form-urlencoded")

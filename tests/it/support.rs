@@ -104,3 +104,10 @@ pub(crate) fn edit(v: &mut Value, path: &[String], with: Option<Value>) {
         _ => {}
     }
 }
+
+/// Unix seconds now, as a signed request's `timestamp`.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
