@@ -63,12 +63,13 @@ pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
     })
 }
 
-/// Generates every file the spec determines, in a stable order: the code in [`CODE_DIR`] and
-/// `ENDPOINTS.md`.
+/// Generates every file the spec determines, in a stable order: the code in [`CODE_DIR`],
+/// the command line's subcommands (`cli/src/generated.rs`) and `ENDPOINTS.md`.
 pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let api = load(sources)?;
     let modules = emit::emit(&api);
     let mut files = render::render(&modules)?;
+    files.push(render::render_at(&emit::cli_module(&api), emit::CLI_FILE)?);
     files.push(GeneratedFile {
         path: "ENDPOINTS.md".into(),
         contents: emit::endpoints_markdown(&api),

@@ -3,7 +3,7 @@
 //! Spec names are checked for their case here, Rust identifiers are derived here, and Rust keywords
 //! are escaped here (a trailing `_`, never `r#`, with the wire name kept for serde and the form).
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords of Rust 2024, strict and reserved. `gen` is reserved since edition 2024.
 const KEYWORDS: &[&str] = &[
@@ -71,6 +71,12 @@ pub(crate) fn callback_variant(callback: &str) -> String {
     callback.to_upper_camel_case()
 }
 
+/// The command-line name of an endpoint, parameter or enum value: `get_list` → `get-list`,
+/// `LargeClass` → `large-class`.
+pub(crate) fn cli_name(name: &str) -> String {
+    name.to_kebab_case()
+}
+
 /// The name of the catch-all variant every open enum gets.
 pub(crate) const UNKNOWN_VARIANT: &str = "Unknown";
 
@@ -118,5 +124,7 @@ mod tests {
         );
         assert_eq!(callback_type("pure_video"), "PureVideoEvent");
         assert_eq!(callback_variant("main_version"), "MainVersion");
+        assert_eq!(cli_name("get_player_token_batch"), "get-player-token-batch");
+        assert_eq!(cli_name("LargeClass"), "large-class");
     }
 }

@@ -2,12 +2,14 @@
 //! form is [`crate::render`]'s business.
 
 mod callbacks;
+mod cli;
 mod docs;
 mod endpoints;
 mod operations;
 mod records;
 mod service;
 
+pub(crate) use cli::{CLI_FILE, module as cli_module};
 pub(crate) use docs::endpoints_markdown;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -18,7 +20,8 @@ use crate::ir::{Api, Lenient, ParamTy, Scalar, Ty};
 /// One generated file before rendering.
 #[derive(Debug)]
 pub(crate) struct Module {
-    /// Path below `client/src/generated/`, e.g. `playback.rs`.
+    /// Path below `client/src/generated/`, e.g. `playback.rs` (or from the workspace root for
+    /// files elsewhere, see [`crate::render::render_at`]).
     pub(crate) path: String,
     /// The spec file(s) it comes from, for the header.
     pub(crate) source: String,
