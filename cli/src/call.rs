@@ -44,17 +44,23 @@ pub(crate) struct Call {
     flags: Flags,
 }
 
-/// Logs the client's per-call spans (endpoint, attempts, code, latency) to stderr. The client
-/// records no secret in them.
+/// Logs the client's per-call spans (endpoint, attempts, code, latency) to stderr; only the
+/// client's own, which record no secret.
 pub(crate) fn trace_to_stderr() {
     use tracing_subscriber::fmt::format::FmtSpan;
-    let _ = tracing_subscriber::fmt()
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::DEBUG)
         .with_span_events(FmtSpan::CLOSE)
         .with_target(false)
         .without_time()
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(std::io::stderr().is_terminal());
+    let only_the_client =
+        tracing_subscriber::filter::Targets::new().with_target("baijiayun", tracing::Level::DEBUG);
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(only_the_client)
         .try_init();
 }
 
@@ -191,11 +197,8 @@ impl Call {
                 answer.elapsed.as_millis()
             );
         }
-        let printer = Printer::for_stdout();
-        match serde_json::from_slice::<serde_json::Value>(&answer.body) {
-            Ok(json) => printer.print(&json)?,
-            Err(_) => printer.print_text(&String::from_utf8_lossy(&answer.body))?,
-        }
+        // As received, byte for byte but for invalid UTF-8 and the trailing newline.
+        Printer::lines().print_text(String::from_utf8_lossy(&answer.body).trim_end())?;
         if !(200..300).contains(&answer.status) {
             return Err(Failure::Call(baijiayun::Error::Http {
                 endpoint: path.to_owned().into(),
