@@ -86,11 +86,9 @@ where
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(
-            self.names
-                .iter()
-                .map(|(name, _, help)| PossibleValue::new(*name).help(*help)),
-        ))
+        Some(Box::new(self.names.iter().map(|(name, _, help)| {
+            PossibleValue::new(*name).help(*help)
+        })))
     }
 }
 
@@ -119,9 +117,7 @@ impl<T: DeserializeOwned> FromStr for JsonItems<T> {
         items
             .into_iter()
             .enumerate()
-            .map(|(i, item)| {
-                serde_json::from_value(item).map_err(|e| format!("item {i}: {e}"))
-            })
+            .map(|(i, item)| serde_json::from_value(item).map_err(|e| format!("item {i}: {e}")))
             .collect::<Result<_, _>>()
             .map(JsonItems)
     }
@@ -157,8 +153,9 @@ mod tests {
 
     #[test]
     fn records_take_an_object_or_an_array() {
-        let one: JsonItems<CropSegment> =
-            r#"{"start_time": 1, "end_time": 20, "name": "a"}"#.parse().unwrap_or(JsonItems(vec![]));
+        let one: JsonItems<CropSegment> = r#"{"start_time": 1, "end_time": 20, "name": "a"}"#
+            .parse()
+            .unwrap_or(JsonItems(vec![]));
         assert_eq!(one.into_vec().len(), 1);
         let two = r#"[{"start_time": 1, "end_time": 20, "name": "a"}, {"start_time": 30, "end_time": 40, "name": "b"}]"#
             .parse::<JsonItems<CropSegment>>()

@@ -143,7 +143,9 @@ impl Call {
         if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
             Ok(())
         } else {
-            Err(Failure::Usage(format!("{name}: not confirmed; nothing was sent")))
+            Err(Failure::Usage(format!(
+                "{name}: not confirmed; nothing was sent"
+            )))
         }
     }
 
@@ -183,7 +185,12 @@ impl Call {
     }
 
     /// One exchange, its body printed as received; a refusal or a non-envelope still fails.
-    async fn raw(&self, method: baijiayun::info::Method, path: &str, params: &[(String, String)]) -> Outcome {
+    async fn raw(
+        &self,
+        method: baijiayun::info::Method,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Outcome {
         let answer: Answer = self
             .exchange
             .send(method, path, params)
@@ -235,7 +242,9 @@ impl Call {
             return Err(Failure::Usage(format!("{} does not page", info.name)));
         };
         if self.flags.raw {
-            return Err(Failure::Usage("--all prints items; it cannot be used with --raw".into()));
+            return Err(Failure::Usage(
+                "--all prints items; it cannot be used with --raw".into(),
+            ));
         }
         let printer = Printer::lines();
         let bar = if std::io::stderr().is_terminal() {

@@ -31,7 +31,12 @@ pub(crate) struct Connection {
     partner_key: Option<String>,
 
     /// A file holding the partner key (a trailing newline is ignored).
-    #[arg(long, global = true, value_name = "PATH", conflicts_with = "partner_key")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "partner_key"
+    )]
     partner_key_file: Option<PathBuf>,
 
     /// The private domain (专属域名), e.g. e12345678 [env: BAIJIAYUN_PRIVATE_DOMAIN].
@@ -52,7 +57,10 @@ impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Connection")
             .field("partner_id", &self.partner_id)
-            .field("partner_key", &self.partner_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "partner_key",
+                &self.partner_key.as_ref().map(|_| "[redacted]"),
+            )
             .field("partner_key_file", &self.partner_key_file)
             .field("private_domain", &self.private_domain)
             .field("base_url", &self.base_url)
@@ -121,7 +129,10 @@ impl Connection {
         }
         if let Some(path) = &self.partner_key_file {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::Config(format!("cannot read --partner-key-file {}: {e}", path.display()))
+                Failure::Config(format!(
+                    "cannot read --partner-key-file {}: {e}",
+                    path.display()
+                ))
             })?;
             let key = text.trim_end_matches(['\n', '\r']);
             if key.is_empty() {

@@ -142,7 +142,11 @@ fn text(report: &Report) -> String {
         }
     }
     let probed = report.checks.iter().filter(|c| c.exists.is_some()).count();
-    let missing = report.checks.iter().filter(|c| c.exists == Some(false)).count();
+    let missing = report
+        .checks
+        .iter()
+        .filter(|c| c.exists == Some(false))
+        .count();
     out.push_str(&format!(
         "{probed} inferred read paths probed, {missing} unknown to this server; no endpoint that writes was called."
     ));
@@ -173,14 +177,20 @@ async fn resolves(target: &Target, base_url: &str) -> Check {
         },
     };
     let lookup = host.clone();
-    let result =
-        tokio::task::spawn_blocking(move || (lookup.as_str(), port).to_socket_addrs().map(Iterator::count))
-            .await;
+    let result = tokio::task::spawn_blocking(move || {
+        (lookup.as_str(), port)
+            .to_socket_addrs()
+            .map(Iterator::count)
+    })
+    .await;
     match result {
         Ok(Ok(n)) if n > 0 => Check::new(
             "resolve",
             Status::Ok,
-            format!("{what} {host} resolves ({n} address{})", if n == 1 { "" } else { "es" }),
+            format!(
+                "{what} {host} resolves ({n} address{})",
+                if n == 1 { "" } else { "es" }
+            ),
             None,
         ),
         Ok(Ok(_)) => Check::new(
@@ -195,7 +205,12 @@ async fn resolves(target: &Target, base_url: &str) -> Check {
             format!("{what} {host} does not resolve: {e}"),
             Some(fix_domain(target)),
         ),
-        Err(e) => Check::new("resolve", Status::Fail, format!("the lookup failed: {e}"), None),
+        Err(e) => Check::new(
+            "resolve",
+            Status::Fail,
+            format!("the lookup failed: {e}"),
+            None,
+        ),
     }
 }
 
@@ -223,7 +238,12 @@ async fn credentials_and_clock(
 ) -> (Check, Option<Check>) {
     let Some(info) = cheap_read() else {
         return (
-            Check::new("credentials", Status::Warn, "no endpoint fits a cheap read".into(), None),
+            Check::new(
+                "credentials",
+                Status::Warn,
+                "no endpoint fits a cheap read".into(),
+                None,
+            ),
             None,
         );
     };
@@ -237,7 +257,10 @@ async fn credentials_and_clock(
                     "credentials",
                     Status::Fail,
                     format!("{} could not be called: {e}", info.name),
-                    Some("check the network and BAIJIAYUN_PRIVATE_DOMAIN / BAIJIAYUN_BASE_URL".into()),
+                    Some(
+                        "check the network and BAIJIAYUN_PRIVATE_DOMAIN / BAIJIAYUN_BASE_URL"
+                            .into(),
+                    ),
                 ),
                 None,
             );
@@ -317,7 +340,9 @@ fn clock(envelope: &serde_json::Map<String, serde_json::Value>, answer: &Answer)
         Check::new(
             "clock",
             Status::Warn,
-            format!("the local clock is {shown} s {side} the server's; the vendor's tolerance is not published (public SDKs use {SKEW_MAX_SECS} s)"),
+            format!(
+                "the local clock is {shown} s {side} the server's; the vendor's tolerance is not published (public SDKs use {SKEW_MAX_SECS} s)"
+            ),
             fix,
         )
     } else {
@@ -351,7 +376,11 @@ fn placeholder(kind: &ParamKind, min: Option<i64>) -> Option<String> {
 }
 
 /// Calls one inferred read path with harmless parameters and says whether the server knows it.
-async fn probe(client: &baijiayun::Client, exchange: &Exchange, info: &'static OperationInfo) -> Check {
+async fn probe(
+    client: &baijiayun::Client,
+    exchange: &Exchange,
+    info: &'static OperationInfo,
+) -> Check {
     let path = client.path(info.operation).to_owned();
     let method = info.methods.first().copied().unwrap_or(Method::Post);
     let params: Vec<(String, String)> = info
@@ -362,7 +391,12 @@ async fn probe(client: &baijiayun::Client, exchange: &Exchange, info: &'static O
         .collect();
     let name = format!("path {}", info.name.replace('_', "-"));
     let mut check = match exchange.send(method, &path, &params).await {
-        Err(e) => Check::new(&name, Status::Warn, format!("{path}: not answered: {e}"), None),
+        Err(e) => Check::new(
+            &name,
+            Status::Warn,
+            format!("{path}: not answered: {e}"),
+            None,
+        ),
         Ok(answer) => classify(&path, &answer, info),
     };
     check.endpoint = Some(info.name);
@@ -436,20 +470,43 @@ mod tests {
 
     #[test]
     fn only_inferred_reads_are_probed_and_writes_never() {
-        let probed: Vec<_> = Operation::ALL.into_iter().map(Operation::info).filter(|i| is_probed(i)).collect();
+        let probed: Vec<_> = Operation::ALL
+            .into_iter()
+            .map(Operation::info)
+            .filter(|i| is_probed(i))
+            .collect();
         assert!(!probed.is_empty());
-        assert!(probed.iter().all(|i| i.retry_safe && !i.path_verified && i.name.starts_with("get")));
+        assert!(
+            probed
+                .iter()
+                .all(|i| i.retry_safe && !i.path_verified && i.name.starts_with("get"))
+        );
     }
 
     #[test]
     fn an_envelope_means_the_path_exists_and_404_or_html_that_it_does_not() {
         let info = Operation::GetMarkList.info();
-        let found = classify("/p", &answer(200, "application/json", r#"{"code":3001,"msg":"x","data":null,"ts":1}"#), info);
+        let found = classify(
+            "/p",
+            &answer(
+                200,
+                "application/json",
+                r#"{"code":3001,"msg":"x","data":null,"ts":1}"#,
+            ),
+            info,
+        );
         assert_eq!((found.status, found.exists), (Status::Ok, Some(true)));
         let missing = classify("/p", &answer(404, "text/html", "<html>404</html>"), info);
-        assert_eq!((missing.status, missing.exists), (Status::Warn, Some(false)));
+        assert_eq!(
+            (missing.status, missing.exists),
+            (Status::Warn, Some(false))
+        );
         assert!(missing.message.contains("HTML"));
-        let other = classify("/p", &answer(200, "application/json", r#"{"error":"x"}"#), info);
+        let other = classify(
+            "/p",
+            &answer(200, "application/json", r#"{"error":"x"}"#),
+            info,
+        );
         assert_eq!(other.exists, Some(false));
         let moved = classify("/p", &answer(302, "text/html", ""), info);
         assert_eq!(moved.exists, Some(false));
@@ -473,8 +530,14 @@ mod tests {
     #[test]
     fn placeholders_fit_their_kind() {
         assert_eq!(placeholder(&ParamKind::Int, Some(5)).as_deref(), Some("5"));
-        assert_eq!(placeholder(&ParamKind::Date, None).as_deref(), Some("2000-01-01"));
-        assert_eq!(placeholder(&ParamKind::IntCode(&[1, 2]), None).as_deref(), Some("1"));
+        assert_eq!(
+            placeholder(&ParamKind::Date, None).as_deref(),
+            Some("2000-01-01")
+        );
+        assert_eq!(
+            placeholder(&ParamKind::IntCode(&[1, 2]), None).as_deref(),
+            Some("1")
+        );
         assert_eq!(placeholder(&ParamKind::File, None), None);
     }
 }

@@ -28,9 +28,10 @@ pub(crate) struct Args {
 /// Serves until Ctrl-C or SIGTERM.
 pub(crate) async fn run(connection: &Connection, args: &Args) -> Result<ExitCode, Failure> {
     let partner_id = connection.partner_id()?.unwrap_or(seed::PARTNER_ID);
-    let partner_key = connection
-        .partner_key()?
-        .map_or_else(|| seed::PARTNER_KEY.to_owned(), |k| k.expose_secret().to_owned());
+    let partner_key = connection.partner_key()?.map_or_else(
+        || seed::PARTNER_KEY.to_owned(),
+        |k| k.expose_secret().to_owned(),
+    );
     let mut builder = MockServer::builder()
         .addr(args.addr)
         .partner_id(partner_id)

@@ -63,9 +63,24 @@ pub(crate) fn module(api: &Api) -> Module {
 fn imports(api: &Api) -> Vec<TokenStream> {
     let mut types = Vec::new();
     let mut runtime: Vec<String> = Vec::new();
-    let mut path = false;
+    let (mut path, mut records, mut enums) = (false, false, false);
     for e in api.endpoints() {
         for p in &e.params {
+            records |= matches!(
+                &p.ty,
+                ParamTy::List {
+                    item: Scalar::Record(_),
+                    ..
+                }
+            );
+            enums |= matches!(
+                &p.ty,
+                ParamTy::Scalar(Scalar::Enum(_))
+                    | ParamTy::List {
+                        item: Scalar::Enum(_),
+                        ..
+                    }
+            );
             match &p.ty {
                 ParamTy::File => path = true,
                 ParamTy::Scalar(s) | ParamTy::List { item: s, .. } => match s {
@@ -101,9 +116,18 @@ fn imports(api: &Api) -> Vec<TokenStream> {
         let runtime = runtime.iter().map(|t| ident(t));
         out.push(quote!(use baijiayun::{#(#runtime),*};));
     }
-    out.push(quote!(
-        use crate::args::{self, JsonItems};
-    ));
+    match (path || enums, records) {
+        (true, true) => out.push(quote!(
+            use crate::args::{self, JsonItems};
+        )),
+        (true, false) => out.push(quote!(
+            use crate::args;
+        )),
+        (false, true) => out.push(quote!(
+            use crate::args::JsonItems;
+        )),
+        (false, false) => {}
+    }
     out.push(quote!(
         use crate::call::{Call, Outcome};
     ));
@@ -115,24 +139,34 @@ fn used_enums(api: &Api) -> Vec<&Enum> {
     api.enums
         .iter()
         .filter(|en| {
-            api.endpoints().flat_map(|e| &e.params).any(|p| match &p.ty {
-                ParamTy::Scalar(Scalar::Enum(n)) | ParamTy::List { item: Scalar::Enum(n), .. } => {
-                    *n == en.name
-                }
-                _ => false,
-            })
+            api.endpoints()
+                .flat_map(|e| &e.params)
+                .any(|p| match &p.ty {
+                    ParamTy::Scalar(Scalar::Enum(n))
+                    | ParamTy::List {
+                        item: Scalar::Enum(n),
+                        ..
+                    } => *n == en.name,
+                    _ => false,
+                })
         })
         .collect()
 }
 
 fn names_const(en: &Enum) -> proc_macro2::Ident {
-    quote::format_ident!("{}", heck::ToShoutySnakeCase::to_shouty_snake_case(en.name.as_str()))
+    quote::format_ident!(
+        "{}",
+        heck::ToShoutySnakeCase::to_shouty_snake_case(en.name.as_str())
+    )
 }
 
 /// The names an enum's codes take on the command line, with the code and its help.
 fn enum_names(en: &Enum) -> TokenStream {
     let name = names_const(en);
-    let doc = format!(" `{}`: each value's name on the command line, its code and its help.", en.name);
+    let doc = format!(
+        " `{}`: each value's name on the command line, its code and its help.",
+        en.name
+    );
     let values = en.values.iter().map(|v| {
         let n = cli_name(&v.name);
         let code = match &v.code {
