@@ -27,7 +27,7 @@ pub(crate) enum Command {
 struct Verified<'a> {
     verified: bool,
     event: String,
-    qid: Option<&'a str>,
+    qid: &'a str,
     timestamp: Option<i64>,
     fields: &'a std::collections::BTreeMap<String, String>,
 }
