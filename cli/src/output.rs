@@ -14,9 +14,9 @@ pub(crate) mod code {
     pub(crate) const USAGE: u8 = 2;
     /// The vendor refused the request (`code` ≠ 0).
     pub(crate) const REFUSED: u8 = 3;
-    /// The server answered with an HTTP status other than 2xx.
+    /// The server answered with an HTTP status other than 2xx (a redirect included).
     pub(crate) const HTTP: u8 = 4;
-    /// The request could not be sent or its answer not received.
+    /// The request could not be sent or its answer not received (or was over the size cap).
     pub(crate) const TRANSPORT: u8 = 5;
     /// The answer was not the JSON the spec describes.
     pub(crate) const DECODE: u8 = 6;
@@ -54,8 +54,8 @@ impl Failure {
         match self {
             Failure::Call(e) => match e {
                 Error::Api { .. } => code::REFUSED,
-                Error::Http { .. } => code::HTTP,
-                Error::Transport { .. } => code::TRANSPORT,
+                Error::Http { .. } | Error::Redirect { .. } => code::HTTP,
+                Error::Transport { .. } | Error::ResponseTooLarge { .. } => code::TRANSPORT,
                 Error::Decode { .. } => code::DECODE,
                 Error::InvalidRequest { .. } => code::USAGE,
                 Error::Config(_) => code::CONFIG,
