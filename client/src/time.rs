@@ -142,9 +142,10 @@ impl Serialize for Date {
 }
 
 impl<'de> Deserialize<'de> for Date {
+    /// Reads the text form, or unix seconds (the day in Beijing time) as a number or numeric
+    /// string.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
+        crate::de::temporal(deserializer)
     }
 }
 
@@ -343,10 +344,9 @@ impl Serialize for DateTime {
 }
 
 impl<'de> Deserialize<'de> for DateTime {
-    /// Reads the text form; fields that may also carry unix seconds say so in the spec.
+    /// Reads the text form, or unix seconds as a number or numeric string (kept in that form).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
+        crate::de::temporal(deserializer)
     }
 }
 

@@ -20,8 +20,8 @@ pub trait Endpoint {
     /// Which endpoint this is.
     const OPERATION: Operation;
 
-    /// The lenient rules (`crate::de` constants) `data` itself decodes with.
-    const DATA_RULES: u8 = 0;
+    /// The lenient rules (`crate::de` constants) `data` decodes with: all of them.
+    const DATA_RULES: u8 = crate::de::TOLERANT;
 
     /// Writes the request's parameters, without `partner_id`, `timestamp` and `sign`. Unset
     /// optional parameters are not written.
