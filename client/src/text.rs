@@ -125,16 +125,46 @@ impl Fields<'_> {
     }
 
     /// A required field.
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
     pub(crate) fn required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
         let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
         T::from_text(text).map_err(|p| problem(name, p))
     }
 
     /// An optional field.
+    #[cfg_attr(
+        not(feature = "mock"),
+        allow(dead_code, reason = "used by the fake server")
+    )]
     pub(crate) fn optional<T: FromText>(&self, name: &str) -> Result<Option<T>, FieldError> {
         self.get(name)
             .map(|t| T::from_text(t).map_err(|p| problem(name, p)))
             .transpose()
+    }
+
+    /// A required field of a received callback, read as responses are: `""` is no value, so it
+    /// is an error, like a missing field.
+    pub(crate) fn tolerant_required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
+        match self.get(name) {
+            None => Err(problem(name, "missing")),
+            Some(t) if t.trim().is_empty() => Err(problem(name, "empty (the field is required)")),
+            Some(t) => T::from_text(t.trim()).map_err(|p| problem(name, p)),
+        }
+    }
+
+    /// An optional field of a received callback, read as responses are: absent or `""` is
+    /// `None`.
+    pub(crate) fn tolerant_optional<T: FromText>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, FieldError> {
+        match self.get(name).map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) => T::from_text(t).map(Some).map_err(|p| problem(name, p)),
+        }
     }
 
     /// A required list joined with `,`.

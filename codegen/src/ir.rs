@@ -100,8 +100,6 @@ pub struct Endpoint {
     pub params: Vec<Param>,
     /// The type of the envelope's `data`.
     pub response: Ty,
-    /// The tolerances `data` itself decodes with.
-    pub response_lenient: Vec<Lenient>,
     /// How the endpoint pages, if it does.
     pub pagination: Option<Pagination>,
     /// The doc's response examples.
@@ -237,8 +235,6 @@ pub struct Field {
     pub ty: Ty,
     /// Whether it is always present (else `Option`).
     pub required: bool,
-    /// The tolerances it decodes with.
-    pub lenient: Vec<Lenient>,
     /// Vendor description.
     pub zh: String,
     /// English description.
@@ -247,46 +243,6 @@ pub struct Field {
     pub example: Option<String>,
     /// The type the doc's table prints, when it differs.
     pub doc_type: Option<String>,
-}
-
-/// A lenient decoding rule (see `spec/README.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Lenient {
-    /// A number, or a string holding one.
-    IntOrString,
-    /// A string, or a number kept in decimal.
-    StringOrNumber,
-    /// `""` is absent.
-    EmptyAsNone,
-    /// Text or unix seconds.
-    DatetimeOrUnix,
-    /// A boolean or 0/1.
-    BoolOrInt,
-    /// `null` is empty.
-    NullAsEmpty,
-    /// `[]` is an empty map.
-    ArrayAsMap,
-}
-
-impl Lenient {
-    /// Every rule with its spec name.
-    pub const ALL: [(&'static str, Lenient); 7] = [
-        ("int_or_string", Lenient::IntOrString),
-        ("string_or_number", Lenient::StringOrNumber),
-        ("empty_as_none", Lenient::EmptyAsNone),
-        ("datetime_or_unix", Lenient::DatetimeOrUnix),
-        ("bool_or_int", Lenient::BoolOrInt),
-        ("null_as_empty", Lenient::NullAsEmpty),
-        ("array_as_map", Lenient::ArrayAsMap),
-    ];
-
-    /// The rule's name in the spec and in the runtime's rule constants.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map_or("", |(n, _)| n)
-    }
 }
 
 /// An enum.

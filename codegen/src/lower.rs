@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostics, Location};
 use crate::ir::{
-    Api, Callback, Code, Encoding, Endpoint, Enum, EnumValue, Example, Field, Group, Lenient,
+    Api, Callback, Code, Encoding, Endpoint, Enum, EnumValue, Example, Field, Group,
     Method, Pagination, Param, ParamTy, RateLimit, Record, Repr, Scalar, Ty, VariantCase, Variants,
     When,
 };
@@ -287,31 +287,6 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn lenient(&mut self, rules: &[Spanned<String>]) -> Vec<Lenient> {
-        let mut out = Vec::new();
-        for r in rules {
-            match Lenient::ALL.iter().find(|(n, _)| *n == r.value) {
-                Some((_, rule)) if out.contains(rule) => {
-                    self.diags
-                        .error(&r.at, format!("lenient rule '{}' is listed twice", r.value));
-                }
-                Some((_, rule)) => out.push(*rule),
-                None => {
-                    let known: Vec<_> = Lenient::ALL.iter().map(|(n, _)| *n).collect();
-                    self.diags.error(
-                        &r.at,
-                        format!(
-                            "unknown lenient rule '{}' (expected one of: {})",
-                            r.value,
-                            known.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
-        out
-    }
-
     fn field(&mut self, f: &FieldSpec) -> Option<Field> {
         self.check_snake(&f.name, "field");
         let ty = match self.ty(&f.ty.value, false) {
@@ -321,26 +296,11 @@ impl<'d> Lowerer<'d> {
                 return None;
             }
         };
-        let lenient = self.lenient(&f.lenient);
-        for rule in &lenient {
-            if let Err(why) = rule_fits(*rule, &ty, f.required, &self.enums) {
-                let at = f
-                    .lenient
-                    .iter()
-                    .find(|r| r.value == rule.name())
-                    .map_or(&f.name.at, |r| &r.at);
-                self.diags.error(
-                    at,
-                    format!("lenient rule '{}' does not fit: {why}", rule.name()),
-                );
-            }
-        }
         Some(Field {
             wire: f.name.value.clone(),
             ident: naming::field_ident(&f.name.value),
             ty,
             required: f.required,
-            lenient,
             zh: f.zh.clone(),
             en: f.en.clone(),
             example: f.example.clone(),
@@ -464,15 +424,6 @@ impl<'d> Lowerer<'d> {
                 return None;
             }
         };
-        let response_lenient = self.lenient(&e.response_lenient);
-        for rule in &response_lenient {
-            if let Err(why) = rule_fits(*rule, &response, true, &self.enums) {
-                self.diags.error(
-                    &e.response.at,
-                    format!("lenient rule '{}' does not fit: {why}", rule.name()),
-                );
-            }
-        }
         let pagination = e
             .pagination
             .as_ref()
@@ -506,7 +457,6 @@ impl<'d> Lowerer<'d> {
             retry_safe: e.retry_safe.value,
             params,
             response,
-            response_lenient,
             pagination,
             examples,
         })
@@ -824,63 +774,6 @@ impl<'d> Lowerer<'d> {
     }
 }
 
-/// Whether a lenient rule can apply to a field of type `ty`; `Err` says why not.
-fn rule_fits(
-    rule: Lenient,
-    ty: &Ty,
-    required: bool,
-    enums: &BTreeMap<String, Repr>,
-) -> Result<(), String> {
-    // Element rules look through one list or map level to the items or values.
-    let leaf = match ty {
-        Ty::List(item) | Ty::Map(_, item) => &**item,
-        other => other,
-    };
-    let leaf_scalar = match leaf {
-        Ty::Scalar(s) => Some(s),
-        _ => None,
-    };
-    let enum_repr = |s: &Scalar| match s {
-        Scalar::Enum(n) => enums.get(n).copied(),
-        _ => None,
-    };
-    match rule {
-        Lenient::IntOrString => match leaf_scalar {
-            Some(Scalar::Int) => Ok(()),
-            Some(s) if enum_repr(s) == Some(Repr::Int) => Ok(()),
-            _ => Err("it needs an int or int-coded enum (or a list or map of them)".into()),
-        },
-        Lenient::StringOrNumber => match leaf_scalar {
-            Some(Scalar::String) => Ok(()),
-            Some(s) if enum_repr(s) == Some(Repr::String) => Ok(()),
-            _ => Err("it needs a string or string-coded enum (or a list or map of them)".into()),
-        },
-        Lenient::DatetimeOrUnix => match leaf_scalar {
-            Some(Scalar::Date | Scalar::DateTime) => Ok(()),
-            _ => Err("it needs a date or datetime (or a list or map of them)".into()),
-        },
-        Lenient::BoolOrInt => match ty {
-            Ty::Scalar(Scalar::Bool) => Ok(()),
-            _ => Err("it needs a bool".into()),
-        },
-        Lenient::EmptyAsNone => match ty {
-            Ty::Scalar(Scalar::Record(_) | Scalar::Json) | Ty::List(_) | Ty::Map(..) => {
-                Err("it needs a scalar field".into())
-            }
-            _ if required => Err("it needs an optional field ('' becomes None)".into()),
-            _ => Ok(()),
-        },
-        Lenient::NullAsEmpty => match ty {
-            Ty::List(_) | Ty::Map(..) => Ok(()),
-            _ => Err("it needs a list or map".into()),
-        },
-        Lenient::ArrayAsMap => match ty {
-            Ty::Map(..) => Ok(()),
-            _ => Err("it needs a map".into()),
-        },
-    }
-}
-
 /// An example must be a JSON object with an integer `code`, the vendor's envelope.
 fn check_example(json: &Spanned<String>, diags: &mut Diagnostics) {
     match serde_json::from_str::<serde_json::Value>(&json.value) {
@@ -898,57 +791,9 @@ fn check_example(json: &Spanned<String>, diags: &mut Diagnostics) {
 mod tests {
     use super::*;
 
-    fn enums() -> BTreeMap<String, Repr> {
-        BTreeMap::from([("S".into(), Repr::Int), ("D".into(), Repr::String)])
-    }
-
     #[test]
     fn stems() {
         assert_eq!(stem("spec/playback.yaml"), "playback");
         assert_eq!(stem("api.yml"), "api");
-    }
-
-    #[test]
-    fn element_rules_look_through_one_container() {
-        let int_list = Ty::List(Box::new(Ty::Scalar(Scalar::Int)));
-        assert!(rule_fits(Lenient::IntOrString, &int_list, true, &enums()).is_ok());
-        let enum_ty = Ty::Scalar(Scalar::Enum("S".into()));
-        assert!(rule_fits(Lenient::IntOrString, &enum_ty, true, &enums()).is_ok());
-        let str_enum = Ty::Scalar(Scalar::Enum("D".into()));
-        assert!(rule_fits(Lenient::IntOrString, &str_enum, true, &enums()).is_err());
-        assert!(rule_fits(Lenient::StringOrNumber, &str_enum, true, &enums()).is_ok());
-    }
-
-    #[test]
-    fn container_rules_need_containers() {
-        let int = Ty::Scalar(Scalar::Int);
-        assert!(rule_fits(Lenient::NullAsEmpty, &int, true, &enums()).is_err());
-        let map = Ty::Map(Scalar::Int, Box::new(Ty::Scalar(Scalar::Int)));
-        assert!(rule_fits(Lenient::ArrayAsMap, &map, true, &enums()).is_ok());
-        let list = Ty::List(Box::new(Ty::Scalar(Scalar::Int)));
-        assert!(rule_fits(Lenient::ArrayAsMap, &list, true, &enums()).is_err());
-    }
-
-    #[test]
-    fn empty_as_none_needs_an_optional_scalar() {
-        let s = Ty::Scalar(Scalar::String);
-        assert!(rule_fits(Lenient::EmptyAsNone, &s, false, &enums()).is_ok());
-        assert!(rule_fits(Lenient::EmptyAsNone, &s, true, &enums()).is_err());
-        let rec = Ty::Scalar(Scalar::Record("R".into()));
-        assert!(rule_fits(Lenient::EmptyAsNone, &rec, false, &enums()).is_err());
-    }
-
-    #[test]
-    fn bool_or_int_needs_a_bool() {
-        assert!(
-            rule_fits(
-                Lenient::BoolOrInt,
-                &Ty::Scalar(Scalar::Bool),
-                true,
-                &enums()
-            )
-            .is_ok()
-        );
-        assert!(rule_fits(Lenient::BoolOrInt, &Ty::Scalar(Scalar::Int), true, &enums()).is_err());
     }
 }

@@ -78,7 +78,6 @@ pub(crate) struct FieldSpec {
     pub(crate) name: Spanned<String>,
     pub(crate) ty: Spanned<String>,
     pub(crate) required: bool,
-    pub(crate) lenient: Vec<Spanned<String>>,
     pub(crate) zh: String,
     pub(crate) en: String,
     pub(crate) example: Option<String>,
@@ -97,7 +96,6 @@ pub(crate) struct EndpointSpec {
     pub(crate) retry_safe: Spanned<bool>,
     pub(crate) params: Vec<ParamSpec>,
     pub(crate) response: Spanned<String>,
-    pub(crate) response_lenient: Vec<Spanned<String>>,
     pub(crate) pagination: Option<PaginationSpec>,
     pub(crate) examples: Vec<ExampleSpec>,
 }
@@ -314,6 +312,17 @@ fn str_list(n: &Node<'_>, diags: &mut Diagnostics) -> Vec<Spanned<String>> {
         .collect()
 }
 
+/// The `lenient:` key of earlier spec versions: tolerance is now the default for every field.
+fn retired_lenient(m: &mut Map<'_>, diags: &mut Diagnostics) {
+    if let Some(n) = m.optional("lenient") {
+        diags.error(
+            &n.at,
+            "'lenient' is gone: every response and callback field decodes tolerantly by its type \
+             (spec/README.md, Tolerant decoding)",
+        );
+    }
+}
+
 fn read_api(n: &Node<'_>, diags: &mut Diagnostics) -> Option<ApiSpec> {
     let mut m = n.map(diags)?;
     let title_zh = req_text(&mut m, "title_zh", diags);
@@ -410,10 +419,7 @@ fn read_field(name: Spanned<String>, n: &Node<'_>, diags: &mut Diagnostics) -> O
     let mut m = n.map(diags)?;
     let ty = req_str(&mut m, "type", diags);
     let required = opt_bool(&mut m, "required", diags).value;
-    let lenient = m
-        .optional("lenient")
-        .map(|l| str_list(&l, diags))
-        .unwrap_or_default();
+    retired_lenient(&mut m, diags);
     let zh = req_text(&mut m, "zh", diags);
     let en = req_text(&mut m, "en", diags);
     let example = opt_text(&mut m, "example", diags);
@@ -423,7 +429,6 @@ fn read_field(name: Spanned<String>, n: &Node<'_>, diags: &mut Diagnostics) -> O
         name,
         ty: ty?,
         required,
-        lenient,
         zh: zh?,
         en: en?,
         example,
@@ -447,19 +452,17 @@ fn read_endpoint(
     let params = m
         .required("params", diags)
         .map(|p| named_entries(Some(p), diags, read_param));
-    let (response, response_lenient) = match m.required("response", diags) {
+    let response = match m.required("response", diags) {
         Some(r) if r.is_map() => {
-            let mut rm = r.map(diags)?;
-            let ty = req_str(&mut rm, "type", diags);
-            let lenient = rm
-                .optional("lenient")
-                .map(|l| str_list(&l, diags))
-                .unwrap_or_default();
-            rm.finish(diags);
-            (ty, lenient)
+            diags.error(
+                &r.at,
+                "'response' is a type expression; the '{ type, lenient }' form is gone: \
+                 every response decodes tolerantly by its types (spec/README.md)",
+            );
+            None
         }
-        Some(r) => (spanned_str(&r, diags), Vec::new()),
-        None => (None, Vec::new()),
+        Some(r) => spanned_str(&r, diags),
+        None => None,
     };
     let pagination = m
         .optional("pagination")
@@ -486,7 +489,6 @@ fn read_endpoint(
         retry_safe: retry_safe?,
         params: params?,
         response: response?,
-        response_lenient,
         pagination,
         examples,
     })

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use crate::operations::Operation;
 use crate::types::{LimitedToken, PlayerToken};
 use crate::wire::{Endpoint, Params};
-use crate::de;
 use crate::{Client, PlaybackRef, Result};
 #[cfg(feature = "blocking")]
 use crate::blocking;
@@ -166,8 +165,6 @@ impl<C> Endpoint for GetPlayerTokenBatchRequest<C> {
     type Output = BTreeMap<PlaybackRef, String>;
 
     const OPERATION: Operation = Operation::GetPlayerTokenBatch;
-
-    const DATA_RULES: u8 = { de::NULL_AS_EMPTY | de::ARRAY_AS_MAP };
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.csv("room_ids", &self.room_ids);

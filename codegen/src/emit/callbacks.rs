@@ -112,9 +112,9 @@ fn event_struct(
         let n = ident(&f.ident);
         let wire = &f.wire;
         if f.required {
-            quote!(#n: fields.required(#wire)?,)
+            quote!(#n: fields.tolerant_required(#wire)?,)
         } else {
-            quote!(#n: fields.optional(#wire)?,)
+            quote!(#n: fields.tolerant_optional(#wire)?,)
         }
     });
     let writes = fields.iter().map(|f| {
@@ -238,7 +238,7 @@ fn callback(c: &Callback) -> Vec<TokenStream> {
 
         impl #name {
             fn from_fields(fields: Fields<'_>) -> Result<Self, FieldError> {
-                let value: #disc_ty = fields.required(#field)?;
+                let value: #disc_ty = fields.tolerant_required(#field)?;
                 match value {
                     #(#arms)*
                     other => Ok(Self::#unknown(other)),

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Module, collect_names, collect_scalar, doc_lines, ident, md, param_ty, rules_expr, ty, wrap,
+    Module, collect_names, collect_scalar, doc_lines, ident, md, param_ty, ty, wrap,
     zh_en,
 };
 use crate::ir::{Encoding, Endpoint, Group, Pagination, Param, ParamTy, Scalar, Ty};
@@ -45,13 +45,11 @@ pub(super) fn module(g: &Group) -> Module {
 
 fn imports(g: &Group) -> Vec<TokenStream> {
     let mut names = Vec::new();
-    let mut rules = false;
     for e in &g.endpoints {
         collect_names(&e.response, &mut names);
         if let Some(p) = &e.pagination {
             names.push(p.item.clone());
         }
-        rules |= !e.response_lenient.is_empty();
         for p in &e.params {
             match &p.ty {
                 ParamTy::Scalar(s) | ParamTy::List { item: s, .. } => collect_scalar(s, &mut names),
@@ -95,11 +93,6 @@ fn imports(g: &Group) -> Vec<TokenStream> {
     out.push(quote!(
         use crate::wire::{Endpoint, Params};
     ));
-    if rules {
-        out.push(quote!(
-            use crate::de;
-        ));
-    }
     out.push(quote!(use crate::{#(#crate_items),*};));
     out.push(quote! {
         #[cfg(feature = "blocking")]
@@ -342,10 +335,6 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             }
         }
     });
-    let data_rules = (!e.response_lenient.is_empty()).then(|| {
-        let r = rules_expr(&e.response_lenient);
-        quote!(const DATA_RULES: u8 = #r;)
-    });
     let params_lifetime = if e.params.iter().any(|p| p.ty != ParamTy::File) {
         quote!(out)
     } else {
@@ -355,7 +344,6 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         impl<C> Endpoint for #name<C> {
             type Output = #output;
             const OPERATION: Operation = Operation::#op;
-            #data_rules
 
             fn write_params<'a>(&'a self, #params_lifetime: &mut Params<'a>) {
                 #(#writes)*

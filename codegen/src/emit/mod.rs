@@ -13,9 +13,9 @@ pub(crate) use cli::{CLI_FILE, module as cli_module};
 pub(crate) use docs::endpoints_markdown;
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
-use crate::ir::{Api, Lenient, ParamTy, Scalar, Ty};
+use crate::ir::{Api, ParamTy, Scalar, Ty};
 
 /// One generated file before rendering.
 #[derive(Debug)]
@@ -189,14 +189,6 @@ pub(crate) fn param_ty(t: &ParamTy) -> TokenStream {
             quote!(Vec<#item>)
         }
     }
-}
-
-/// The const expression of a rule set, e.g. `{ de::INT_OR_STRING | de::EMPTY_AS_NONE }`.
-pub(crate) fn rules_expr(rules: &[Lenient]) -> TokenStream {
-    let names = rules
-        .iter()
-        .map(|r| format_ident!("{}", r.name().to_uppercase()));
-    quote!({ #(de::#names)|* })
 }
 
 /// Names used by a type, for precise imports: records, enums and runtime scalars.

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Module, collect_names, doc_lines, ident, md, rules_expr, ty, wrap, zh_en};
+use super::{Module, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
 use crate::ir::{Api, Code, Enum, Field, ParamTy, Record, Repr, Scalar, Ty};
 use crate::naming::UNKNOWN_VARIANT;
 
@@ -64,10 +64,11 @@ pub(super) fn module(api: &Api) -> Module {
         doc: vec![
             "Every record and enum of the playback API.".into(),
             String::new(),
-            "Records decode leniently where the spec says the vendor's examples disagree with its"
+            "Records decode tolerantly, by the type of each field (`crate::de`), when read with the"
                 .into(),
-            "tables; enums are open, so a code this version does not know is kept in `Unknown`."
+            "clients or `wire::decode`; enums are open, so a code this version does not know is"
                 .into(),
+            "kept in `Unknown`.".into(),
         ],
         items,
     }
@@ -299,16 +300,6 @@ pub(super) fn field(f: &Field) -> TokenStream {
     if !f.required {
         attrs.push(quote!(default));
     }
-    if !f.lenient.is_empty() {
-        let rules = rules_expr(&f.lenient);
-        let path = if f.required {
-            quote!(de::lenient::<#rules, _, _>).to_string()
-        } else {
-            quote!(de::optional::<#rules, _, _>).to_string()
-        };
-        let path = tidy_path(&path);
-        attrs.push(quote!(deserialize_with = #path));
-    }
     if !f.required {
         attrs.push(quote!(skip_serializing_if = "Option::is_none"));
     }
@@ -321,31 +312,5 @@ pub(super) fn field(f: &Field) -> TokenStream {
         #doc
         #serde
         pub #ident_: #rust_ty,
-    }
-}
-
-/// Token streams print with spaces around every token (`de :: lenient :: < ...`); a path inside
-/// a string literal reads better written as a person would.
-fn tidy_path(s: &str) -> String {
-    s.replace(" :: ", "::")
-        .replace(":: ", "::")
-        .replace(" ::", "::")
-        .replace("< ", "<")
-        .replace(" >", ">")
-        .replace(" <", "<")
-        .replace(" , ", ", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tidy_path_reads_like_source() {
-        let p = quote!(de::lenient::<{ de::INT_OR_STRING | de::EMPTY_AS_NONE }, _, _>).to_string();
-        assert_eq!(
-            tidy_path(&p),
-            "de::lenient::<{ de::INT_OR_STRING | de::EMPTY_AS_NONE }, _, _>"
-        );
     }
 }
