@@ -296,7 +296,8 @@ impl TranscodeEvent {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct PureVideoEvent {
-    /// 是否来自回放（固定为1） — Always 1; tells this callback from the transcode callback.
+    /// \[…\]（原文描述列截断，仅见示例值1） — 1 in the doc's example (its description is cut);
+    /// this callback is recognised by it.
     pub is_from_playback: i64,
     /// 房间ID — The room id.
     pub room_id: i64,
@@ -407,7 +408,8 @@ impl PureVideoEvent {
 pub struct MainVersionEvent {
     /// 房间ID — The room id.
     pub room_id: i64,
-    /// 非长期房间为0 — The session number; 0 for ordinary rooms.
+    /// 非长期房间为\[…\]（原文截断） — The session number; the doc's note on ordinary rooms is
+    /// cut (presumably 0).
     pub session_id: Option<i64>,
     /// 回放的版本号 — The version now set.
     pub version: i64,

@@ -16,6 +16,8 @@ use crate::blocking;
 ///
 /// Split a playback into equal-length segments, each becoming a cropped version.
 ///
+/// 1、回放视频分段裁剪 2、只适用于webrtc大班课
+///
 /// Sent as `POST /openapi/playback/cropBySegment`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
 /// /openapi/playback/\<lowerCamelCase verb phrase\>; name camel-cases the Chinese title (分段裁剪
@@ -23,11 +25,12 @@ use crate::blocking;
 /// and `Operation::CropBySegment`.
 /// Never retried once it may have reached the server: it changes state.
 ///
-/// Note: The 功能描述 text and the whole 描述 column of the request table are lost at the PDF's
-/// right edge (the OCR shows a two-item description mentioning webrtc, i.e. webrtc large classes
-/// only, otherwise unreadable); the unit of length_per_segment is not printed (presumably seconds).
-/// The response table also lists the envelope's `code` (int, 0 表示成功). room_id is a string
-/// in the example although the table types it int.
+/// Note: The 功能描述 is printed away from its heading, just before the API 17 title in the text
+/// extraction (seeds/000, "1、回放视频分段裁剪 2、只适用于webrtc大班课"): webrtc large classes
+/// only. The whole 描述 column of the request table is lost at the PDF's right edge; the unit
+/// of length_per_segment is not printed (presumably seconds). The response table also lists the
+/// envelope's `code` (int, 0 表示成功). room_id is a string in the example although the table
+/// types it int.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CropBySegmentRequest<C = ()> {

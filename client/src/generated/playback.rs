@@ -594,7 +594,8 @@ impl<C> UpdatePlaybackRequest<C> {
         self
     }
 
-    /// 封面图片，类型为jpg等图片格式 — A new cover image (jpg, png).
+    /// 封面图片，类型为jp\[…\]（原文截断） — A new cover image; the doc's format list is cut after
+    /// "jp" (presumably jpg).
     ///
     /// Sent as a multipart file part, which is not signed.
     pub fn preface(mut self, preface: Upload) -> Self {
@@ -1247,7 +1248,8 @@ impl<C> GetRecordTimeNodeRequest<C> {
         }
     }
 
-    /// 课节ID（长期房间传） — The session number; long-term rooms only.
+    /// 课节ID（\[…\]（原文截断） — The session number; the doc's note is cut (presumably for long-term
+    /// rooms).
     ///
     /// The vendor's default is `0`.
     pub fn session_id(mut self, session_id: i64) -> Self {

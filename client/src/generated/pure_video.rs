@@ -413,8 +413,9 @@ impl CreateMixedPlaybackVideoRequest {
 /// Safe to retry: it only reads.
 ///
 /// Note: The doc prints no response table. play_info is keyed by definition (720p in the example;
-/// see Definition) and is typed map\<string, …\> because map keys must be int, string or playback_ref.
-/// fid is a string in the example. The parameter's description column is cut off entirely.
+/// the callbacks list low/std/high/super/1080p) and is typed map\<string, …\> because map keys
+/// must be int, string or playback_ref. fid is a string in the example. The parameter's description
+/// column is cut off entirely.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMixedPlaybackVideoInfoRequest<C = ()> {

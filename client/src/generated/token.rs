@@ -24,10 +24,11 @@ use crate::blocking;
 /// a public Go package baijiayun (module tkserver).
 /// Safe to retry: it only reads.
 ///
-/// Note: The PDF's text extraction has an empty 功能描述; description_zh is the text of 007gzs/baijiayun
-/// get_player_token's docstring, which matches the shape of the OCR's garbled line. expires_in
-/// is required by the doc although a public Go client omits it and swooleyaf defaults it to 0
-/// (never expires).
+/// Note: The 功能描述 is in the text extraction, misplaced among API 2's response example just
+/// before the API 3 heading (seeds/000: "获取回放的播放token，服务端获取token后传给客户端，客户端就可以使用该token播放视频");
+/// description_zh is that text, which 007gzs/baijiayun get_player_token's docstring also matches.
+/// expires_in is required by the doc although a public Go client omits it and swooleyaf defaults
+/// it to 0 (never expires).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlayerTokenRequest<C = ()> {

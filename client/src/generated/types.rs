@@ -290,8 +290,8 @@ impl de::CodeEnum for VersionType {
     }
 }
 
-/// 客户端类型 1:iphone 2:ipad 3:Android 4:M站 5:PC网页 6:APP内嵌M站 7:小程序 8:Android小程序
-/// 9:iOS小程序 0:未知
+/// 客户端类型 1:iphone 2:ip\[ad\] 3:Android 4:\[M\]站 5:PC网\[页\] 6:APP内嵌M\[站\] 7:\[…\]小程序
+/// 8:A\[ndroid小程序\] 9:iO\[S小程序\] 0:未知（原文右侧截断，方括号内为推测补全）
 ///
 /// The kind of client a play record came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -314,9 +314,9 @@ pub enum ClientType {
     InAppWeb,
     /// `7`: 小程序（原文截断，前缀不可见） — Mini program (the doc's label is cut).
     MiniProgram,
-    /// `8`: Android小程序 — Mini program on Android.
+    /// `8`: A\[ndroid小程序\]（原文截断，方括号内为推测补全） — Mini program on Android (reconstructed: the doc shows only "8：A").
     AndroidMiniProgram,
-    /// `9`: iOS小程序 — Mini program on iOS.
+    /// `9`: iO\[S小程序\]（原文截断，方括号内为推测补全） — Mini program on iOS (reconstructed: the doc shows only "9：iO").
     IosMiniProgram,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -366,8 +366,8 @@ impl de::CodeEnum for ClientType {
     }
 }
 
-/// 纯视频录制模板 1:带聊天 2:不带聊天信息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])；不传则使用账号配置（原文4、
-/// 5的说明被截断）
+/// 纯视频录制模板 1:带聊\[天\] 2:不带\[聊天信\]息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])；
+/// 不传则使用账号配置（原文截断；方括号内为推测补全，4、5的说明不可恢复）
 ///
 /// The layout used when a playback is recorded into a pure video; the doc's labels of 4 and 5
 /// are cut.
@@ -375,9 +375,9 @@ impl de::CodeEnum for ClientType {
 #[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum RecordTemplate {
-    /// `1`: 带聊天 — With the chat.
+    /// `1`: 带聊\[天\]（原文截断，方括号内为推测补全） — With the chat (reconstructed: the doc shows "1:带聊").
     WithChat,
-    /// `2`: 不带聊天信息 — Without the chat.
+    /// `2`: 不带\[聊天信\]息（原文截断，方括号内为推测补全） — Without the chat (reconstructed: the doc shows "2:不带" and "息").
     WithoutChat,
     /// `4`: 文\[…\](无\[…\])（原文截断） — A document-centred layout (label cut in the doc).
     DocumentLayout4,
@@ -608,75 +608,6 @@ impl de::CodeEnum for TranscodeStatus {
     }
 }
 
-/// 清晰度 low/std/high/super/1080p（API 39 另见 720p）
-///
-/// A video definition (resolution class).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Definition {
-    /// `low`: 流畅 — Low.
-    Low,
-    /// `std`: 标清 — Standard.
-    Std,
-    /// `high`: 高清 — High.
-    High,
-    /// `super`: 超清 — Super.
-    Super,
-    /// `720p`: 720p — 720p.
-    P720,
-    /// `1080p`: 1080p — 1080p.
-    P1080,
-    /// A code this version of the crate does not know, kept as received.
-    Unknown(String),
-}
-
-impl Definition {
-    /// The code on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Low => "low",
-            Self::Std => "std",
-            Self::High => "high",
-            Self::Super => "super",
-            Self::P720 => "720p",
-            Self::P1080 => "1080p",
-            Self::Unknown(code) => code,
-        }
-    }
-}
-
-impl From<String> for Definition {
-    fn from(code: String) -> Self {
-        match code.as_str() {
-            "low" => Self::Low,
-            "std" => Self::Std,
-            "high" => Self::High,
-            "super" => Self::Super,
-            "720p" => Self::P720,
-            "1080p" => Self::P1080,
-            _ => Self::Unknown(code),
-        }
-    }
-}
-
-impl From<Definition> for String {
-    fn from(value: Definition) -> Self {
-        match value {
-            Definition::Unknown(code) => code,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl de::CodeEnum for Definition {
-    type Code = String;
-
-    fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
-}
-
 /// 回放信息（获取回放列表、获取裁剪回放列表的列表项）
 ///
 /// A playback as listed by the playback list (API 2) and the crop list (API 10).
@@ -792,8 +723,9 @@ pub struct PlayRecord {
     /// end minus begin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_length: Option<i64>,
-    /// 客户端类型 1:iphone 2:ipad 3:Android 4:M站 5:PC网页 6:APP内嵌M站 7:小程序 8:Android小程序
-    /// 9:iOS小程序 0:未知 — The kind of client.
+    /// 客户端类型 1:iphone 2:ip\[ad\] 3:Android 4:\[M\]站 5:PC网\[页\] 6:APP内嵌M\[站\] 7:\[…\]小程序
+    /// 8:A\[ndroid小程序\] 9:iO\[S小程序\] 0:未知（原文右侧截断，方括号内为推测补全） — The kind
+    /// of client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_type: Option<ClientType>,
     /// 用户 IP — The viewer's IP address.
@@ -1132,6 +1064,8 @@ pub struct RecordTimeNode {
     pub end: i64,
     /// 是否是自动补全（没有结束录制时间点时取下课时间或最后一个信令时间） — Set when the end was
     /// filled in from the class end or the last signal because no stop was recorded.
+    ///
+    /// The doc's table types it `int`.
     ///
     /// Example: `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
