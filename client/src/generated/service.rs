@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use crate::PlaybackRef;
 use serde_json::Value;
-use crate::mock::{Received, Refusal, check_limits, to_json};
+use crate::mock::{Received, Refusal, ResponseStyle, check_limits, to_json};
 use crate::operations::Operation;
 use crate::types::*;
 
-/// What the fake server implements for the group `playback` (回放管理).
-pub(crate) trait PlaybackService {
+/// What the fake server implements: one method per endpoint, taking the typed request
+/// and returning the typed `data`, or the vendor's refusal.
+pub(crate) trait Service {
     /// 查询直播回放信息 — Query a room's playback status and details.
     fn get_basic_info(
         &mut self,
@@ -65,10 +66,6 @@ pub(crate) trait PlaybackService {
         &mut self,
         request: crate::playback::GetRecordTimeNodeRequest,
     ) -> Result<RecordTimeNodes, Refusal>;
-}
-
-/// What the fake server implements for the group `token` (播放凭证).
-pub(crate) trait TokenService {
     /// 获取回放token — Get a playback's player token, for the client player to play it.
     fn get_player_token(
         &mut self,
@@ -84,10 +81,6 @@ pub(crate) trait TokenService {
         &mut self,
         request: crate::token::GetLimitedTokenRequest,
     ) -> Result<LimitedToken, Refusal>;
-}
-
-/// What the fake server implements for the group `play_record` (观看记录).
-pub(crate) trait PlayRecordService {
     /// 获取指定回放视频观看记录 — List the play records of one playback within a time window (one record per play).
     fn get_playback_play_record(
         &mut self,
@@ -98,10 +91,6 @@ pub(crate) trait PlayRecordService {
         &mut self,
         request: crate::play_record::GetPartnerPlaybackPlayRecordRequest,
     ) -> Result<PlayRecordPage, Refusal>;
-}
-
-/// What the fake server implements for the group `courseware` (回放课件).
-pub(crate) trait CoursewareService {
     /// 获取ppt转成的pdf的路径列表 — List the PDFs converted from a room's playback PPTs (for long-term rooms, of one day).
     fn get_playback_ppt_url_list(
         &mut self,
@@ -122,10 +111,6 @@ pub(crate) trait CoursewareService {
         &mut self,
         request: crate::courseware::GetCoursewareDataRequest,
     ) -> Result<CoursewarePageList, Refusal>;
-}
-
-/// What the fake server implements for the group `pure_video` (回放转纯视频).
-pub(crate) trait PureVideoService {
     /// 回放录制纯视频 — Record a playback into a pure video; completion is reported by the pure-video callback.
     fn record_video(
         &mut self,
@@ -151,10 +136,6 @@ pub(crate) trait PureVideoService {
         &mut self,
         request: crate::pure_video::GetMixedPlaybackVideoInfoRequest,
     ) -> Result<MixedVideoInfo, Refusal>;
-}
-
-/// What the fake server implements for the group `editing` (回放编辑（裁剪、打点、聊天）).
-pub(crate) trait EditingService {
     /// 回放视频分段裁剪 — Split a playback into equal-length segments, each becoming a cropped version.
     fn crop_by_segment(
         &mut self,
@@ -180,10 +161,6 @@ pub(crate) trait EditingService {
         &mut self,
         request: crate::editing::DeleteChatRequest,
     ) -> Result<(), Refusal>;
-}
-
-/// What the fake server implements for the group `whitelist` (回放白名单).
-pub(crate) trait WhitelistService {
     /// 单个回放白名单增加学员 — Add students to the whitelist of one long-term-room playback (session).
     fn add_session_whitelist(
         &mut self,
@@ -214,10 +191,6 @@ pub(crate) trait WhitelistService {
         &mut self,
         request: crate::whitelist::DeleteRoomWhitelistRequest,
     ) -> Result<(), Refusal>;
-}
-
-/// What the fake server implements for the group `validity` (回放有效期).
-pub(crate) trait ValidityService {
     /// 获取回放有效期数据接口 — Get the product line's playback validity period and the per-playback validity settings.
     fn get_valid_day(
         &mut self,
@@ -233,10 +206,6 @@ pub(crate) trait ValidityService {
         &mut self,
         request: crate::validity::BatchSetExpireTimeRequest,
     ) -> Result<ExpireResult, Refusal>;
-}
-
-/// What the fake server implements for the group `callback_url` (转码回调地址).
-pub(crate) trait CallbackUrlService {
     /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     fn set_transcode_callback_url(
         &mut self,
@@ -249,42 +218,34 @@ pub(crate) trait CallbackUrlService {
     ) -> Result<CallbackUrl, Refusal>;
 }
 
-/// What the fake server implements: one method per endpoint, taking the typed request
-/// and returning the typed `data`, or the vendor's refusal; one trait per group.
-pub(crate) trait Service: PlaybackService + TokenService + PlayRecordService + CoursewareService + PureVideoService + EditingService + WhitelistService + ValidityService + CallbackUrlService {}
-
-impl<
-    S: PlaybackService + TokenService + PlayRecordService + CoursewareService
-        + PureVideoService + EditingService + WhitelistService + ValidityService
-        + CallbackUrlService,
-> Service for S {}
-
-/// Parses and checks the request of `operation`, calls its method, and encodes `data`.
+/// Parses and checks the request of `operation`, calls its method, and encodes `data`
+/// in `style`.
 pub(crate) fn dispatch<S: Service>(
     service: &mut S,
     operation: Operation,
     received: &Received,
+    style: ResponseStyle,
 ) -> Result<Value, Refusal> {
     match operation {
         Operation::GetBasicInfo => {
             let request = crate::playback::GetBasicInfoRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_basic_info(request)?)
+            to_json(&service.get_basic_info(request)?, style)
         }
         Operation::GetList => {
             let request = crate::playback::GetListRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_list(request)?)
+            to_json(&service.get_list(request)?, style)
         }
         Operation::GetSessionList => {
             let request = crate::playback::GetSessionListRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_session_list(request)?)
+            to_json(&service.get_session_list(request)?, style)
         }
         Operation::SetPublishStatus => {
             let request = crate::playback::SetPublishStatusRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.set_publish_status(request)?)
+            to_json(&service.set_publish_status(request)?, style)
         }
         Operation::DeletePlayback => {
             let request = crate::playback::DeletePlaybackRequest::from_wire(received)?;
@@ -301,7 +262,7 @@ pub(crate) fn dispatch<S: Service>(
         Operation::GetCropList => {
             let request = crate::playback::GetCropListRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_crop_list(request)?)
+            to_json(&service.get_crop_list(request)?, style)
         }
         Operation::SetMainVersion => {
             let request = crate::playback::SetMainVersionRequest::from_wire(received)?;
@@ -328,64 +289,64 @@ pub(crate) fn dispatch<S: Service>(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_record_time_node(request)?)
+            to_json(&service.get_record_time_node(request)?, style)
         }
         Operation::GetPlayerToken => {
             let request = crate::token::GetPlayerTokenRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_player_token(request)?)
+            to_json(&service.get_player_token(request)?, style)
         }
         Operation::GetPlayerTokenBatch => {
             let request = crate::token::GetPlayerTokenBatchRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_player_token_batch(request)?)
+            to_json(&service.get_player_token_batch(request)?, style)
         }
         Operation::GetLimitedToken => {
             let request = crate::token::GetLimitedTokenRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_limited_token(request)?)
+            to_json(&service.get_limited_token(request)?, style)
         }
         Operation::GetPlaybackPlayRecord => {
             let request = crate::play_record::GetPlaybackPlayRecordRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_playback_play_record(request)?)
+            to_json(&service.get_playback_play_record(request)?, style)
         }
         Operation::GetPartnerPlaybackPlayRecord => {
             let request = crate::play_record::GetPartnerPlaybackPlayRecordRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_partner_playback_play_record(request)?)
+            to_json(&service.get_partner_playback_play_record(request)?, style)
         }
         Operation::GetPlaybackPptUrlList => {
             let request = crate::courseware::GetPlaybackPptUrlListRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_playback_ppt_url_list(request)?)
+            to_json(&service.get_playback_ppt_url_list(request)?, style)
         }
         Operation::GetPlaybackPptUrl => {
             let request = crate::courseware::GetPlaybackPptUrlRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_playback_ppt_url(request)?)
+            to_json(&service.get_playback_ppt_url(request)?, style)
         }
         Operation::GenerateCourseware => {
             let request = crate::courseware::GenerateCoursewareRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.generate_courseware(request)?)
+            to_json(&service.generate_courseware(request)?, style)
         }
         Operation::GetCoursewareData => {
             let request = crate::courseware::GetCoursewareDataRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_courseware_data(request)?)
+            to_json(&service.get_courseware_data(request)?, style)
         }
         Operation::RecordVideo => {
             let request = crate::pure_video::RecordVideoRequest::from_wire(received)?;
@@ -398,43 +359,43 @@ pub(crate) fn dispatch<S: Service>(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.record_room_video(request)?)
+            to_json(&service.record_room_video(request)?, style)
         }
         Operation::GetRecordVideoUrl => {
             let request = crate::pure_video::GetRecordVideoUrlRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_record_video_url(request)?)
+            to_json(&service.get_record_video_url(request)?, style)
         }
         Operation::CreateMixedPlaybackVideo => {
             let request = crate::pure_video::CreateMixedPlaybackVideoRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.create_mixed_playback_video(request)?)
+            to_json(&service.create_mixed_playback_video(request)?, style)
         }
         Operation::GetMixedPlaybackVideoInfo => {
             let request = crate::pure_video::GetMixedPlaybackVideoInfoRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_mixed_playback_video_info(request)?)
+            to_json(&service.get_mixed_playback_video_info(request)?, style)
         }
         Operation::CropBySegment => {
             let request = crate::editing::CropBySegmentRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.crop_by_segment(request)?)
+            to_json(&service.crop_by_segment(request)?, style)
         }
         Operation::BatchCrop => {
             let request = crate::editing::BatchCropRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.batch_crop(request)?)
+            to_json(&service.batch_crop(request)?, style)
         }
         Operation::GetMarkList => {
             let request = crate::editing::GetMarkListRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_mark_list(request)?)
+            to_json(&service.get_mark_list(request)?, style)
         }
         Operation::SetMark => {
             let request = crate::editing::SetMarkRequest::from_wire(received)?;
@@ -469,7 +430,7 @@ pub(crate) fn dispatch<S: Service>(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_session_whitelist(request)?)
+            to_json(&service.get_session_whitelist(request)?, style)
         }
         Operation::AddRoomWhitelist => {
             let request = crate::whitelist::AddRoomWhitelistRequest::from_wire(
@@ -484,7 +445,7 @@ pub(crate) fn dispatch<S: Service>(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_room_whitelist(request)?)
+            to_json(&service.get_room_whitelist(request)?, style)
         }
         Operation::DeleteRoomWhitelist => {
             let request = crate::whitelist::DeleteRoomWhitelistRequest::from_wire(
@@ -497,7 +458,7 @@ pub(crate) fn dispatch<S: Service>(
         Operation::GetValidDay => {
             let request = crate::validity::GetValidDayRequest::from_wire(received)?;
             check_limits(&request)?;
-            to_json(&service.get_valid_day(request)?)
+            to_json(&service.get_valid_day(request)?, style)
         }
         Operation::SetValidDay => {
             let request = crate::validity::SetValidDayRequest::from_wire(received)?;
@@ -510,21 +471,21 @@ pub(crate) fn dispatch<S: Service>(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.batch_set_expire_time(request)?)
+            to_json(&service.batch_set_expire_time(request)?, style)
         }
         Operation::SetTranscodeCallbackUrl => {
             let request = crate::callback_url::SetTranscodeCallbackUrlRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.set_transcode_callback_url(request)?)
+            to_json(&service.set_transcode_callback_url(request)?, style)
         }
         Operation::GetTranscodeCallbackUrl => {
             let request = crate::callback_url::GetTranscodeCallbackUrlRequest::from_wire(
                 received,
             )?;
             check_limits(&request)?;
-            to_json(&service.get_transcode_callback_url(request)?)
+            to_json(&service.get_transcode_callback_url(request)?, style)
         }
     }
 }

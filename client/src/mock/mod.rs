@@ -42,6 +42,7 @@ mod received;
 pub mod seed;
 mod server;
 mod state;
+mod style;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -49,6 +50,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use received::{ParamError, Received, Refusal};
+pub use style::ResponseStyle;
 pub(crate) use received::{check_limits, to_json};
 
 use std::borrow::Cow;
@@ -173,6 +175,7 @@ pub struct MockServerBuilder {
     record_capacity: usize,
     timestamp_window: Option<Duration>,
     limits: ServeLimits,
+    style: ResponseStyle,
 }
 
 /// How many requests the fake remembers by default; older ones are forgotten first.
@@ -194,6 +197,7 @@ impl Default for MockServerBuilder {
             record_capacity: DEFAULT_RECORD_CAPACITY,
             timestamp_window: Some(DEFAULT_TIMESTAMP_WINDOW),
             limits: ServeLimits::default().max_body(server::MAX_BODY),
+            style: ResponseStyle::Typed,
         }
     }
 }
@@ -246,6 +250,13 @@ impl MockServerBuilder {
     /// fake's memory stays flat however long it runs.
     pub fn record_capacity(mut self, requests: usize) -> Self {
         self.record_capacity = requests;
+        self
+    }
+
+    /// How `data` is written (default [`ResponseStyle::Typed`], as the doc's tables type it).
+    /// [`ResponseStyle::Php`] answers the way PHP backends commonly do, on every endpoint.
+    pub fn response_style(mut self, style: ResponseStyle) -> Self {
+        self.style = style;
         self
     }
 

@@ -186,9 +186,14 @@ pub(crate) fn check_limits<E: Endpoint>(request: &E) -> Result<(), Refusal> {
         .map_err(|m| Refusal::new(ErrorCode::InvalidParameter, format!("参数错误: {m}")))
 }
 
-/// Encodes a handler's `data`.
-pub(crate) fn to_json<T: Serialize>(data: &T) -> Result<serde_json::Value, Refusal> {
-    serde_json::to_value(data).map_err(|e| Refusal::general(format!("内部错误: {e}")))
+/// Encodes a handler's `data` in `style`.
+pub(crate) fn to_json<T: Serialize>(
+    data: &T,
+    style: super::ResponseStyle,
+) -> Result<serde_json::Value, Refusal> {
+    style
+        .encode(data)
+        .map_err(|e| Refusal::general(format!("内部错误: {e}")))
 }
 
 #[cfg(test)]

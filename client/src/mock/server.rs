@@ -42,6 +42,7 @@ pub(super) struct Shared {
     limiter: Option<Limiter>,
     timestamp_window: Option<Duration>,
     arrivals: AtomicU64,
+    pub(super) style: super::ResponseStyle,
 }
 
 /// Stops the server when dropped; holds its runtime, on the server's own thread.
@@ -84,6 +85,7 @@ fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
             .map(|(requests, window)| Limiter::new(RateLimit::new(requests, window))),
         timestamp_window: b.timestamp_window,
         arrivals: AtomicU64::new(0),
+        style: b.style,
     })
 }
 
@@ -390,7 +392,7 @@ async fn respond(
     let refusal = match check(shared, method, operation, received) {
         Ok((op, received)) => {
             let mut state = lock(&shared.state);
-            match service::dispatch(&mut *state, op, &received) {
+            match service::dispatch(&mut *state, op, &received, shared.style) {
                 Ok(data) => return Ok((envelope(0, data, ""), Some(0))),
                 Err(r) => r,
             }

@@ -54,7 +54,7 @@ pub(super) fn module(api: &Api) -> Module {
                     service.#method(request)?;
                     Ok(Value::Null)
                 },
-                _ => quote!(to_json(&service.#method(request)?)),
+                _ => quote!(to_json(&service.#method(request)?, style)),
             };
             arms.push(quote! {
                 Operation::#op => {
@@ -90,7 +90,7 @@ pub(super) fn module(api: &Api) -> Module {
             use serde_json::Value;
         ),
         quote!(
-            use crate::mock::{Received, Refusal, check_limits, to_json};
+            use crate::mock::{Received, Refusal, ResponseStyle, check_limits, to_json};
         ),
         quote!(
             use crate::operations::Operation;
@@ -110,11 +110,13 @@ pub(super) fn module(api: &Api) -> Module {
             impl<S: #(#bounds)+*> Service for S {}
         },
         quote! {
-            /// Parses and checks the request of `operation`, calls its method, and encodes `data`.
+            /// Parses and checks the request of `operation`, calls its method, and encodes `data`
+            /// in `style`.
             pub(crate) fn dispatch<S: Service>(
                 service: &mut S,
                 operation: Operation,
                 received: &Received,
+                style: ResponseStyle,
             ) -> Result<Value, Refusal> {
                 match operation {
                     #(#arms)*
