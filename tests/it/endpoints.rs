@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, ensure};
-use baijiayun::mock::{MockServer, RecordedRequest, seed};
+use baijiayun::mock::{MockServer, RecordedRequest, ResponseStyle, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::*;
 use baijiayun::{DateTime, PlaybackRef, Upload};
@@ -351,18 +351,85 @@ fn check_recorded(server: &MockServer) -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_endpoint_through_the_async_client() -> Result<()> {
-    let server = MockServer::start().await?;
+/// The suite through the async client, against the fake server answering in `style`.
+async fn async_suite(style: ResponseStyle) -> Result<()> {
+    let server = MockServer::builder().response_style(style).start().await?;
     let client = server.client()?;
     every_endpoint!(async, client);
     check_recorded(&server)
 }
 
-#[test]
-fn every_endpoint_through_the_blocking_client() -> Result<()> {
-    let server = MockServer::start_blocking()?;
+/// The suite through the blocking client, against the fake server answering in `style`.
+fn blocking_suite(style: ResponseStyle) -> Result<()> {
+    let server = MockServer::builder()
+        .response_style(style)
+        .start_blocking()?;
     let client = server.blocking_client()?;
     every_endpoint!(blocking, client);
     check_recorded(&server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_through_the_async_client() -> Result<()> {
+    async_suite(ResponseStyle::Typed).await
+}
+
+#[test]
+fn every_endpoint_through_the_blocking_client() -> Result<()> {
+    blocking_suite(ResponseStyle::Typed)
+}
+
+/// Numbers as strings, `""` for every absent value, `[]` for empty maps, flags as `"0"`/`"1"`,
+/// times as unix seconds: the same results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_through_the_async_client_against_a_php_style_server() -> Result<()> {
+    async_suite(ResponseStyle::Php).await
+}
+
+#[test]
+fn every_endpoint_through_the_blocking_client_against_a_php_style_server() -> Result<()> {
+    blocking_suite(ResponseStyle::Php)
+}
+
+/// What the PHP-style fake sends really is in that style (so the suites above test tolerance).
+#[test]
+fn the_php_style_server_sends_strings_and_empty_values() -> Result<()> {
+    let server = MockServer::builder()
+        .response_style(ResponseStyle::Php)
+        .start_blocking()?;
+    let mut params = BTreeMap::from([
+        ("partner_id".to_owned(), server.partner_id().to_string()),
+        ("timestamp".to_owned(), std::time::UNIX_EPOCH.elapsed()?.as_secs().to_string()),
+        ("product_type".to_owned(), "1".to_owned()),
+        ("page".to_owned(), "1".to_owned()),
+        ("page_size".to_owned(), "100".to_owned()),
+    ]);
+    let sign = independent_sign(&params, server.partner_key());
+    params.insert("sign".into(), sign);
+    let url = format!("{}{}", server.url(), Operation::GetList.info().path);
+    let body: serde_json::Value = reqwest::blocking::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&params)
+                .finish(),
+        )
+        .send()?
+        .json()?;
+    ensure!(body["code"] == 0, "{body}");
+    let data = &body["data"];
+    ensure!(data["total"].is_string(), "{data}");
+    let items = data["list"].as_array().cloned().unwrap_or_default();
+    ensure!(!items.is_empty(), "{data}");
+    for item in &items {
+        ensure!(item["room_id"].is_string() && item["status"].is_string(), "{item}");
+        // Every field of the record is present; those without a value are "".
+        ensure!(item.get("play_times").is_some() && item.get("playback_id").is_some(), "{item}");
+    }
+    ensure!(
+        items.iter().any(|i| i.as_object().is_some_and(|o| o.values().any(|v| v == ""))),
+        "no absent value was sent as \"\": {data}"
+    );
+    Ok(())
 }
