@@ -7,13 +7,14 @@
 //! Without credentials it starts the embedded fake server and runs against it. With
 //! `BAIJIAYUN_PARTNER_ID`, `BAIJIAYUN_PARTNER_KEY` and `BAIJIAYUN_PRIVATE_DOMAIN` set it runs the
 //! read-only calls against the real service; with `BAIJIAYUN_BASE_URL` as well it targets that
-//! server instead (a standalone fake, for example).
+//! server instead (a standalone fake, for example). `BAIJIAYUN_MOCK_STYLE=php` makes the embedded
+//! fake answer the way PHP backends commonly do (numbers as strings, `""` for absent values).
 
 #![allow(clippy::print_stdout, reason = "an example prints what it does")]
 
 use std::process::ExitCode;
 
-use baijiayun::mock::MockServer;
+use baijiayun::mock::{MockServer, ResponseStyle};
 use baijiayun::types::{ProductType, PublishStatus};
 use baijiayun::{Client, ClientBuilder};
 
@@ -45,7 +46,12 @@ fn target() -> Result<Target, String> {
                 ),
             })
         }
-        (None, None, None) => MockServer::start_blocking()
+        (None, None, None) => MockServer::builder()
+            .response_style(match var("BAIJIAYUN_MOCK_STYLE").as_deref() {
+                Some("php") => ResponseStyle::Php,
+                _ => ResponseStyle::Typed,
+            })
+            .start_blocking()
             .map(Target::Fake)
             .map_err(|e| format!("cannot start the fake server: {e}")),
         _ => Err(
