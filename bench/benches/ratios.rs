@@ -2,7 +2,8 @@
 //!
 //! Each comparison alternates its two sides call by call (A, B, B, A, ...), so that whatever the
 //! machine does meanwhile (frequency changes, other processes, thread wake-ups) falls on both sides
-//! alike; the medians of the two sides are compared. Run with `cargo bench --bench ratios`.
+//! alike; the medians of the two sides are compared. Run with `cargo bench --bench ratios`, or
+//! `cargo bench --bench ratios -- decode` for the decoding rows alone.
 
 use std::time::{Duration, Instant};
 
@@ -11,8 +12,8 @@ use baijiayun::wire::sign;
 use baijiayun::{RateLimit, playback::GetListRequest};
 use baijiayun_bench::{
     Baseline, BlockingBaseline, Envelope, PARTNER_KEY, ROOM, StrictPage, baseline_sign,
-    basic_info_body, basic_info_params, canned_server, client, list_body, list_params, six_params,
-    six_params_map,
+    basic_info_body, basic_info_params, canned_server, client, empty_values_body, list_body,
+    list_params, six_params, six_params_map,
 };
 use std::hint::black_box;
 
@@ -86,7 +87,94 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// Decoding 1,000 items: the doc-shaped page, and a page where every optional field is `""` or
+/// `null`, each against serde_json into the same structs (which read the JSON as the table types
+/// it, with no tolerance: for the second page, with `null` for every `""`).
+fn decode_rows(rows: &mut Vec<Row>) {
+    let typed = list_body(1000, false);
+    let (m, r) = paired(
+        600,
+        || baijiayun::wire::decode::<GetListRequest>(typed.clone()).is_ok(),
+        || serde_json::from_slice::<Envelope<PlaybackPage>>(&typed).is_ok(),
+    );
+    rows.push(Row {
+        what: "decode 1,000 items: generated / serde_json same structs",
+        measured: m,
+        reference: r,
+        target: 1.1,
+    });
+    let (empty, nulls) = (
+        empty_values_body(1000, false),
+        empty_values_body(1000, true),
+    );
+    let (m, r) = paired(
+        600,
+        || baijiayun::wire::decode::<GetListRequest>(empty.clone()).is_ok(),
+        || serde_json::from_slice::<Envelope<PlaybackPage>>(&nulls).is_ok(),
+    );
+    rows.push(Row {
+        what: "decode 1,000 items, optionals \"\"/null: generated / serde_json",
+        measured: m,
+        reference: r,
+        target: 1.1,
+    });
+    let (m, r) = paired(
+        600,
+        || serde_json::from_slice::<Envelope<PlaybackPage>>(&typed).is_ok(),
+        || serde_json::from_slice::<Envelope<StrictPage>>(&typed).is_ok(),
+    );
+    rows.push(Row {
+        what: "decode 1,000 items: generated structs / hand-written structs",
+        measured: m,
+        reference: r,
+        target: 1.1,
+    });
+}
+
+/// Prints the table.
+#[allow(clippy::print_stdout, reason = "the report is the output")]
+fn report(rows: &[Row], sign_time: Option<Duration>) {
+    println!(
+        "{:<58} {:>12} {:>12} {:>7} {:>7}",
+        "comparison", "measured", "reference", "ratio", "target"
+    );
+    for row in rows {
+        let ratio = row.measured.as_secs_f64() / row.reference.as_secs_f64().max(1e-12);
+        println!(
+            "{:<58} {:>12} {:>12} {:>7.3} {:>5} {}",
+            row.what,
+            format!("{:.2?}", row.measured),
+            format!("{:.2?}", row.reference),
+            ratio,
+            format!("≤{}", row.target),
+            if ratio <= row.target { "met" } else { "MISSED" }
+        );
+    }
+    if let Some(sign_time) = sign_time {
+        println!(
+            "{:<58} {:>12} {:>12} {:>7} {:>7} {}",
+            "sign 6 params, absolute",
+            format!("{sign_time:.2?}"),
+            "",
+            "",
+            "<1µs",
+            if sign_time < Duration::from_micros(1) {
+                "met"
+            } else {
+                "MISSED"
+            }
+        );
+    }
+}
+
 fn main() {
+    // `cargo bench --bench ratios -- decode`: the decoding rows alone.
+    if std::env::args().skip(1).any(|a| a == "decode") {
+        let mut rows = Vec::new();
+        decode_rows(&mut rows);
+        report(&rows, None);
+        return;
+    }
     let small = canned_server(basic_info_body());
     let large = canned_server(list_body(1000, false));
     let rt = runtime();
@@ -215,29 +303,7 @@ fn main() {
     let sign_time = m;
 
     // 3. Decoding a 1,000-item page.
-    let typed = list_body(1000, false);
-    let (m, r) = paired(
-        600,
-        || baijiayun::wire::decode::<GetListRequest>(typed.clone()).is_ok(),
-        || serde_json::from_slice::<Envelope<PlaybackPage>>(&typed).is_ok(),
-    );
-    rows.push(Row {
-        what: "decode 1,000 items: generated / serde_json same structs",
-        measured: m,
-        reference: r,
-        target: 1.1,
-    });
-    let (m, r) = paired(
-        600,
-        || serde_json::from_slice::<Envelope<PlaybackPage>>(&typed).is_ok(),
-        || serde_json::from_slice::<Envelope<StrictPage>>(&typed).is_ok(),
-    );
-    rows.push(Row {
-        what: "decode 1,000 items: lenient structs / strict structs",
-        measured: m,
-        reference: r,
-        target: 1.1,
-    });
+    decode_rows(&mut rows);
 
     // 4. The limiter's and tracing's overhead per call when they are on.
     let limited = client(small)
@@ -280,36 +346,5 @@ fn main() {
         target: 1.05,
     });
 
-    #[allow(clippy::print_stdout, reason = "the report is the output")]
-    {
-        println!(
-            "{:<58} {:>12} {:>12} {:>7} {:>7}",
-            "comparison", "measured", "reference", "ratio", "target"
-        );
-        for row in &rows {
-            let ratio = row.measured.as_secs_f64() / row.reference.as_secs_f64().max(1e-12);
-            println!(
-                "{:<58} {:>12} {:>12} {:>7.3} {:>5} {}",
-                row.what,
-                format!("{:.2?}", row.measured),
-                format!("{:.2?}", row.reference),
-                ratio,
-                format!("≤{}", row.target),
-                if ratio <= row.target { "met" } else { "MISSED" }
-            );
-        }
-        println!(
-            "{:<58} {:>12} {:>12} {:>7} {:>7} {}",
-            "sign 6 params, absolute",
-            format!("{sign_time:.2?}"),
-            "",
-            "",
-            "<1µs",
-            if sign_time < Duration::from_micros(1) {
-                "met"
-            } else {
-                "MISSED"
-            }
-        );
-    }
+    report(&rows, Some(sign_time));
 }

@@ -76,6 +76,51 @@ pub fn list_body(n: usize, strings: bool) -> Bytes {
     Bytes::from(out)
 }
 
+/// A page of `n` playbacks where every optional field carries no value, the way PHP backends
+/// answer: alternately `""` and `null` (`all_null: false`), or `null` throughout (`all_null:
+/// true`, what serde_json reads into the same structs without any tolerance).
+pub fn empty_values_body(n: usize, all_null: bool) -> Bytes {
+    const OPTIONAL: [&str; 14] = [
+        "playback_id",
+        "session_id",
+        "video_id",
+        "name",
+        "create_time",
+        "length",
+        "preface_url",
+        "total_transcode_size",
+        "play_url",
+        "play_times",
+        "publish_status",
+        "version",
+        "version_type",
+        "crop_url",
+    ];
+    let mut out = String::with_capacity(n * 330 + 64);
+    let _ = write!(out, r#"{{"code":0,"data":{{"total":{n},"list":["#);
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(
+            out,
+            r#"{{"room_id":{},"status":100"#,
+            17_081_558_148_393 + i as u64
+        );
+        for (j, field) in OPTIONAL.iter().enumerate() {
+            let value = if all_null || (i + j) % 2 == 1 {
+                "null"
+            } else {
+                "\"\""
+            };
+            let _ = write!(out, r#","{field}":{value}"#);
+        }
+        out.push('}');
+    }
+    out.push_str(r#"]},"msg":"","ts":1503480103}"#);
+    Bytes::from(out)
+}
+
 /// A server on 127.0.0.1 that reads each request and answers `body`; it costs as little as a
 /// server can, so the client is what gets measured. It runs until the process ends.
 pub fn canned_server(body: Bytes) -> SocketAddr {
@@ -307,15 +352,15 @@ pub fn list_params(page_size: i64) -> BTreeMap<&'static str, String> {
     ])
 }
 
-/// A strictly typed mirror of `baijiayun::types::Playback` without any lenient rule: what decoding
-/// costs when the JSON is exactly as the table says.
+/// A strictly typed mirror of `baijiayun::types::Playback`, hand-written: what decoding costs when
+/// the JSON is exactly as the table says.
 #[derive(Debug, Deserialize)]
 #[allow(dead_code, reason = "decoded to be measured, not read")]
 pub struct StrictPlayback {
     playback_id: Option<i64>,
     room_id: i64,
     session_id: Option<i64>,
-    video_id: i64,
+    video_id: Option<i64>,
     name: Option<String>,
     status: i64,
     create_time: Option<String>,

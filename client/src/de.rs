@@ -529,7 +529,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.visitor.visit_newtype_struct(Tolerant::new(d, self.rules))
+        self.visitor
+            .visit_newtype_struct(Tolerant::new(d, self.rules))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -844,7 +845,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for SeqV<V> {
 }
 
 /// An array that must be empty to stand for an empty map.
-fn empty_array<'de, A: SeqAccess<'de>>(mut seq: A, expected: &dyn Expected) -> Result<(), A::Error> {
+fn empty_array<'de, A: SeqAccess<'de>>(
+    mut seq: A,
+    expected: &dyn Expected,
+) -> Result<(), A::Error> {
     if seq.next_element::<IgnoredAny>()?.is_some() {
         return Err(de::Error::invalid_value(Unexpected::Seq, expected));
     }
@@ -1034,7 +1038,8 @@ mod tests {
         assert_eq!((inner.id, inner.n), (8, Some(3)));
         assert_eq!(inner.m, Some(BTreeMap::from([("a".to_owned(), 4)])));
         // Absent, `null` and `""` are the same for an optional field.
-        let r: Rec = de(r#"{"id":1,"name":"a","inner":""}"#, TOLERANT).unwrap_or_else(|e| panic!("{e}"));
+        let r: Rec =
+            de(r#"{"id":1,"name":"a","inner":""}"#, TOLERANT).unwrap_or_else(|e| panic!("{e}"));
         assert!(r.inner.is_none() && r.n.is_none() && r.at.is_none());
     }
 
@@ -1051,7 +1056,10 @@ mod tests {
             assert!(de::<Rec>(json, TOLERANT).is_err(), "{json}");
         }
         // Outside a record's field, an empty string is a string.
-        assert_eq!(de::<Vec<String>>(r#"["", 1]"#, TOLERANT).ok(), Some(vec![String::new(), "1".into()]));
+        assert_eq!(
+            de::<Vec<String>>(r#"["", 1]"#, TOLERANT).ok(),
+            Some(vec![String::new(), "1".into()])
+        );
         // Without the rule, a required field may be empty (the envelope's `msg` is read so).
         assert!(de::<Rec>(r#"{"id":1,"name":""}"#, 0).is_ok());
     }

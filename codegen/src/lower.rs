@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostics, Location};
 use crate::ir::{
-    Api, Callback, Code, Encoding, Endpoint, Enum, EnumValue, Example, Field, Group,
-    Method, Pagination, Param, ParamTy, RateLimit, Record, Repr, Scalar, Ty, VariantCase, Variants,
-    When,
+    Api, Callback, Code, Encoding, Endpoint, Enum, EnumValue, Example, Field, Group, Method,
+    Pagination, Param, ParamTy, RateLimit, Record, Repr, Scalar, Ty, VariantCase, Variants, When,
 };
 use crate::naming;
 use crate::spec::{

@@ -399,7 +399,10 @@ fn the_php_style_server_sends_strings_and_empty_values() -> Result<()> {
         .start_blocking()?;
     let mut params = BTreeMap::from([
         ("partner_id".to_owned(), server.partner_id().to_string()),
-        ("timestamp".to_owned(), std::time::UNIX_EPOCH.elapsed()?.as_secs().to_string()),
+        (
+            "timestamp".to_owned(),
+            std::time::UNIX_EPOCH.elapsed()?.as_secs().to_string(),
+        ),
         ("product_type".to_owned(), "1".to_owned()),
         ("page".to_owned(), "1".to_owned()),
         ("page_size".to_owned(), "100".to_owned()),
@@ -423,12 +426,20 @@ fn the_php_style_server_sends_strings_and_empty_values() -> Result<()> {
     let items = data["list"].as_array().cloned().unwrap_or_default();
     ensure!(!items.is_empty(), "{data}");
     for item in &items {
-        ensure!(item["room_id"].is_string() && item["status"].is_string(), "{item}");
+        ensure!(
+            item["room_id"].is_string() && item["status"].is_string(),
+            "{item}"
+        );
         // Every field of the record is present; those without a value are "".
-        ensure!(item.get("play_times").is_some() && item.get("playback_id").is_some(), "{item}");
+        ensure!(
+            item.get("play_times").is_some() && item.get("playback_id").is_some(),
+            "{item}"
+        );
     }
     ensure!(
-        items.iter().any(|i| i.as_object().is_some_and(|o| o.values().any(|v| v == ""))),
+        items
+            .iter()
+            .any(|i| i.as_object().is_some_and(|o| o.values().any(|v| v == ""))),
         "no absent value was sent as \"\": {data}"
     );
     Ok(())

@@ -111,7 +111,9 @@ fn int_coded(api: &codegen::ir::Api, s: &codegen::ir::Scalar) -> bool {
 }
 
 fn beijing_unix(text: &str) -> Option<i64> {
-    text.parse::<baijiayun::DateTime>().ok().map(|t| t.to_unix())
+    text.parse::<baijiayun::DateTime>()
+        .ok()
+        .map(|t| t.to_unix())
 }
 
 /// Every other form the type of `v` tolerates, each meaning the same value.
@@ -126,7 +128,10 @@ fn same_forms(api: &codegen::ir::Api, ty: &codegen::ir::Ty, v: &Value) -> Vec<Va
     match s {
         s if int_coded(api, s) => match int_of(v) {
             Some(n) if v.is_number() => vec![Value::String(n.to_string())],
-            #[allow(clippy::cast_precision_loss, reason = "only small integers are sent as floats")]
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "only small integers are sent as floats"
+            )]
             Some(n) => {
                 let mut forms = vec![Value::from(n)];
                 if n.abs() < (1 << 52) {
@@ -156,7 +161,10 @@ fn same_forms(api: &codegen::ir::Api, ty: &codegen::ir::Ty, v: &Value) -> Vec<Va
             Some(secs) => vec![Value::from(secs), Value::String(secs.to_string())],
             None => Vec::new(),
         },
-        Scalar::Date => match v.as_str().and_then(|d| beijing_unix(&format!("{d} 00:00:00"))) {
+        Scalar::Date => match v
+            .as_str()
+            .and_then(|d| beijing_unix(&format!("{d} 00:00:00")))
+        {
             Some(secs) => vec![Value::from(secs), Value::String(secs.to_string())],
             None => Vec::new(),
         },
@@ -175,7 +183,9 @@ fn cases_under(
     use codegen::ir::{Scalar, Ty};
     match (ty, v) {
         (Ty::Scalar(Scalar::Record(name)), Value::Object(m)) => {
-            let Some(record) = api.record(name) else { return };
+            let Some(record) = api.record(name) else {
+                return;
+            };
             for f in &record.fields {
                 let Some(fv) = m.get(&f.wire) else { continue };
                 path.push(f.wire.clone());

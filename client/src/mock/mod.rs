@@ -50,8 +50,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use received::{ParamError, Received, Refusal};
-pub use style::ResponseStyle;
 pub(crate) use received::{check_limits, to_json};
+pub use style::ResponseStyle;
 
 use std::borrow::Cow;
 

@@ -177,7 +177,9 @@ impl Serializer for Php {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(ser::Error::custom("tuple variants are not used in responses"))
+        Err(ser::Error::custom(
+            "tuple variants are not used in responses",
+        ))
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Object, Error> {
@@ -195,7 +197,9 @@ impl Serializer for Php {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(ser::Error::custom("struct variants are not used in responses"))
+        Err(ser::Error::custom(
+            "struct variants are not used in responses",
+        ))
     }
 }
 
@@ -340,8 +344,8 @@ mod tests {
         assert!(typed["list"][0].get("play_times").is_none());
         assert_eq!(typed["list"][0]["room_id"], 17);
         // And it reads back to the same value.
-        let back: PlaybackPage = crate::de::Lenient::decode(v, crate::de::TOLERANT)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let back: PlaybackPage =
+            crate::de::Lenient::decode(v, crate::de::TOLERANT).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, page);
     }
 

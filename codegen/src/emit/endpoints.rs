@@ -5,8 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Module, collect_names, collect_scalar, doc_lines, ident, md, param_ty, ty, wrap,
-    zh_en,
+    Module, collect_names, collect_scalar, doc_lines, ident, md, param_ty, ty, wrap, zh_en,
 };
 use crate::ir::{Encoding, Endpoint, Group, Pagination, Param, ParamTy, Scalar, Ty};
 
