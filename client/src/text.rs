@@ -150,8 +150,8 @@ impl Fields<'_> {
     pub(crate) fn tolerant_required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
         match self.get(name) {
             None => Err(problem(name, "missing")),
-            Some(t) if t.trim().is_empty() => Err(problem(name, "empty (the field is required)")),
-            Some(t) => T::from_text(t.trim()).map_err(|p| problem(name, p)),
+            Some("") => Err(problem(name, "empty (the field is required)")),
+            Some(t) => T::from_text(t).map_err(|p| problem(name, p)),
         }
     }
 
@@ -161,7 +161,7 @@ impl Fields<'_> {
         &self,
         name: &str,
     ) -> Result<Option<T>, FieldError> {
-        match self.get(name).map(str::trim) {
+        match self.get(name) {
             None | Some("") => Ok(None),
             Some(t) => T::from_text(t).map(Some).map_err(|p| problem(name, p)),
         }
@@ -245,6 +245,25 @@ mod tests {
         assert!(unknown.is_ok_and(|u| !u.is_documented()));
         assert!(f.required::<i64>("missing").is_err());
         assert_eq!(f.optional::<i64>("missing"), Ok(None));
+    }
+
+    #[test]
+    fn callback_fields_read_empty_as_no_value() {
+        let m = map(&[("n", ""), ("s", ""), ("v", "7")]);
+        let f = Fields(&m);
+        assert_eq!(f.tolerant_optional::<i64>("n"), Ok(None));
+        assert_eq!(f.tolerant_optional::<String>("s"), Ok(None));
+        assert_eq!(f.tolerant_optional::<i64>("v"), Ok(Some(7)));
+        assert_eq!(f.tolerant_optional::<i64>("missing"), Ok(None));
+        assert_eq!(f.tolerant_required::<i64>("v"), Ok(7));
+        assert!(f.tolerant_required::<String>("s").is_err());
+        assert!(f.tolerant_required::<i64>("n").is_err());
+        assert_eq!(
+            f.tolerant_required::<i64>("missing"),
+            Err(("missing".to_owned(), "missing".to_owned()))
+        );
+        // The strict reading (request parameters on the fake server) keeps "" as a value.
+        assert_eq!(f.optional::<String>("s"), Ok(Some(String::new())));
     }
 
     #[test]
