@@ -1,4 +1,5 @@
-//! Property tests: no response can make decoding panic, whatever the vendor (or a proxy) sends.
+//! Property tests: no response can make decoding panic, whatever the vendor (or a proxy) sends; and
+//! every field of every doc example decodes in every form its type tolerates.
 
 use baijiayun::operations::Operation;
 use proptest::prelude::*;
