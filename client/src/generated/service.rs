@@ -8,9 +8,8 @@ use crate::mock::{Received, Refusal, ResponseStyle, check_limits, to_json};
 use crate::operations::Operation;
 use crate::types::*;
 
-/// What the fake server implements: one method per endpoint, taking the typed request
-/// and returning the typed `data`, or the vendor's refusal.
-pub(crate) trait Service {
+/// What the fake server implements for the group `playback` (回放管理).
+pub(crate) trait PlaybackService {
     /// 查询直播回放信息 — Query a room's playback status and details.
     fn get_basic_info(
         &mut self,
@@ -66,6 +65,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::playback::GetRecordTimeNodeRequest,
     ) -> Result<RecordTimeNodes, Refusal>;
+}
+
+/// What the fake server implements for the group `token` (播放凭证).
+pub(crate) trait TokenService {
     /// 获取回放token — Get a playback's player token, for the client player to play it.
     fn get_player_token(
         &mut self,
@@ -81,6 +84,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::token::GetLimitedTokenRequest,
     ) -> Result<LimitedToken, Refusal>;
+}
+
+/// What the fake server implements for the group `play_record` (观看记录).
+pub(crate) trait PlayRecordService {
     /// 获取指定回放视频观看记录 — List the play records of one playback within a time window (one record per play).
     fn get_playback_play_record(
         &mut self,
@@ -91,6 +98,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::play_record::GetPartnerPlaybackPlayRecordRequest,
     ) -> Result<PlayRecordPage, Refusal>;
+}
+
+/// What the fake server implements for the group `courseware` (回放课件).
+pub(crate) trait CoursewareService {
     /// 获取ppt转成的pdf的路径列表 — List the PDFs converted from a room's playback PPTs (for long-term rooms, of one day).
     fn get_playback_ppt_url_list(
         &mut self,
@@ -111,6 +122,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::courseware::GetCoursewareDataRequest,
     ) -> Result<CoursewarePageList, Refusal>;
+}
+
+/// What the fake server implements for the group `pure_video` (回放转纯视频).
+pub(crate) trait PureVideoService {
     /// 回放录制纯视频 — Record a playback into a pure video; completion is reported by the pure-video callback.
     fn record_video(
         &mut self,
@@ -136,6 +151,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::pure_video::GetMixedPlaybackVideoInfoRequest,
     ) -> Result<MixedVideoInfo, Refusal>;
+}
+
+/// What the fake server implements for the group `editing` (回放编辑（裁剪、打点、聊天）).
+pub(crate) trait EditingService {
     /// 回放视频分段裁剪 — Split a playback into equal-length segments, each becoming a cropped version.
     fn crop_by_segment(
         &mut self,
@@ -161,6 +180,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::editing::DeleteChatRequest,
     ) -> Result<(), Refusal>;
+}
+
+/// What the fake server implements for the group `whitelist` (回放白名单).
+pub(crate) trait WhitelistService {
     /// 单个回放白名单增加学员 — Add students to the whitelist of one long-term-room playback (session).
     fn add_session_whitelist(
         &mut self,
@@ -191,6 +214,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::whitelist::DeleteRoomWhitelistRequest,
     ) -> Result<(), Refusal>;
+}
+
+/// What the fake server implements for the group `validity` (回放有效期).
+pub(crate) trait ValidityService {
     /// 获取回放有效期数据接口 — Get the product line's playback validity period and the per-playback validity settings.
     fn get_valid_day(
         &mut self,
@@ -206,6 +233,10 @@ pub(crate) trait Service {
         &mut self,
         request: crate::validity::BatchSetExpireTimeRequest,
     ) -> Result<ExpireResult, Refusal>;
+}
+
+/// What the fake server implements for the group `callback_url` (转码回调地址).
+pub(crate) trait CallbackUrlService {
     /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     fn set_transcode_callback_url(
         &mut self,
@@ -217,6 +248,16 @@ pub(crate) trait Service {
         request: crate::callback_url::GetTranscodeCallbackUrlRequest,
     ) -> Result<CallbackUrl, Refusal>;
 }
+
+/// What the fake server implements: one method per endpoint, taking the typed request
+/// and returning the typed `data`, or the vendor's refusal; one trait per group.
+pub(crate) trait Service: PlaybackService + TokenService + PlayRecordService + CoursewareService + PureVideoService + EditingService + WhitelistService + ValidityService + CallbackUrlService {}
+
+impl<
+    S: PlaybackService + TokenService + PlayRecordService + CoursewareService
+        + PureVideoService + EditingService + WhitelistService + ValidityService
+        + CallbackUrlService,
+> Service for S {}
 
 /// Parses and checks the request of `operation`, calls its method, and encodes `data`
 /// in `style`.

@@ -112,10 +112,10 @@ impl State {
             } else {
                 VersionType::NonMain
             }),
-            ppt_url: format!(
+            ppt_url: Some(format!(
                 "https://img.example-cdn.com/playback_ppt/{}_{}.pdf",
                 r.room_id, r.session_id
-            ),
+            )),
         }
     }
 }

@@ -81,7 +81,7 @@ impl PlaybackService for State {
             .filter(|r| r.room_id == request.room_id && r.session_id != 0 && r.version == 0)
             .map(|r| SessionPlayback {
                 session_id: r.session_id,
-                video_id: r.video_id,
+                video_id: Some(r.video_id),
                 name: Some(r.name.clone()),
                 status: r.status,
                 publish_status: Some(r.publish),
@@ -318,7 +318,7 @@ impl State {
             playback_id: Some(r.id),
             room_id: r.room_id,
             session_id: Some(r.session_id),
-            video_id: r.video_id,
+            video_id: Some(r.video_id),
             name: Some(r.name.clone()),
             status: r.status,
             create_time: Some(r.created.clone()),

@@ -99,7 +99,7 @@ impl PureVideoService for State {
                     height: Some(720),
                     width: Some(1280),
                     size: Some(95_119_429),
-                    url: format!("https://video.example-cdn.com/mixed/{fid}.mp4"),
+                    url: Some(format!("https://video.example-cdn.com/mixed/{fid}.mp4")),
                 },
             )]),
             fid: fid.to_string(),
