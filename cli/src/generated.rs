@@ -37,8 +37,16 @@ const PRODUCT_TYPE: args::Names = &[
 
 /// `RecordTemplate`: each value's name on the command line, its code and its help.
 const RECORD_TEMPLATE: args::Names = &[
-    ("with-chat", "1", "1: 带聊天 — With the chat."),
-    ("without-chat", "2", "2: 不带聊天信息 — Without the chat."),
+    (
+        "with-chat",
+        "1",
+        "1: 带聊[天]（原文截断，方括号内为推测补全） — With the chat (reconstructed: the doc shows \"1:带聊\").",
+    ),
+    (
+        "without-chat",
+        "2",
+        "2: 不带[聊天信]息（原文截断，方括号内为推测补全） — Without the chat (reconstructed: the doc shows \"2:不带\" and \"息\").",
+    ),
     (
         "document-layout4",
         "4",
@@ -235,7 +243,7 @@ pub(crate) enum Endpoint {
     #[command(
         name = "crop-by-segment",
         about = "回放视频分段裁剪 (API 17) — Split a playback into equal-length segments, each becoming a cropped version.",
-        long_about = "回放视频分段裁剪 (API 17) — Split a playback into equal-length segments, each becoming a cropped version.\n\nSent as POST /openapi/playback/cropBySegment: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "回放视频分段裁剪 (API 17) — Split a playback into equal-length segments, each becoming a cropped version.\n\n1、回放视频分段裁剪 2、只适用于webrtc大班课\n\nSent as POST /openapi/playback/cropBySegment: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     CropBySegment(CropBySegment),
     #[command(
@@ -574,7 +582,7 @@ pub(crate) struct UpdatePlayback {
     #[arg(
         long = "preface",
         value_name = "PATH",
-        help = "封面图片，类型为jpg等图片格式 — A new cover image (jpg, png). [the path of the file]"
+        help = "封面图片，类型为jp[…]（原文截断） — A new cover image; the doc's format list is cut after \"jp\" (presumably jpg). [the path of the file]"
     )]
     preface: Option<PathBuf>,
 }
@@ -832,7 +840,7 @@ pub(crate) struct GetRecordTimeNode {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "课节ID（长期房间传） — The session number; long-term rooms only. [vendor default 0]"
+        help = "课节ID（[…]（原文截断） — The session number; the doc's note is cut (presumably for long-term rooms). [vendor default 0]"
     )]
     session_id: Option<i64>,
 }
