@@ -310,42 +310,27 @@ mod tests {
         }
     }
 
-    fn call(retry_safe: bool) -> Call<'static> {
-        Call {
-            label: Label(Cow::Borrowed("test")),
-            retry_safe,
-            path: "/openapi/x",
-            method: Method::Post,
-            params: Params::new(),
-            upload: None,
-        }
+    /// One call as a driver performs it, on a fake clock that advances only by the waits, with
+    /// permits and pauses from `s`'s gate and each attempt answered by `answer(step, now)`.
+    struct Run {
+        steps: Vec<&'static str>,
+        result: Result<()>,
+        output: Option<serde_json::Value>,
+        waited: Duration,
     }
 
-    fn options(retry: RetryPolicy, fail_fast: bool) -> CallOptions {
-        CallOptions {
-            retry,
-            timeout: None,
-            fail_fast,
-        }
-    }
-
-    fn ok_body() -> Event {
-        Event::Response {
-            status: 200,
-            location: None,
-            body: Bytes::from_static(br#"{"code":0,"data":{},"msg":""}"#),
-        }
-    }
-
-    /// Drives `core` as a driver would, answering each step from `answer`, with a fake clock that
-    /// advances only by the waits. Returns the steps taken (by name) and the result.
-    fn drive(
-        core: &mut Core<'_>,
-        mut t: Instant,
+    fn run(
+        s: &Shared,
+        retry: RetryPolicy,
+        fail_fast: bool,
+        retry_safe: bool,
+        t0: Instant,
         mut answer: impl FnMut(&Step<'_>, Instant) -> Event,
-    ) -> (Vec<&'static str>, Result<()>) {
-        let mut event = Event::Start;
-        let mut steps = Vec::new();
+    ) -> Run {
+        let (options, call) = parts(retry, fail_fast, retry_safe);
+        let mut out = Output::<serde_json::Value>::new(0);
+        let mut core = Core::new(s, options, call, &mut out, t0);
+        let (mut t, mut event, mut steps) = (t0, Event::Start, Vec::new());
         for _ in 0..100 {
             let step = core.step(event, t);
             steps.push(match &step {
@@ -356,7 +341,19 @@ mod tests {
                 Step::Done(_) => "done",
             });
             event = match step {
-                Step::Done(result) => return (steps, result),
+                Step::Done(result) => {
+                    assert!(
+                        matches!(core.step(Event::Start, t), Step::Done(Err(_))),
+                        "over stays over"
+                    );
+                    let waited = core.waited;
+                    return Run {
+                        steps,
+                        result,
+                        output: out.value,
+                        waited,
+                    };
+                }
                 Step::Wait(d) => {
                     t += d;
                     Event::Waited
@@ -366,103 +363,134 @@ mod tests {
                     gate.pause_blocking(t);
                     Event::Paused
                 }
-                ref other => answer(other, t),
+                ref send => answer(send, t),
             };
         }
         panic!("the call did not end in 100 steps: {steps:?}");
     }
 
+    /// The settings and the call of a test.
+    fn parts(
+        retry: RetryPolicy,
+        fail_fast: bool,
+        retry_safe: bool,
+    ) -> (CallOptions, Call<'static>) {
+        let options = CallOptions {
+            retry,
+            timeout: None,
+            fail_fast,
+        };
+        let call = Call {
+            label: Label(Cow::Borrowed("test")),
+            retry_safe,
+            path: "/openapi/x",
+            method: Method::Post,
+            params: Params::new(),
+            upload: None,
+        };
+        (options, call)
+    }
+
+    fn response(status: u16, body: &'static [u8]) -> Event {
+        Event::Response {
+            status,
+            location: None,
+            body: Bytes::from_static(body),
+        }
+    }
+
+    fn ok_body() -> Event {
+        response(200, br#"{"code":0,"data":{},"msg":""}"#)
+    }
+
+    fn quick() -> RetryPolicy {
+        RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(1))
+    }
+
+    /// A client whose limit of 1 per 10 s was used at `t0`.
+    fn full_gate(t0: Instant) -> Shared {
+        let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
+        let Some(gate) = &s.gate else { panic!("gated") };
+        assert!(matches!(gate.acquire_blocking(t0), Permit::Granted));
+        s
+    }
+
     #[test]
     fn an_ungated_success_is_one_send() {
-        let s = shared(None);
-        let mut out = Output::<serde_json::Value>::new(0);
-        let mut core = Core::new(
-            &s,
-            options(RetryPolicy::default(), false),
-            call(true),
-            &mut out,
+        let r = run(
+            &shared(None),
+            RetryPolicy::default(),
+            false,
+            true,
             Instant::now(),
+            |_, _| ok_body(),
         );
-        let (steps, result) = drive(&mut core, Instant::now(), |_, _| ok_body());
-        assert_eq!(steps, ["send", "done"]);
-        assert!(result.is_ok());
-        assert_eq!(out.value, Some(serde_json::json!({})));
+        assert_eq!(r.steps, ["send", "done"]);
+        assert!(r.result.is_ok());
+        assert_eq!(r.output, Some(serde_json::json!({})));
     }
 
     #[test]
     fn each_attempt_takes_a_permit_and_is_signed_afresh() {
         let s = shared(Some(RateLimit::new(10, Duration::from_secs(10))));
-        let mut out = Output::<serde_json::Value>::new(0);
-        let retry =
-            RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(1));
-        let t0 = Instant::now();
-        let mut core = Core::new(&s, options(retry, false), call(true), &mut out, t0);
-        let mut sent = 0;
-        let (steps, result) = drive(&mut core, t0, |step, _| {
-            assert!(matches!(step, Step::Send(p) if p.url.ends_with("/openapi/x")));
-            sent += 1;
-            if sent < 3 {
-                Event::Response {
-                    status: 503,
-                    location: None,
-                    body: Bytes::new(),
-                }
+        let mut signs = Vec::new();
+        let r = run(&s, quick(), false, true, Instant::now(), |step, _| {
+            let Step::Send(p) = step else {
+                panic!("{step:?}")
+            };
+            assert!(p.url.ends_with("/openapi/x"));
+            signs.push(p.body.clone());
+            if signs.len() < 3 {
+                response(503, b"")
             } else {
                 ok_body()
             }
         });
         assert_eq!(
-            steps,
+            r.steps,
             [
                 "acquire", "send", "wait", "acquire", "send", "wait", "acquire", "send", "done"
             ]
         );
-        assert!(result.is_ok());
+        assert!(r.result.is_ok());
+        assert!(signs.iter().all(|b| b.windows(5).any(|w| w == b"sign=")));
     }
 
     #[test]
     fn a_full_limiter_makes_the_call_wait_on_the_same_clock_as_the_retries() {
-        let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
         let t0 = Instant::now();
-        let Some(gate) = &s.gate else { panic!("gated") };
-        assert!(matches!(gate.acquire_blocking(t0), Permit::Granted));
-        let mut out = Output::<serde_json::Value>::new(0);
-        let mut core = Core::new(
-            &s,
-            options(RetryPolicy::none(), false),
-            call(true),
-            &mut out,
-            t0,
-        );
         let mut sent_at = None;
-        let (steps, result) = drive(&mut core, t0, |_, t| {
-            sent_at = Some(t);
-            ok_body()
-        });
-        assert_eq!(steps, ["acquire", "wait", "acquire", "send", "done"]);
-        assert!(result.is_ok());
+        let r = run(
+            &full_gate(t0),
+            RetryPolicy::none(),
+            false,
+            true,
+            t0,
+            |_, t| {
+                sent_at = Some(t);
+                ok_body()
+            },
+        );
+        assert_eq!(r.steps, ["acquire", "wait", "acquire", "send", "done"]);
+        assert!(r.result.is_ok());
         assert_eq!(sent_at, Some(t0 + Duration::from_secs(10)));
-        assert_eq!(core.waited, Duration::from_secs(10));
+        assert_eq!(r.waited, Duration::from_secs(10));
     }
 
     #[test]
     fn fail_fast_ends_the_call_without_sending() {
-        let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
         let t0 = Instant::now();
-        let Some(gate) = &s.gate else { panic!("gated") };
-        assert!(matches!(gate.acquire_blocking(t0), Permit::Granted));
-        let mut out = Output::<serde_json::Value>::new(0);
-        let mut core = Core::new(
-            &s,
-            options(RetryPolicy::default(), true),
-            call(true),
-            &mut out,
+        let r = run(
+            &full_gate(t0),
+            RetryPolicy::default(),
+            true,
+            true,
             t0,
+            |_, _| panic!("nothing is sent"),
         );
-        let (steps, result) = drive(&mut core, t0, |_, _| panic!("nothing is sent"));
-        assert_eq!(steps, ["acquire", "done"]);
+        assert_eq!(r.steps, ["acquire", "done"]);
         assert!(matches!(
-            result,
+            r.result,
             Err(Error::RateLimited { retry_after, .. }) if retry_after == Duration::from_secs(10)
         ));
     }
@@ -472,77 +500,56 @@ mod tests {
         let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
         let mut out = Output::<serde_json::Value>::new(0);
         let t0 = Instant::now();
-        let mut core = Core::new(
-            &s,
-            options(RetryPolicy::default(), false),
-            call(true),
-            &mut out,
-            t0,
-        );
+        let (options, call) = parts(RetryPolicy::default(), false, true);
+        let mut core = Core::new(&s, options, call, &mut out, t0);
         assert!(matches!(core.step(Event::Start, t0), Step::Acquire(_)));
         let failure = Error::Config("limiter unreachable".into());
         match core.step(Event::Permit(Permit::Failed(failure)), t0) {
             Step::Done(Err(Error::Config(m))) => assert_eq!(m, "limiter unreachable"),
             other => panic!("{other:?}"),
         }
-        assert!(
-            matches!(core.step(Event::Start, t0), Step::Done(Err(_))),
-            "over stays over"
-        );
     }
 
     #[test]
     fn a_vendor_refusal_for_rate_pauses_the_gate_then_retries_after_its_window() {
         let s = shared(Some(RateLimit::new(100, Duration::from_secs(10))));
-        let mut out = Output::<serde_json::Value>::new(0);
-        let retry = RetryPolicy::default()
-            .backoff(Duration::from_millis(1), Duration::from_millis(1))
-            .budget(Duration::from_secs(60));
-        let t0 = Instant::now();
-        // A write: only the refusal for rate makes it go again.
-        let mut core = Core::new(&s, options(retry, false), call(false), &mut out, t0);
+        let retry = quick().budget(Duration::from_secs(60));
         let mut sent = Vec::new();
-        let (steps, result) = drive(&mut core, t0, |_, t| {
+        // A write: only the refusal for rate makes it go again.
+        let r = run(&s, retry, false, false, Instant::now(), |_, t| {
             sent.push(t);
             if sent.len() == 1 {
-                Event::Response {
-                    status: 200,
-                    location: None,
-                    body: Bytes::from_static(br#"{"code":429,"data":null,"msg":"busy"}"#),
-                }
+                response(200, br#"{"code":429,"data":null,"msg":"busy"}"#)
             } else {
                 ok_body()
             }
         });
         assert_eq!(
-            steps,
+            r.steps,
             [
                 "acquire", "send", "pause", "wait", "acquire", "wait", "acquire", "send", "done"
             ]
         );
-        assert!(result.is_ok());
+        assert!(r.result.is_ok());
         assert!(sent[1] - sent[0] >= Duration::from_secs(10), "{sent:?}");
     }
 
     #[test]
     fn a_redirect_ends_the_call_even_for_a_read() {
-        let s = shared(None);
-        let mut out = Output::<serde_json::Value>::new(0);
-        let t0 = Instant::now();
-        let mut core = Core::new(
-            &s,
-            options(RetryPolicy::default(), false),
-            call(true),
-            &mut out,
-            t0,
+        let r = run(
+            &shared(None),
+            quick(),
+            false,
+            true,
+            Instant::now(),
+            |_, _| Event::Response {
+                status: 307,
+                location: Some("http://elsewhere/openapi/x".into()),
+                body: Bytes::new(),
+            },
         );
-        let (steps, result) = drive(&mut core, t0, |_, _| Event::Response {
-            status: 307,
-            location: Some("http://elsewhere/openapi/x".into()),
-            body: Bytes::new(),
-        });
-        assert_eq!(steps, ["send", "done"]);
-        match result {
+        assert_eq!(r.steps, ["send", "done"]);
+        match r.result {
             Err(Error::Redirect {
                 status: 307,
                 location,
@@ -556,7 +563,7 @@ mod tests {
 
     #[test]
     fn writes_stop_after_a_cut_body_and_reads_go_again() {
-        let cut = || {
+        let cut = |_: &Step<'_>, _| {
             Event::Failed(Error::Decode {
                 endpoint: "test".into(),
                 path: ".".into(),
@@ -564,18 +571,10 @@ mod tests {
                 body: Bytes::new(),
             })
         };
-        let s = shared(None);
-        let retry =
-            RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(1));
-        let t0 = Instant::now();
-        let mut out = Output::<serde_json::Value>::new(0);
-        let mut write = Core::new(&s, options(retry, false), call(false), &mut out, t0);
-        let (steps, result) = drive(&mut write, t0, |_, _| cut());
-        assert_eq!(steps, ["send", "done"]);
-        assert!(matches!(result, Err(Error::Decode { .. })));
-        let mut out = Output::<serde_json::Value>::new(0);
-        let mut read = Core::new(&s, options(retry, false), call(true), &mut out, t0);
-        let (steps, _) = drive(&mut read, t0, |_, _| cut());
-        assert_eq!(steps, ["send", "wait", "send", "wait", "send", "done"]);
+        let write = run(&shared(None), quick(), false, false, Instant::now(), cut);
+        assert_eq!(write.steps, ["send", "done"]);
+        assert!(matches!(write.result, Err(Error::Decode { .. })));
+        let read = run(&shared(None), quick(), false, true, Instant::now(), cut);
+        assert_eq!(read.steps, ["send", "wait", "send", "wait", "send", "done"]);
     }
 }
