@@ -175,8 +175,11 @@ impl Client {
     /// Performs the steps of one call as the call core decides them, in the call's span, off the
     /// runtime thread (so on the system clock; see [`crate::call`]). Not generic.
     fn run(&self, call: Call<'_>, output: &mut dyn Decode) -> Result<()> {
+        // The call's span is created on the thread that runs the steps, under the caller's span.
+        let parent = tracing::Span::current();
         off_runtime(|| {
-            let mut core = Core::new(&self.shared, self.options, call, output, clock::now());
+            let mut core = parent
+                .in_scope(|| Core::new(&self.shared, self.options, call, output, clock::now()));
             let span = core.span().clone();
             span.in_scope(|| {
                 let mut event = Event::Start;
