@@ -49,27 +49,6 @@ pub(crate) async fn run(connection: &Connection, args: &Args) -> Result<ExitCode
         server.url(),
         server.partner_id()
     ))?;
-    wait_for_stop().await;
+    baijiayun::mock::stop_requested().await;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(unix)]
-async fn wait_for_stop() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_stop() {
-    let _ = tokio::signal::ctrl_c().await;
 }

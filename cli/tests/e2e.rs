@@ -530,6 +530,9 @@ fn mock_serves_the_fake_and_prints_its_url() -> Result {
     child.wait()?;
     assert!(line.contains(&format!("http://127.0.0.1:{port}")), "{line}");
     let (code, stdout, stderr) = answered?;
+    for out in [&line, &stdout, &stderr] {
+        assert!(!out.contains(seed::PARTNER_KEY), "the key leaked: {out}");
+    }
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("\"status\":100"), "{stdout}");
     Ok(())

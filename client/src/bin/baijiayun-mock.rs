@@ -90,27 +90,6 @@ async fn main() -> ExitCode {
         server.partner_id()
     );
     let _ = out.flush();
-    wait_for_stop().await;
+    baijiayun::mock::stop_requested().await;
     ExitCode::SUCCESS
-}
-
-#[cfg(unix)]
-async fn wait_for_stop() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_stop() {
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -466,3 +466,20 @@ impl MockServer {
         lock(&self.shared.state).callback_url().map(str::to_owned)
     }
 }
+
+/// Waits until the process is asked to stop (Ctrl-C, or SIGTERM on Unix): how the standalone fake
+/// servers (`baijiayun-mock`, `baijiayun mock`) know when to exit.
+pub async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
