@@ -537,3 +537,30 @@ fn mock_serves_the_fake_and_prints_its_url() -> Result {
     assert!(stdout.contains("\"status\":100"), "{stdout}");
     Ok(())
 }
+
+#[test]
+fn flags_override_the_environment_and_the_key_can_come_from_a_file() -> Result {
+    let server = server()?;
+    let dir = std::env::temp_dir().join(format!("baijiayun-cli-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let key_file = dir.join("partner-key");
+    std::fs::write(&key_file, format!("{KEY}\n"))?;
+    let mut cmd = cli(&server);
+    cmd.env("BAIJIAYUN_BASE_URL", "http://127.0.0.1:9")
+        .env("BAIJIAYUN_PARTNER_KEY", "not-the-key")
+        .arg("--base-url")
+        .arg(server.url())
+        .arg("--partner-key-file")
+        .arg(&key_file)
+        .args(["get-basic-info", "--room-id", &seed::ROOM.to_string()]);
+    let result = run(&mut cmd);
+    std::fs::remove_dir_all(&dir)?;
+    let (code, stdout, stderr) = result?;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"status\":100"), "{stdout}");
+    assert!(
+        !stderr.contains("shell history"),
+        "a key file is not warned about"
+    );
+    Ok(())
+}
