@@ -1,6 +1,6 @@
 //! Decoding a 1,000-item page into the typed records: time, and peak memory.
 //!
-//! * `generated`: the client's decoding (`baijiayun::wire::decode`: the envelope checked, data
+//! * `generated`: the client's decoding (`baijiayun::decode`: the envelope checked, data
 //!   decoded tolerantly), on the page as the table types it, on the page with every number as a
 //!   numeric string, and on a page where every optional field is `""` or `null`;
 //! * `serde_json_same_structs`: `serde_json::from_slice` into the same record types (no
@@ -21,7 +21,7 @@ use divan::{AllocProfiler, Bencher, black_box};
 static ALLOC: AllocProfiler = AllocProfiler::system();
 
 fn generated(body: &Bytes) -> bool {
-    baijiayun::wire::decode::<GetListRequest>(body.clone()).is_ok_and(|p| p.list.len() == 1000)
+    baijiayun::decode::<GetListRequest>(body.clone()).is_ok_and(|p| p.list.len() == 1000)
 }
 
 fn same_structs(body: &Bytes) -> bool {

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use baijiayun::types::{BasicInfo, PlaybackPage, ProductType};
-use baijiayun::wire::sign;
+use baijiayun::__private::wire::sign;
 use baijiayun::{RateLimit, playback::GetListRequest};
 use baijiayun_bench::{
     Baseline, BlockingBaseline, Envelope, PARTNER_KEY, ROOM, StrictPage, baseline_sign,
@@ -95,7 +95,7 @@ fn decode_rows(rows: &mut Vec<Row>) {
     let typed = list_body(1000, false);
     let (m, r) = paired(
         600,
-        || baijiayun::wire::decode::<GetListRequest>(typed.clone()).is_ok(),
+        || baijiayun::decode::<GetListRequest>(typed.clone()).is_ok(),
         || serde_json::from_slice::<Envelope<PlaybackPage>>(&typed).is_ok(),
     );
     rows.push(Row {
@@ -110,7 +110,7 @@ fn decode_rows(rows: &mut Vec<Row>) {
     );
     let (m, r) = paired(
         600,
-        || baijiayun::wire::decode::<GetListRequest>(empty.clone()).is_ok(),
+        || baijiayun::decode::<GetListRequest>(empty.clone()).is_ok(),
         || serde_json::from_slice::<Envelope<PlaybackPage>>(&nulls).is_ok(),
     );
     rows.push(Row {

@@ -3,7 +3,7 @@
 //! Target: under 1 µs, allocating nothing but the 32-character output string. Divan's allocation
 //! profiler prints the allocations per call beside the time.
 
-use baijiayun::wire::sign;
+use baijiayun::__private::wire::sign;
 use baijiayun_bench::{PARTNER_KEY, baseline_sign, six_params, six_params_map};
 use divan::{AllocProfiler, Bencher, black_box};
 

@@ -209,8 +209,8 @@ pub struct BlockingBaseline {
 
 /// `get_playback_play_record` as sent, the typical request the signing benchmarks use: six
 /// parameters before the sign.
-fn six() -> [(&'static str, baijiayun::wire::ParamValue<'static>); 6] {
-    use baijiayun::wire::ParamValue;
+fn six() -> [(&'static str, baijiayun::__private::wire::ParamValue<'static>); 6] {
+    use baijiayun::__private::wire::ParamValue;
     [
         ("partner_id", ParamValue::Int(10_000_001)),
         ("room_id", ParamValue::Int(23_111_300_000_001)),
@@ -222,7 +222,7 @@ fn six() -> [(&'static str, baijiayun::wire::ParamValue<'static>); 6] {
 }
 
 /// The six parameters as the client holds them.
-pub fn six_params() -> baijiayun::wire::Params<'static> {
+pub fn six_params() -> baijiayun::__private::wire::Params<'static> {
     six().into_iter().collect()
 }
 

@@ -84,7 +84,7 @@ impl<T: Lenient + Send> Output<T> {
 
 impl<T: Lenient + Send> Decode for Output<T> {
     fn decode(&mut self, label: &Label, body: Bytes) -> Result<()> {
-        self.value = Some(envelope::decode(label, body, self.rules)?);
+        self.value = Some(envelope::decode_data(label, body, self.rules)?);
         Ok(())
     }
 }

@@ -124,7 +124,7 @@ impl<'de, T: Lenient> Visitor<'de> for EnvelopeSeed<T> {
 }
 
 /// Decodes a successful response's `data` as `T`, or turns the body into the right error.
-pub(crate) fn decode<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Result<T> {
+pub(crate) fn decode_data<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) -> Result<T> {
     let error = match read::<T>(&body, rules, false, false) {
         Ok(env) => match env.code {
             Some(0) => {
@@ -175,10 +175,26 @@ pub(crate) fn missing(endpoint: &Label) -> Error {
     }
 }
 
+/// Decodes a response body exactly as the client does for `E`: the envelope checked, `data`
+/// decoded with the spec's lenient rules. For recorded responses and fixtures.
+///
+/// ```
+/// use baijiayun::playback::GetBasicInfoRequest;
+///
+/// let body = br#"{"code":0,"data":{"status":"100","video_id":153582},"msg":"","ts":1}"#;
+/// let info = baijiayun::decode::<GetBasicInfoRequest>(&body[..])?;
+/// assert_eq!(info.video_id, Some(153582));
+/// # Ok::<(), baijiayun::Error>(())
+/// ```
+pub fn decode<E: Endpoint>(body: impl Into<Bytes>) -> Result<E::Output> {
+    let label = Label(std::borrow::Cow::Borrowed(E::OPERATION.name()));
+    decode_data(&label, body.into(), E::DATA_RULES)
+}
+
 /// Decodes `body` as `E`'s response and encodes the typed `data` back as JSON
 /// (for [`Operation::decode_response`](crate::operations::Operation::decode_response)).
-pub(crate) fn decode_as_json<E: Endpoint>(body: &[u8]) -> Result<serde_json::Value> {
-    let data = crate::wire::decode::<E>(Bytes::copy_from_slice(body))?;
+pub fn decode_as_json<E: Endpoint>(body: &[u8]) -> Result<serde_json::Value> {
+    let data = decode::<E>(Bytes::copy_from_slice(body))?;
     serde_json::to_value(&data).map_err(|e| Error::Decode {
         endpoint: E::OPERATION.name().into(),
         path: "data".into(),
@@ -244,10 +260,10 @@ mod tests {
     #[test]
     fn success_returns_data() {
         let body = Bytes::from_static(br#"{"code":0,"data":{"id":"7"},"msg":"","ts":1}"#);
-        assert_eq!(decode::<Item>(&ep(), body, 0).ok(), Some(Item { id: 7 }));
+        assert_eq!(decode_data::<Item>(&ep(), body, 0).ok(), Some(Item { id: 7 }));
         let body = Bytes::from_static(br#"{"code":"0","data":[1,"2"],"msg":"","ts":"1"}"#);
         assert_eq!(
-            decode::<Vec<i64>>(&ep(), body, INT_OR_STRING).ok(),
+            decode_data::<Vec<i64>>(&ep(), body, INT_OR_STRING).ok(),
             Some(vec![1, 2])
         );
     }
@@ -257,7 +273,7 @@ mod tests {
         let body = Bytes::from_static(
             r#"{"code":1001,"data":null,"msg":"无单独设置白名单权限","ts":1}"#.as_bytes(),
         );
-        match decode::<Item>(&ep(), body, 0) {
+        match decode_data::<Item>(&ep(), body, 0) {
             Err(Error::Api { code, message, .. }) => {
                 assert_eq!(code, 1001);
                 assert_eq!(message, "无单独设置白名单权限");
@@ -267,7 +283,7 @@ mod tests {
         let body =
             Bytes::from_static(r#"{"code":1,"data":true,"msg":"成员291456不存在"}"#.as_bytes());
         assert!(matches!(
-            decode::<()>(&ep(), body, 0),
+            decode_data::<()>(&ep(), body, 0),
             Err(Error::Api { code: 1, .. })
         ));
     }
@@ -301,7 +317,7 @@ mod tests {
             list: Vec<Item>,
         }
         impl Lenient for Page {}
-        match decode::<Page>(&ep(), body, 0) {
+        match decode_data::<Page>(&ep(), body, 0) {
             Err(Error::Decode { path, .. }) => assert_eq!(path, "data.list[1].id"),
             other => panic!("{other:?}"),
         }
@@ -310,18 +326,18 @@ mod tests {
     #[test]
     fn non_json_is_a_decode_error() {
         let body = Bytes::from_static(b"<html><body>502 Bad Gateway</body></html>");
-        match decode::<Item>(&ep(), body, 0) {
+        match decode_data::<Item>(&ep(), body, 0) {
             Err(e @ Error::Decode { .. }) => {
                 assert!(e.to_string().contains("502 Bad Gateway"), "{e}");
             }
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            decode::<()>(&ep(), Bytes::new(), 0),
+            decode_data::<()>(&ep(), Bytes::new(), 0),
             Err(Error::Decode { .. })
         ));
         assert!(matches!(
-            decode::<()>(&ep(), Bytes::from_static(br#"{"code":0} trailing"#), 0),
+            decode_data::<()>(&ep(), Bytes::from_static(br#"{"code":0} trailing"#), 0),
             Err(Error::Decode { .. })
         ));
     }
@@ -329,13 +345,13 @@ mod tests {
     #[test]
     fn missing_data_is_fine_for_acks_and_lenient_lists_only() {
         let body = Bytes::from_static(br#"{"code":0,"msg":""}"#);
-        assert!(decode::<()>(&ep(), body.clone(), 0).is_ok());
+        assert!(decode_data::<()>(&ep(), body.clone(), 0).is_ok());
         assert_eq!(
-            decode::<Vec<i64>>(&ep(), body.clone(), NULL_AS_EMPTY).ok(),
+            decode_data::<Vec<i64>>(&ep(), body.clone(), NULL_AS_EMPTY).ok(),
             Some(vec![])
         );
         assert!(matches!(
-            decode::<Item>(&ep(), body, 0),
+            decode_data::<Item>(&ep(), body, 0),
             Err(Error::Decode { .. })
         ));
     }

@@ -30,7 +30,7 @@
 mod call;
 pub mod callback;
 mod client;
-pub mod de;
+mod de;
 mod envelope;
 mod error;
 pub mod info;
@@ -45,7 +45,7 @@ mod retry;
 mod text;
 mod time;
 mod upload;
-pub mod wire;
+mod wire;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
@@ -57,6 +57,7 @@ pub mod mock;
 mod generated;
 
 pub use client::{Client, ClientBuilder};
+pub use envelope::decode;
 pub use error::{Error, Result, TransportKind};
 pub use generated::*;
 pub use limit::RateLimit;
@@ -65,6 +66,40 @@ pub use retry::RetryPolicy;
 pub use text::FromText;
 pub use time::{Date, DateTime, InvalidDate, Original};
 pub use upload::Upload;
+pub use wire::Endpoint;
+
+/// The generated code's plumbing, and what this workspace's own tests and benchmarks reach into.
+/// Not part of the API: anything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    /// The parameter set, its sign and its values.
+    pub mod wire {
+        pub use crate::wire::{Endpoint, ParamValue, Params, Sealed, ToParam, sign};
+    }
+    /// The lenient decoding rules.
+    pub mod de {
+        pub use crate::de::*;
+    }
+    /// Strict reading of text fields.
+    pub mod text {
+        pub use crate::text::{FieldError, Fields, FromText};
+    }
+    /// A response's `data` as JSON, for `Operation::decode_response`.
+    pub mod envelope {
+        pub use crate::envelope::decode_as_json;
+    }
+    /// The page and item streams and iterators behind every list endpoint's `pages`/`items`.
+    pub mod pagination {
+        pub use crate::pagination::{Paginated, item_iter, items, page_iter, pages};
+    }
+    /// The fake server's request parsing and answers.
+    #[cfg(feature = "mock")]
+    pub mod mock {
+        pub use crate::mock::{ParamError, Received, Refusal, check_limits, to_json};
+    }
+    /// The supertrait that keeps [`crate::Endpoint`] implemented by generated requests only.
+    pub use crate::wire::Sealed;
+}
 
 /// The README's examples, compiled as doctests so they stay true.
 #[cfg(doctest)]

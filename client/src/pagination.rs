@@ -78,7 +78,8 @@ impl<R: Paginated> Pager<R> {
 }
 
 /// Every page, fetched with `fetch`, as a stream.
-pub(crate) fn pages<R, F, Fut>(first: R, fetch: F) -> impl Stream<Item = Result<R::Output>>
+#[doc(hidden)]
+pub fn pages<R, F, Fut>(first: R, fetch: F) -> impl Stream<Item = Result<R::Output>>
 where
     R: Paginated,
     F: FnMut(R) -> Fut,
@@ -98,7 +99,8 @@ where
 }
 
 /// Every item, page after page, as a stream.
-pub(crate) fn items<R, F, Fut>(first: R, fetch: F) -> impl Stream<Item = Result<R::Item>>
+#[doc(hidden)]
+pub fn items<R, F, Fut>(first: R, fetch: F) -> impl Stream<Item = Result<R::Item>>
 where
     R: Paginated,
     F: FnMut(R) -> Fut,
@@ -115,7 +117,8 @@ where
 }
 
 /// Every page, fetched with `fetch`, as an iterator.
-pub(crate) fn page_iter<R, F>(first: R, mut fetch: F) -> impl Iterator<Item = Result<R::Output>>
+#[doc(hidden)]
+pub fn page_iter<R, F>(first: R, mut fetch: F) -> impl Iterator<Item = Result<R::Output>>
 where
     R: Paginated,
     F: FnMut(R) -> Result<R::Output>,
@@ -132,7 +135,8 @@ where
 }
 
 /// Every item, page after page, as an iterator.
-pub(crate) fn item_iter<R, F>(first: R, fetch: F) -> impl Iterator<Item = Result<R::Item>>
+#[doc(hidden)]
+pub fn item_iter<R, F>(first: R, fetch: F) -> impl Iterator<Item = Result<R::Item>>
 where
     R: Paginated,
     F: FnMut(R) -> Result<R::Output>,

@@ -109,10 +109,10 @@ where
 
 /// Named text fields, read by name and type.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Fields<'a>(pub(crate) &'a BTreeMap<String, String>);
+pub struct Fields<'a>(pub &'a BTreeMap<String, String>);
 
 /// A field that is missing or not of its type: `(name, problem)`.
-pub(crate) type FieldError = (String, String);
+pub type FieldError = (String, String);
 
 fn problem(name: &str, p: impl Into<String>) -> FieldError {
     (name.to_owned(), p.into())
@@ -120,26 +120,18 @@ fn problem(name: &str, p: impl Into<String>) -> FieldError {
 
 impl Fields<'_> {
     /// The raw text of a field.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
     /// A required field.
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
-    pub(crate) fn required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
+    pub fn required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
         let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
         T::from_text(text).map_err(|p| problem(name, p))
     }
 
     /// An optional field.
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
-    pub(crate) fn optional<T: FromText>(&self, name: &str) -> Result<Option<T>, FieldError> {
+    pub fn optional<T: FromText>(&self, name: &str) -> Result<Option<T>, FieldError> {
         self.get(name)
             .map(|t| T::from_text(t).map_err(|p| problem(name, p)))
             .transpose()
@@ -172,7 +164,7 @@ impl Fields<'_> {
         not(feature = "mock"),
         allow(dead_code, reason = "used by the fake server")
     )]
-    pub(crate) fn required_csv<T: FromText>(&self, name: &str) -> Result<Vec<T>, FieldError> {
+    pub fn required_csv<T: FromText>(&self, name: &str) -> Result<Vec<T>, FieldError> {
         let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
         if text.is_empty() {
             return Err(problem(name, "empty list"));
@@ -187,7 +179,7 @@ impl Fields<'_> {
         not(feature = "mock"),
         allow(dead_code, reason = "used by the fake server")
     )]
-    pub(crate) fn required_json<T: DeserializeOwned>(
+    pub fn required_json<T: DeserializeOwned>(
         &self,
         name: &str,
     ) -> Result<Vec<T>, FieldError> {
@@ -201,7 +193,7 @@ impl Fields<'_> {
         not(feature = "mock"),
         allow(dead_code, reason = "used by the fake server")
     )]
-    pub(crate) fn optional_json<T: DeserializeOwned>(
+    pub fn optional_json<T: DeserializeOwned>(
         &self,
         name: &str,
     ) -> Result<Option<Vec<T>>, FieldError> {

@@ -12,8 +12,10 @@ use crate::Upload;
 use crate::de::Lenient;
 use crate::operations::Operation;
 
-/// A request the client can send: implemented by every generated `…Request` type.
-pub trait Endpoint {
+/// A request the client can send: implemented by every generated `…Request` type, and sealed (its
+/// parameters are written with the crate's private plumbing), so it can be named in bounds, as
+/// [`crate::Client::execute`] does, but not implemented outside the crate.
+pub trait Endpoint: Sealed {
     /// The type of the envelope's `data` on success.
     type Output: Lenient + serde::Serialize + Send;
 
@@ -33,21 +35,8 @@ pub trait Endpoint {
     }
 }
 
-/// Decodes a response body exactly as the client does for `E`: the envelope checked, `data`
-/// decoded with the spec's lenient rules. For recorded responses and fixtures.
-///
-/// ```
-/// use baijiayun::playback::GetBasicInfoRequest;
-///
-/// let body = br#"{"code":0,"data":{"status":"100","video_id":153582},"msg":"","ts":1}"#;
-/// let info = baijiayun::wire::decode::<GetBasicInfoRequest>(&body[..])?;
-/// assert_eq!(info.video_id, Some(153582));
-/// # Ok::<(), baijiayun::Error>(())
-/// ```
-pub fn decode<E: Endpoint>(body: impl Into<bytes::Bytes>) -> crate::Result<E::Output> {
-    let label = crate::error::Label(Cow::Borrowed(E::OPERATION.name()));
-    crate::envelope::decode(&label, body.into(), E::DATA_RULES)
-}
+/// Implemented by the generated request types only; see [`Endpoint`].
+pub trait Sealed {}
 
 /// One parameter value.
 #[derive(Clone, Debug, PartialEq, Eq)]

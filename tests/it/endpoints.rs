@@ -282,7 +282,7 @@ fn independent_sign(params: &BTreeMap<String, String>, key: &str) -> String {
 /// exactly partner_id, timestamp, a valid sign and spec parameters, and was answered with code 0.
 fn check_recorded(server: &MockServer) -> Result<()> {
     let requests: Vec<RecordedRequest> = server.requests();
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         ensure!(
             requests.iter().any(|r| r.operation == Some(op)),
             "{} was never called",

@@ -5,9 +5,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use baijiayun::de::Lenient;
+use baijiayun::__private::de::Lenient;
 use baijiayun::operations::Operation;
-use baijiayun::wire::Endpoint;
+use baijiayun::Endpoint;
 use baijiayun::{Error, courseware, editing, play_record, playback, pure_video, token, whitelist};
 use proptest::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};

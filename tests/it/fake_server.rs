@@ -7,7 +7,7 @@ use anyhow::{Result, bail, ensure};
 use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus};
-use baijiayun::wire::{ParamValue, Params, sign};
+use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::{Client, Error, RetryPolicy, TransportKind};
 
 /// The vendor code of a refusal, or a failure naming what came instead.

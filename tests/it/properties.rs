@@ -44,7 +44,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..300)) {
-        for op in Operation::ALL {
+        for &op in Operation::ALL {
             let _ = op.decode_response(&body);
         }
     }
@@ -52,7 +52,7 @@ proptest! {
     #[test]
     fn arbitrary_data_never_panics(data in json(), code in prop_oneof![Just(0_i64), any::<i64>()]) {
         let body = serde_json::json!({"code": code, "data": data, "msg": "", "ts": 1}).to_string();
-        for op in Operation::ALL {
+        for &op in Operation::ALL {
             let _ = op.decode_response(body.as_bytes());
         }
     }

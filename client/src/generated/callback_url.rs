@@ -61,6 +61,8 @@ impl<C> Endpoint for SetTranscodeCallbackUrlRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for SetTranscodeCallbackUrlRequest<C> {}
+
 impl SetTranscodeCallbackUrlRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -140,6 +142,8 @@ impl<C> Endpoint for GetTranscodeCallbackUrlRequest<C> {
 
     fn write_params<'a>(&'a self, _out: &mut Params<'a>) {}
 }
+
+impl<C> crate::wire::Sealed for GetTranscodeCallbackUrlRequest<C> {}
 
 impl GetTranscodeCallbackUrlRequest<&Client> {
     /// Signs and sends the request.

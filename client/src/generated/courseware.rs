@@ -58,6 +58,12 @@ impl<C> GetPlaybackPptUrlListRequest<C> {
         self.date = Some(date);
         self
     }
+
+    ///Sets or clears (`None`) `date`: [`Self::date`] for a value that may be absent.
+    pub fn set_date(mut self, date: Option<Date>) -> Self {
+        self.date = date;
+        self
+    }
 }
 
 impl<C> Endpoint for GetPlaybackPptUrlListRequest<C> {
@@ -70,6 +76,8 @@ impl<C> Endpoint for GetPlaybackPptUrlListRequest<C> {
         out.put("date", &self.date);
     }
 }
+
+impl<C> crate::wire::Sealed for GetPlaybackPptUrlListRequest<C> {}
 
 impl GetPlaybackPptUrlListRequest<&Client> {
     /// Signs and sends the request.
@@ -148,6 +156,12 @@ impl<C> GetPlaybackPptUrlRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for GetPlaybackPptUrlRequest<C> {
@@ -160,6 +174,8 @@ impl<C> Endpoint for GetPlaybackPptUrlRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GetPlaybackPptUrlRequest<C> {}
 
 impl GetPlaybackPptUrlRequest<&Client> {
     /// Signs and sends the request.
@@ -243,6 +259,12 @@ impl<C> GenerateCoursewareRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for GenerateCoursewareRequest<C> {
@@ -255,6 +277,8 @@ impl<C> Endpoint for GenerateCoursewareRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GenerateCoursewareRequest<C> {}
 
 impl GenerateCoursewareRequest<&Client> {
     /// Signs and sends the request.
@@ -339,6 +363,12 @@ impl<C> GetCoursewareDataRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for GetCoursewareDataRequest<C> {
@@ -351,6 +381,8 @@ impl<C> Endpoint for GetCoursewareDataRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GetCoursewareDataRequest<C> {}
 
 impl GetCoursewareDataRequest<&Client> {
     /// Signs and sends the request.

@@ -65,6 +65,12 @@ impl<C> CropBySegmentRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for CropBySegmentRequest<C> {
@@ -78,6 +84,8 @@ impl<C> Endpoint for CropBySegmentRequest<C> {
         out.put("length_per_segment", &self.length_per_segment);
     }
 }
+
+impl<C> crate::wire::Sealed for CropBySegmentRequest<C> {}
 
 impl CropBySegmentRequest<&Client> {
     /// Signs and sends the request.
@@ -170,6 +178,12 @@ impl<C> BatchCropRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for BatchCropRequest<C> {
@@ -183,6 +197,8 @@ impl<C> Endpoint for BatchCropRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
+
+impl<C> crate::wire::Sealed for BatchCropRequest<C> {}
 
 impl BatchCropRequest<&Client> {
     /// Signs and sends the request.
@@ -269,11 +285,23 @@ impl<C> GetMarkListRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// 版本 — The playback version.
     ///
     /// The vendor's default is `0`.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
+        self
+    }
+
+    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    pub fn set_version(mut self, version: Option<i64>) -> Self {
+        self.version = version;
         self
     }
 }
@@ -289,6 +317,8 @@ impl<C> Endpoint for GetMarkListRequest<C> {
         out.put("version", &self.version);
     }
 }
+
+impl<C> crate::wire::Sealed for GetMarkListRequest<C> {}
 
 impl GetMarkListRequest<&Client> {
     /// Signs and sends the request.
@@ -381,15 +411,33 @@ impl<C> SetMarkRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `content`: [`Self::content`] for a value that may be absent.
+    pub fn set_content(mut self, content: Option<Vec<Mark>>) -> Self {
+        self.content = content;
+        self
+    }
+
     /// \[…\] — The session number; long-term rooms only.
     pub fn session_id(mut self, session_id: i64) -> Self {
         self.session_id = Some(session_id);
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// \[…\] — The playback version.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
+        self
+    }
+
+    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    pub fn set_version(mut self, version: Option<i64>) -> Self {
+        self.version = version;
         self
     }
 }
@@ -408,6 +456,8 @@ impl<C> Endpoint for SetMarkRequest<C> {
         out.put("version", &self.version);
     }
 }
+
+impl<C> crate::wire::Sealed for SetMarkRequest<C> {}
 
 impl SetMarkRequest<&Client> {
     /// Signs and sends the request.
@@ -508,11 +558,23 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// \[…\] — The playback version.
     ///
     /// The vendor's default is `0`.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
+        self
+    }
+
+    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    pub fn set_version(mut self, version: Option<i64>) -> Self {
+        self.version = version;
         self
     }
 
@@ -522,15 +584,33 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `delete_start_time`: [`Self::delete_start_time`] for a value that may be absent.
+    pub fn set_delete_start_time(mut self, delete_start_time: Option<DateTime>) -> Self {
+        self.delete_start_time = delete_start_time;
+        self
+    }
+
     /// \[…\] — The end of the time range whose messages are deleted.
     pub fn delete_end_time(mut self, delete_end_time: DateTime) -> Self {
         self.delete_end_time = Some(delete_end_time);
         self
     }
 
+    ///Sets or clears (`None`) `delete_end_time`: [`Self::delete_end_time`] for a value that may be absent.
+    pub fn set_delete_end_time(mut self, delete_end_time: Option<DateTime>) -> Self {
+        self.delete_end_time = delete_end_time;
+        self
+    }
+
     /// \[…\] — The user number whose messages are deleted.
     pub fn delete_user_number(mut self, delete_user_number: impl Into<String>) -> Self {
         self.delete_user_number = Some(delete_user_number.into());
+        self
+    }
+
+    ///Sets or clears (`None`) `delete_user_number`: [`Self::delete_user_number`] for a value that may be absent.
+    pub fn set_delete_user_number(mut self, delete_user_number: Option<String>) -> Self {
+        self.delete_user_number = delete_user_number;
         self
     }
 
@@ -545,6 +625,12 @@ impl<C> DeleteChatRequest<C> {
         delete_json: impl IntoIterator<Item = ChatDeletion>,
     ) -> Self {
         self.delete_json = Some(delete_json.into_iter().collect());
+        self
+    }
+
+    ///Sets or clears (`None`) `delete_json`: [`Self::delete_json`] for a value that may be absent.
+    pub fn set_delete_json(mut self, delete_json: Option<Vec<ChatDeletion>>) -> Self {
+        self.delete_json = delete_json;
         self
     }
 }
@@ -566,6 +652,8 @@ impl<C> Endpoint for DeleteChatRequest<C> {
         }
     }
 }
+
+impl<C> crate::wire::Sealed for DeleteChatRequest<C> {}
 
 impl DeleteChatRequest<&Client> {
     /// Signs and sends the request.

@@ -98,7 +98,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, in spec order.
-    pub const ALL: [Operation; 41] = [
+    pub const ALL: &'static [Operation] = &[
         Operation::GetBasicInfo,
         Operation::GetList,
         Operation::GetSessionList,

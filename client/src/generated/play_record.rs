@@ -80,9 +80,21 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// 用户 id — Only return the plays of this viewer number.
     pub fn user_number(mut self, user_number: i64) -> Self {
         self.user_number = Some(user_number);
+        self
+    }
+
+    ///Sets or clears (`None`) `user_number`: [`Self::user_number`] for a value that may be absent.
+    pub fn set_user_number(mut self, user_number: Option<i64>) -> Self {
+        self.user_number = user_number;
         self
     }
 
@@ -90,6 +102,12 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
     /// version to query; the main version when omitted.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
+        self
+    }
+
+    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    pub fn set_version(mut self, version: Option<i64>) -> Self {
+        self.version = version;
         self
     }
 
@@ -101,11 +119,23 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
+        self
+    }
+
     /// 每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000.
     ///
     /// The vendor's default is `100`; must lie in `1..=1000`.
     pub fn page_size(mut self, page_size: i64) -> Self {
         self.page_size = Some(page_size);
+        self
+    }
+
+    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
         self
     }
 }
@@ -126,6 +156,8 @@ impl<C> Endpoint for GetPlaybackPlayRecordRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
+
+impl<C> crate::wire::Sealed for GetPlaybackPlayRecordRequest<C> {}
 
 impl<C: Clone> Paginated for GetPlaybackPlayRecordRequest<C> {
     type Item = PlayRecord;
@@ -296,6 +328,15 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `search_time_type`: [`Self::search_time_type`] for a value that may be absent.
+    pub fn set_search_time_type(
+        mut self,
+        search_time_type: Option<SearchTimeType>,
+    ) -> Self {
+        self.search_time_type = search_time_type;
+        self
+    }
+
     /// 页码，从1开始（文档未列出，响应含 page） — The page number, from 1 (not in the doc; the response
     /// carries page).
     ///
@@ -305,12 +346,24 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
+        self
+    }
+
     /// 每页条数（文档未列出，响应含 page_size，示例为1000） — Items per page (not in the doc; the
     /// response shows 1000).
     ///
     /// The vendor's default is `1000`; must lie in `1..=1000`; the doc does not list it; inferred from the response.
     pub fn page_size(mut self, page_size: i64) -> Self {
         self.page_size = Some(page_size);
+        self
+    }
+
+    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
         self
     }
 }
@@ -328,6 +381,8 @@ impl<C> Endpoint for GetPartnerPlaybackPlayRecordRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
+
+impl<C> crate::wire::Sealed for GetPartnerPlaybackPlayRecordRequest<C> {}
 
 impl<C: Clone> Paginated for GetPartnerPlaybackPlayRecordRequest<C> {
     type Item = PlayRecord;

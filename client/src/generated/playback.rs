@@ -55,6 +55,12 @@ impl<C> GetBasicInfoRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for GetBasicInfoRequest<C> {
@@ -67,6 +73,8 @@ impl<C> Endpoint for GetBasicInfoRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GetBasicInfoRequest<C> {}
 
 impl GetBasicInfoRequest<&Client> {
     /// Signs and sends the request.
@@ -160,9 +168,21 @@ impl<C> GetListRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `crop_video`: [`Self::crop_video`] for a value that may be absent.
+    pub fn set_crop_video(mut self, crop_video: Option<bool>) -> Self {
+        self.crop_video = crop_video;
+        self
+    }
+
     /// 教室号 — Only list this room's playbacks.
     pub fn room_id(mut self, room_id: i64) -> Self {
         self.room_id = Some(room_id);
+        self
+    }
+
+    ///Sets or clears (`None`) `room_id`: [`Self::room_id`] for a value that may be absent.
+    pub fn set_room_id(mut self, room_id: Option<i64>) -> Self {
+        self.room_id = room_id;
         self
     }
 }
@@ -180,6 +200,8 @@ impl<C> Endpoint for GetListRequest<C> {
         out.put("room_id", &self.room_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GetListRequest<C> {}
 
 impl<C: Clone> Paginated for GetListRequest<C> {
     type Item = Playback;
@@ -321,6 +343,8 @@ impl<C> Endpoint for GetSessionListRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for GetSessionListRequest<C> {}
+
 impl GetSessionListRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -396,6 +420,12 @@ impl<C> SetPublishStatusRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for SetPublishStatusRequest<C> {
@@ -409,6 +439,8 @@ impl<C> Endpoint for SetPublishStatusRequest<C> {
         out.put("status", &self.status);
     }
 }
+
+impl<C> crate::wire::Sealed for SetPublishStatusRequest<C> {}
 
 impl SetPublishStatusRequest<&Client> {
     /// Signs and sends the request.
@@ -491,9 +523,21 @@ impl<C> DeletePlaybackRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// 版本号（针对裁剪回放才会用到） — The crop version to delete; cropped playbacks only.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
+        self
+    }
+
+    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    pub fn set_version(mut self, version: Option<i64>) -> Self {
+        self.version = version;
         self
     }
 }
@@ -509,6 +553,8 @@ impl<C> Endpoint for DeletePlaybackRequest<C> {
         out.put("version", &self.version);
     }
 }
+
+impl<C> crate::wire::Sealed for DeletePlaybackRequest<C> {}
 
 impl DeletePlaybackRequest<&Client> {
     /// Signs and sends the request.
@@ -594,12 +640,24 @@ impl<C> UpdatePlaybackRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// 封面图片，类型为jp\[…\]（原文截断） — A new cover image; the doc's format list is cut after
     /// "jp" (presumably jpg).
     ///
     /// Sent as a multipart file part, which is not signed.
     pub fn preface(mut self, preface: Upload) -> Self {
         self.preface = Some(preface);
+        self
+    }
+
+    ///Sets or clears (`None`) `preface`: [`Self::preface`] for a value that may be absent.
+    pub fn set_preface(mut self, preface: Option<Upload>) -> Self {
+        self.preface = preface;
         self
     }
 }
@@ -619,6 +677,8 @@ impl<C> Endpoint for UpdatePlaybackRequest<C> {
         self.preface.as_ref().map(|file| ("preface", file))
     }
 }
+
+impl<C> crate::wire::Sealed for UpdatePlaybackRequest<C> {}
 
 impl UpdatePlaybackRequest<&Client> {
     /// Signs and sends the request.
@@ -707,9 +767,21 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
+    pub fn set_product_type(mut self, product_type: Option<ProductType>) -> Self {
+        self.product_type = product_type;
+        self
+    }
+
     /// 序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms.
     pub fn session_id(mut self, session_id: i64) -> Self {
         self.session_id = Some(session_id);
+        self
+    }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
         self
     }
 
@@ -721,11 +793,23 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
+        self
+    }
+
     /// 每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000.
     ///
     /// The vendor's default is `100`; must lie in `1..=1000`.
     pub fn page_size(mut self, page_size: i64) -> Self {
         self.page_size = Some(page_size);
+        self
+    }
+
+    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
         self
     }
 }
@@ -743,6 +827,8 @@ impl<C> Endpoint for GetCropListRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
+
+impl<C> crate::wire::Sealed for GetCropListRequest<C> {}
 
 impl<C: Clone> Paginated for GetCropListRequest<C> {
     type Item = Playback;
@@ -895,6 +981,12 @@ impl<C> SetMainVersionRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for SetMainVersionRequest<C> {
@@ -908,6 +1000,8 @@ impl<C> Endpoint for SetMainVersionRequest<C> {
         out.put("version", &self.version);
     }
 }
+
+impl<C> crate::wire::Sealed for SetMainVersionRequest<C> {}
 
 impl SetMainVersionRequest<&Client> {
     /// Signs and sends the request.
@@ -1007,9 +1101,21 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `source_session_id`: [`Self::source_session_id`] for a value that may be absent.
+    pub fn set_source_session_id(mut self, source_session_id: Option<i64>) -> Self {
+        self.source_session_id = source_session_id;
+        self
+    }
+
     /// 源回放版本 — The source's version.
     pub fn source_version(mut self, source_version: i64) -> Self {
         self.source_version = Some(source_version);
+        self
+    }
+
+    ///Sets or clears (`None`) `source_version`: [`Self::source_version`] for a value that may be absent.
+    pub fn set_source_version(mut self, source_version: Option<i64>) -> Self {
+        self.source_version = source_version;
         self
     }
 
@@ -1021,6 +1127,12 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `is_replace_main`: [`Self::is_replace_main`] for a value that may be absent.
+    pub fn set_is_replace_main(mut self, is_replace_main: Option<bool>) -> Self {
+        self.is_replace_main = is_replace_main;
+        self
+    }
+
     /// 目标回放 session_id；新增长期直播间的回放，建议格式为 日期+顺序(201912010) — The target's
     /// session number; for a new long-term playback use date plus sequence, e.g. 201912010.
     pub fn target_session_id(mut self, target_session_id: i64) -> Self {
@@ -1028,9 +1140,21 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
+    pub fn set_target_session_id(mut self, target_session_id: Option<i64>) -> Self {
+        self.target_session_id = target_session_id;
+        self
+    }
+
     /// 目标回放版本 — The target's version.
     pub fn target_version(mut self, target_version: i64) -> Self {
         self.target_version = Some(target_version);
+        self
+    }
+
+    ///Sets or clears (`None`) `target_version`: [`Self::target_version`] for a value that may be absent.
+    pub fn set_target_version(mut self, target_version: Option<i64>) -> Self {
+        self.target_version = target_version;
         self
     }
 }
@@ -1051,6 +1175,8 @@ impl<C> Endpoint for ReplacePlaybackRequest<C> {
         out.put("target_version", &self.target_version);
     }
 }
+
+impl<C> crate::wire::Sealed for ReplacePlaybackRequest<C> {}
 
 impl ReplacePlaybackRequest<&Client> {
     /// Signs and sends the request.
@@ -1146,15 +1272,33 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `is_replace_main`: [`Self::is_replace_main`] for a value that may be absent.
+    pub fn set_is_replace_main(mut self, is_replace_main: Option<bool>) -> Self {
+        self.is_replace_main = is_replace_main;
+        self
+    }
+
     /// 目标回放 session_id；建议格式为 日期+顺序(201912010) — The target's session number.
     pub fn target_session_id(mut self, target_session_id: i64) -> Self {
         self.target_session_id = Some(target_session_id);
         self
     }
 
+    ///Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
+    pub fn set_target_session_id(mut self, target_session_id: Option<i64>) -> Self {
+        self.target_session_id = target_session_id;
+        self
+    }
+
     /// 目标回放版本 — The target's version.
     pub fn target_version(mut self, target_version: i64) -> Self {
         self.target_version = Some(target_version);
+        self
+    }
+
+    ///Sets or clears (`None`) `target_version`: [`Self::target_version`] for a value that may be absent.
+    pub fn set_target_version(mut self, target_version: Option<i64>) -> Self {
+        self.target_version = target_version;
         self
     }
 }
@@ -1172,6 +1316,8 @@ impl<C> Endpoint for ReplacePlaybackByVideoRequest<C> {
         out.put("target_version", &self.target_version);
     }
 }
+
+impl<C> crate::wire::Sealed for ReplacePlaybackByVideoRequest<C> {}
 
 impl ReplacePlaybackByVideoRequest<&Client> {
     /// Signs and sends the request.
@@ -1256,6 +1402,12 @@ impl<C> GetRecordTimeNodeRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for GetRecordTimeNodeRequest<C> {
@@ -1268,6 +1420,8 @@ impl<C> Endpoint for GetRecordTimeNodeRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GetRecordTimeNodeRequest<C> {}
 
 impl GetRecordTimeNodeRequest<&Client> {
     /// Signs and sends the request.

@@ -68,6 +68,12 @@ impl<C> RecordVideoRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// 版本\[号\](默\[认主版\]本)（方括号内为推测补全） — The playback version to record; the main
     /// version when omitted.
     pub fn version(mut self, version: i64) -> Self {
@@ -75,10 +81,25 @@ impl<C> RecordVideoRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    pub fn set_version(mut self, version: Option<i64>) -> Self {
+        self.version = version;
+        self
+    }
+
     /// 1:\[…\]带聊\[天…\] 2:\[…\]不带\[聊天信\]息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])。不传\[则使用\]账号\[配\]置
     /// — The recording layout; the account's setting when omitted.
     pub fn record_template(mut self, record_template: RecordTemplate) -> Self {
         self.record_template = Some(record_template);
+        self
+    }
+
+    ///Sets or clears (`None`) `record_template`: [`Self::record_template`] for a value that may be absent.
+    pub fn set_record_template(
+        mut self,
+        record_template: Option<RecordTemplate>,
+    ) -> Self {
+        self.record_template = record_template;
         self
     }
 }
@@ -95,6 +116,8 @@ impl<C> Endpoint for RecordVideoRequest<C> {
         out.put("record_template", &self.record_template);
     }
 }
+
+impl<C> crate::wire::Sealed for RecordVideoRequest<C> {}
 
 impl RecordVideoRequest<&Client> {
     /// Signs and sends the request.
@@ -180,6 +203,8 @@ impl<C> Endpoint for RecordRoomVideoRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for RecordRoomVideoRequest<C> {}
+
 impl RecordRoomVideoRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -263,10 +288,22 @@ impl<C> GetRecordVideoUrlRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
+
     /// 不传默认\[…\]（疑为默认主版本） — The playback version; presumably the main version when
     /// omitted.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
+        self
+    }
+
+    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    pub fn set_version(mut self, version: Option<i64>) -> Self {
+        self.version = version;
         self
     }
 }
@@ -282,6 +319,8 @@ impl<C> Endpoint for GetRecordVideoUrlRequest<C> {
         out.put("version", &self.version);
     }
 }
+
+impl<C> crate::wire::Sealed for GetRecordVideoUrlRequest<C> {}
 
 impl GetRecordVideoUrlRequest<&Client> {
     /// Signs and sends the request.
@@ -367,6 +406,8 @@ impl<C> Endpoint for CreateMixedPlaybackVideoRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for CreateMixedPlaybackVideoRequest<C> {}
+
 impl CreateMixedPlaybackVideoRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -447,6 +488,8 @@ impl<C> Endpoint for GetMixedPlaybackVideoInfoRequest<C> {
         out.put("mixed_playback_id", &self.mixed_playback_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GetMixedPlaybackVideoInfoRequest<C> {}
 
 impl GetMixedPlaybackVideoInfoRequest<&Client> {
     /// Signs and sends the request.

@@ -63,6 +63,12 @@ impl<C> GetPlayerTokenRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for GetPlayerTokenRequest<C> {
@@ -76,6 +82,8 @@ impl<C> Endpoint for GetPlayerTokenRequest<C> {
         out.put("expires_in", &self.expires_in);
     }
 }
+
+impl<C> crate::wire::Sealed for GetPlayerTokenRequest<C> {}
 
 impl GetPlayerTokenRequest<&Client> {
     /// Signs and sends the request.
@@ -173,6 +181,8 @@ impl<C> Endpoint for GetPlayerTokenBatchRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for GetPlayerTokenBatchRequest<C> {}
+
 impl GetPlayerTokenBatchRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -254,6 +264,12 @@ impl<C> GetLimitedTokenRequest<C> {
         self.session_id = Some(session_id);
         self
     }
+
+    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+        self.session_id = session_id;
+        self
+    }
 }
 
 impl<C> Endpoint for GetLimitedTokenRequest<C> {
@@ -266,6 +282,8 @@ impl<C> Endpoint for GetLimitedTokenRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
+
+impl<C> crate::wire::Sealed for GetLimitedTokenRequest<C> {}
 
 impl GetLimitedTokenRequest<&Client> {
     /// Signs and sends the request.

@@ -64,12 +64,24 @@ impl<C> GetValidDayRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
+    pub fn set_product_type(mut self, product_type: Option<ProductType>) -> Self {
+        self.product_type = product_type;
+        self
+    }
+
     /// 回放视频ID，多个英文逗号拼接，不传则返回产品线有效期 — The playbacks' video ids, comma-separated;
     /// without them only the product line's period is returned.
     ///
     /// Sent joined with `,`.
     pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = i64>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
+        self
+    }
+
+    ///Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
+    pub fn set_video_ids(mut self, video_ids: Option<Vec<i64>>) -> Self {
+        self.video_ids = video_ids;
         self
     }
 }
@@ -86,6 +98,8 @@ impl<C> Endpoint for GetValidDayRequest<C> {
         }
     }
 }
+
+impl<C> crate::wire::Sealed for GetValidDayRequest<C> {}
 
 impl GetValidDayRequest<&Client> {
     /// Signs and sends the request.
@@ -169,12 +183,24 @@ impl<C> SetValidDayRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
+    pub fn set_product_type(mut self, product_type: Option<ProductType>) -> Self {
+        self.product_type = product_type;
+        self
+    }
+
     /// 回放视频ID，多个英文逗号拼接，不传则设置产品线级有效期 — The playbacks' video ids, comma-separated;
     /// without them the product line's period is set.
     ///
     /// Sent joined with `,`.
     pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = i64>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
+        self
+    }
+
+    ///Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
+    pub fn set_video_ids(mut self, video_ids: Option<Vec<i64>>) -> Self {
+        self.video_ids = video_ids;
         self
     }
 }
@@ -192,6 +218,8 @@ impl<C> Endpoint for SetValidDayRequest<C> {
         out.put("valid_day", &self.valid_day);
     }
 }
+
+impl<C> crate::wire::Sealed for SetValidDayRequest<C> {}
 
 impl SetValidDayRequest<&Client> {
     /// Signs and sends the request.
@@ -276,6 +304,8 @@ impl<C> Endpoint for BatchSetExpireTimeRequest<C> {
         out.json("data", &self.data);
     }
 }
+
+impl<C> crate::wire::Sealed for BatchSetExpireTimeRequest<C> {}
 
 impl BatchSetExpireTimeRequest<&Client> {
     /// Signs and sends the request.

@@ -81,6 +81,8 @@ impl<C> Endpoint for AddSessionWhitelistRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for AddSessionWhitelistRequest<C> {}
+
 impl AddSessionWhitelistRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -183,6 +185,8 @@ impl<C> Endpoint for DeleteSessionWhitelistRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for DeleteSessionWhitelistRequest<C> {}
+
 impl DeleteSessionWhitelistRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -272,11 +276,23 @@ impl<C> GetSessionWhitelistRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
+        self
+    }
+
     /// 页面大小 — Items per page (no maximum documented).
     ///
     /// The vendor's default is `20`; must be at least `1`.
     pub fn page_size(mut self, page_size: i64) -> Self {
         self.page_size = Some(page_size);
+        self
+    }
+
+    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
         self
     }
 }
@@ -293,6 +309,8 @@ impl<C> Endpoint for GetSessionWhitelistRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
+
+impl<C> crate::wire::Sealed for GetSessionWhitelistRequest<C> {}
 
 impl<C: Clone> Paginated for GetSessionWhitelistRequest<C> {
     type Item = WhitelistUser;
@@ -456,6 +474,8 @@ impl<C> Endpoint for AddRoomWhitelistRequest<C> {
     }
 }
 
+impl<C> crate::wire::Sealed for AddRoomWhitelistRequest<C> {}
+
 impl AddRoomWhitelistRequest<&Client> {
     /// Signs and sends the request.
     ///
@@ -541,11 +561,23 @@ impl<C> GetRoomWhitelistRequest<C> {
         self
     }
 
+    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
+        self
+    }
+
     /// 页面大小 — Items per page (no maximum documented).
     ///
     /// The vendor's default is `20`; must be at least `1`.
     pub fn page_size(mut self, page_size: i64) -> Self {
         self.page_size = Some(page_size);
+        self
+    }
+
+    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
         self
     }
 }
@@ -561,6 +593,8 @@ impl<C> Endpoint for GetRoomWhitelistRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
+
+impl<C> crate::wire::Sealed for GetRoomWhitelistRequest<C> {}
 
 impl<C: Clone> Paginated for GetRoomWhitelistRequest<C> {
     type Item = WhitelistUser;
@@ -724,6 +758,8 @@ impl<C> Endpoint for DeleteRoomWhitelistRequest<C> {
         out.csv("user_ids", &self.user_ids);
     }
 }
+
+impl<C> crate::wire::Sealed for DeleteRoomWhitelistRequest<C> {}
 
 impl DeleteRoomWhitelistRequest<&Client> {
     /// Signs and sends the request.

@@ -50,7 +50,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use received::{ParamError, Received, Refusal};
-pub(crate) use received::{check_limits, to_json};
+#[doc(hidden)]
+pub use received::{check_limits, to_json};
 pub use style::ResponseStyle;
 
 use std::borrow::Cow;

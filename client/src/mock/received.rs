@@ -113,13 +113,15 @@ impl Received {
 
     /// A required scalar parameter; enum codes the spec does not document are refused, as the
     /// vendor would.
-    pub(crate) fn required<T: FromText>(&self, name: &str) -> Result<T, ParamError> {
+    #[doc(hidden)]
+    pub fn required<T: FromText>(&self, name: &str) -> Result<T, ParamError> {
         let v: T = self.fields().required(name)?;
         documented(name, v)
     }
 
     /// An optional scalar parameter.
-    pub(crate) fn optional<T: FromText>(&self, name: &str) -> Result<Option<T>, ParamError> {
+    #[doc(hidden)]
+    pub fn optional<T: FromText>(&self, name: &str) -> Result<Option<T>, ParamError> {
         match self.fields().optional(name)? {
             Some(v) => documented(name, v).map(Some),
             None => Ok(None),
@@ -127,13 +129,15 @@ impl Received {
     }
 
     /// A required list sent joined with `,`.
-    pub(crate) fn required_csv<T: FromText>(&self, name: &str) -> Result<Vec<T>, ParamError> {
+    #[doc(hidden)]
+    pub fn required_csv<T: FromText>(&self, name: &str) -> Result<Vec<T>, ParamError> {
         let items: Vec<T> = self.fields().required_csv(name)?;
         items.into_iter().map(|v| documented(name, v)).collect()
     }
 
     /// An optional list sent joined with `,`.
-    pub(crate) fn optional_csv<T: FromText>(
+    #[doc(hidden)]
+    pub fn optional_csv<T: FromText>(
         &self,
         name: &str,
     ) -> Result<Option<Vec<T>>, ParamError> {
@@ -144,7 +148,8 @@ impl Received {
     }
 
     /// A required list sent as a JSON array.
-    pub(crate) fn required_json<T: DeserializeOwned>(
+    #[doc(hidden)]
+    pub fn required_json<T: DeserializeOwned>(
         &self,
         name: &str,
     ) -> Result<Vec<T>, ParamError> {
@@ -152,7 +157,8 @@ impl Received {
     }
 
     /// An optional list sent as a JSON array.
-    pub(crate) fn optional_json<T: DeserializeOwned>(
+    #[doc(hidden)]
+    pub fn optional_json<T: DeserializeOwned>(
         &self,
         name: &str,
     ) -> Result<Option<Vec<T>>, ParamError> {
@@ -160,7 +166,8 @@ impl Received {
     }
 
     /// A file part.
-    pub(crate) fn file(&self, name: &str) -> Option<Upload> {
+    #[doc(hidden)]
+    pub fn file(&self, name: &str) -> Option<Upload> {
         self.files.get(name).cloned()
     }
 }
@@ -177,7 +184,8 @@ fn documented<T: FromText>(name: &str, v: T) -> Result<T, ParamError> {
 }
 
 /// Refuses a request outside the limits the spec states, with the same check the client makes.
-pub(crate) fn check_limits<E: Endpoint>(request: &E) -> Result<(), Refusal> {
+#[doc(hidden)]
+pub fn check_limits<E: Endpoint>(request: &E) -> Result<(), Refusal> {
     let mut params = Params::new();
     request.write_params(&mut params);
     E::OPERATION
@@ -187,7 +195,8 @@ pub(crate) fn check_limits<E: Endpoint>(request: &E) -> Result<(), Refusal> {
 }
 
 /// Encodes a handler's `data` in `style`.
-pub(crate) fn to_json<T: Serialize>(
+#[doc(hidden)]
+pub fn to_json<T: Serialize>(
     data: &T,
     style: super::ResponseStyle,
 ) -> Result<serde_json::Value, Refusal> {

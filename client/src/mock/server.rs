@@ -64,7 +64,8 @@ impl Drop for Stop {
 
 fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
     let mut routes: HashMap<String, Operation> = Operation::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|op| (op.info().path.to_owned(), op))
         .collect();
     for (op, path) in &b.paths {

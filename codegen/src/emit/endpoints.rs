@@ -300,10 +300,22 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         let a = arg(p);
         let (t, c) = (a.ty, a.convert);
         let d = doc_lines(&param_doc(p));
+        let set = ident(&format!("set_{}", p.ident.trim_end_matches('_')));
+        let stored = param_ty(&p.ty);
+        let set_doc = format!(
+            "Sets or clears (`None`) `{}`: [`Self::{}`] for a value that may be absent.",
+            p.wire, p.ident
+        );
         quote! {
             #d
             pub fn #n(mut self, #n: #t) -> Self {
                 self.#n = Some(#c);
+                self
+            }
+
+            #[doc = #set_doc]
+            pub fn #set(mut self, #n: Option<#stored>) -> Self {
+                self.#n = #n;
                 self
             }
         }
@@ -350,6 +362,8 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
 
             #upload
         }
+
+        impl<C> crate::wire::Sealed for #name<C> {}
     };
 
     let returns = match &e.response {

@@ -50,7 +50,7 @@ pub(super) fn module(api: &Api) -> Module {
         quote! {
             impl Operation {
                 /// Every operation, in spec order.
-                pub const ALL: [Operation; #count] = [#(Operation::#all),*];
+                pub const ALL: &'static [Operation] = &[#(Operation::#all),*];
 
                 /// What the spec says about this operation.
                 pub fn info(self) -> &'static OperationInfo {
