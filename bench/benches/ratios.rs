@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use baijiayun::types::{BasicInfo, PlaybackPage, ProductType};
 use baijiayun::__private::wire::sign;
+use baijiayun::types::{BasicInfo, PlaybackPage, ProductType};
 use baijiayun::{RateLimit, playback::GetListRequest};
 use baijiayun_bench::{
     Baseline, BlockingBaseline, Envelope, PARTNER_KEY, ROOM, StrictPage, baseline_sign,

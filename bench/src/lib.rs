@@ -209,7 +209,10 @@ pub struct BlockingBaseline {
 
 /// `get_playback_play_record` as sent, the typical request the signing benchmarks use: six
 /// parameters before the sign.
-fn six() -> [(&'static str, baijiayun::__private::wire::ParamValue<'static>); 6] {
+fn six() -> [(
+    &'static str,
+    baijiayun::__private::wire::ParamValue<'static>,
+); 6] {
     use baijiayun::__private::wire::ParamValue;
     [
         ("partner_id", ParamValue::Int(10_000_001)),

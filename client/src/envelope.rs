@@ -260,7 +260,10 @@ mod tests {
     #[test]
     fn success_returns_data() {
         let body = Bytes::from_static(br#"{"code":0,"data":{"id":"7"},"msg":"","ts":1}"#);
-        assert_eq!(decode_data::<Item>(&ep(), body, 0).ok(), Some(Item { id: 7 }));
+        assert_eq!(
+            decode_data::<Item>(&ep(), body, 0).ok(),
+            Some(Item { id: 7 })
+        );
         let body = Bytes::from_static(br#"{"code":"0","data":[1,"2"],"msg":"","ts":"1"}"#);
         assert_eq!(
             decode_data::<Vec<i64>>(&ep(), body, INT_OR_STRING).ok(),

@@ -153,7 +153,10 @@ impl OperationInfo {
 impl Operation {
     /// The operation whose method name is `name` (`"get_list"`).
     pub fn from_name(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.info().name == name)
+        Operation::ALL
+            .iter()
+            .copied()
+            .find(|op| op.info().name == name)
     }
 
     /// The method name on the clients (`"get_list"`).

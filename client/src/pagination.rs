@@ -8,13 +8,15 @@
 //! use futures_util::TryStreamExt;
 //! use baijiayun::types::ProductType;
 //!
-//! let playbacks: Vec<_> = client.get_list(ProductType::LargeClass, 1, 1000).items().try_collect().await?;
+//! let playbacks: Vec<_> = client.get_list_paged(ProductType::LargeClass).items().try_collect().await?;
 //! # Ok(())
 //! # }
 //! ```
 //!
+//! Where the plain method asks for a page and a page size (`get_list`), its paged form
+//! (`get_list_paged`) does not: it starts at page 1 with the largest page the spec allows.
 //! Paging starts at the request's page, asks for the largest page the spec allows unless a page
-//! size was set, and stops when the items seen reach the total or a page comes back empty. Every
+//! size was given, and stops when the items seen reach the total or a page comes back empty. Every
 //! page goes through the client, so the rate limit and retries apply. An error ends the stream
 //! after it is yielded; it is never swallowed.
 

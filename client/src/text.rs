@@ -179,10 +179,7 @@ impl Fields<'_> {
         not(feature = "mock"),
         allow(dead_code, reason = "used by the fake server")
     )]
-    pub fn required_json<T: DeserializeOwned>(
-        &self,
-        name: &str,
-    ) -> Result<Vec<T>, FieldError> {
+    pub fn required_json<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, FieldError> {
         let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
         serde_json::from_str(text)
             .map_err(|e| problem(name, format!("not the expected JSON array: {e}")))

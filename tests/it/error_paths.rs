@@ -6,8 +6,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use baijiayun::__private::de::Lenient;
-use baijiayun::operations::Operation;
 use baijiayun::Endpoint;
+use baijiayun::operations::Operation;
 use baijiayun::{Error, courseware, editing, play_record, playback, pure_video, token, whitelist};
 use proptest::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};

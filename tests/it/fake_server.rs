@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail, ensure};
+use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus};
-use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::{Client, Error, RetryPolicy, TransportKind};
 
 /// The vendor code of a refusal, or a failure naming what came instead.
@@ -334,6 +334,28 @@ async fn requests_are_recorded_and_state_resets() -> Result<()> {
             .map(|r| r.param_list::<i64>("user_ids"))
             .transpose()?
             == Some(seed::USERS[2..4].to_vec())
+    );
+    // set_x(Option) beside x(T): a session that may be absent, without rebinding the request.
+    for session in [None, Some(seed::LONG_ROOM_SESSIONS[0])] {
+        let room = if session.is_some() {
+            seed::LONG_ROOM
+        } else {
+            seed::ROOM
+        };
+        client
+            .get_basic_info(room)
+            .set_session_id(session)
+            .send()
+            .await?;
+    }
+    let sent = server.requests_for(Operation::GetBasicInfo);
+    let sessions: Vec<Option<i64>> = sent
+        .iter()
+        .map(|r| r.optional_param::<i64>("session_id"))
+        .collect::<Result<_, _>>()?;
+    ensure!(
+        sessions.ends_with(&[None, Some(seed::LONG_ROOM_SESSIONS[0])]),
+        "{sessions:?}"
     );
     server.clear_requests();
     ensure!(server.requests().is_empty());

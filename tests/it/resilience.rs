@@ -250,6 +250,21 @@ async fn pages_and_items_stream_through_every_list() -> Result<()> {
         items.len()
     );
     ensure!(server.requests_for(Operation::GetList).len() == 5);
+    // The paged form asks for neither: page 1, the largest page (1000), so one request.
+    server.clear_requests();
+    let all: Vec<_> = client
+        .get_list_paged(ProductType::LargeClass)
+        .items()
+        .try_collect()
+        .await?;
+    ensure!(
+        all.iter()
+            .map(|p| p.playback_id)
+            .eq(items.iter().map(|p| p.playback_id))
+    );
+    let sent = server.requests_for(Operation::GetList);
+    ensure!(sent.len() == 1, "{} requests", sent.len());
+    ensure!(sent[0].param::<i64>("page")? == 1 && sent[0].param::<i64>("page_size")? == 1000);
     // get_playback_play_record: no page size given, so the largest the spec allows (1000).
     let day = |t: &str| -> Result<baijiayun::DateTime> {
         Ok(format!("{} {t}", seed::PLAY_DAYS[1]).parse()?)

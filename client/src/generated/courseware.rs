@@ -59,7 +59,7 @@ impl<C> GetPlaybackPptUrlListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `date`: [`Self::date`] for a value that may be absent.
+    /// Sets or clears (`None`) `date`: [`Self::date`] for a value that may be absent.
     pub fn set_date(mut self, date: Option<Date>) -> Self {
         self.date = date;
         self
@@ -157,7 +157,7 @@ impl<C> GetPlaybackPptUrlRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -260,7 +260,7 @@ impl<C> GenerateCoursewareRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -364,7 +364,7 @@ impl<C> GetCoursewareDataRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self

@@ -66,7 +66,7 @@ impl<C> CropBySegmentRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -179,7 +179,7 @@ impl<C> BatchCropRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -285,7 +285,7 @@ impl<C> GetMarkListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -299,7 +299,7 @@ impl<C> GetMarkListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    /// Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
     pub fn set_version(mut self, version: Option<i64>) -> Self {
         self.version = version;
         self
@@ -411,7 +411,7 @@ impl<C> SetMarkRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `content`: [`Self::content`] for a value that may be absent.
+    /// Sets or clears (`None`) `content`: [`Self::content`] for a value that may be absent.
     pub fn set_content(mut self, content: Option<Vec<Mark>>) -> Self {
         self.content = content;
         self
@@ -423,7 +423,7 @@ impl<C> SetMarkRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -435,7 +435,7 @@ impl<C> SetMarkRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    /// Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
     pub fn set_version(mut self, version: Option<i64>) -> Self {
         self.version = version;
         self
@@ -558,7 +558,7 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -572,7 +572,7 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    /// Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
     pub fn set_version(mut self, version: Option<i64>) -> Self {
         self.version = version;
         self
@@ -584,7 +584,7 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `delete_start_time`: [`Self::delete_start_time`] for a value that may be absent.
+    /// Sets or clears (`None`) `delete_start_time`: [`Self::delete_start_time`] for a value that may be absent.
     pub fn set_delete_start_time(mut self, delete_start_time: Option<DateTime>) -> Self {
         self.delete_start_time = delete_start_time;
         self
@@ -596,7 +596,7 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `delete_end_time`: [`Self::delete_end_time`] for a value that may be absent.
+    /// Sets or clears (`None`) `delete_end_time`: [`Self::delete_end_time`] for a value that may be absent.
     pub fn set_delete_end_time(mut self, delete_end_time: Option<DateTime>) -> Self {
         self.delete_end_time = delete_end_time;
         self
@@ -608,7 +608,7 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `delete_user_number`: [`Self::delete_user_number`] for a value that may be absent.
+    /// Sets or clears (`None`) `delete_user_number`: [`Self::delete_user_number`] for a value that may be absent.
     pub fn set_delete_user_number(mut self, delete_user_number: Option<String>) -> Self {
         self.delete_user_number = delete_user_number;
         self
@@ -628,7 +628,7 @@ impl<C> DeleteChatRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `delete_json`: [`Self::delete_json`] for a value that may be absent.
+    /// Sets or clears (`None`) `delete_json`: [`Self::delete_json`] for a value that may be absent.
     pub fn set_delete_json(mut self, delete_json: Option<Vec<ChatDeletion>>) -> Self {
         self.delete_json = delete_json;
         self

@@ -80,7 +80,7 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -92,7 +92,7 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `user_number`: [`Self::user_number`] for a value that may be absent.
+    /// Sets or clears (`None`) `user_number`: [`Self::user_number`] for a value that may be absent.
     pub fn set_user_number(mut self, user_number: Option<i64>) -> Self {
         self.user_number = user_number;
         self
@@ -105,7 +105,7 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    /// Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
     pub fn set_version(mut self, version: Option<i64>) -> Self {
         self.version = version;
         self
@@ -119,7 +119,7 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    /// Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
     pub fn set_page(mut self, page: Option<i64>) -> Self {
         self.page = page;
         self
@@ -133,7 +133,7 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    /// Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
     pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
         self.page_size = page_size;
         self
@@ -328,7 +328,7 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `search_time_type`: [`Self::search_time_type`] for a value that may be absent.
+    /// Sets or clears (`None`) `search_time_type`: [`Self::search_time_type`] for a value that may be absent.
     pub fn set_search_time_type(
         mut self,
         search_time_type: Option<SearchTimeType>,
@@ -346,7 +346,7 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    /// Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
     pub fn set_page(mut self, page: Option<i64>) -> Self {
         self.page = page;
         self
@@ -361,7 +361,7 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    /// Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
     pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
         self.page_size = page_size;
         self

@@ -56,7 +56,7 @@ impl<C> GetBasicInfoRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -168,7 +168,7 @@ impl<C> GetListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `crop_video`: [`Self::crop_video`] for a value that may be absent.
+    /// Sets or clears (`None`) `crop_video`: [`Self::crop_video`] for a value that may be absent.
     pub fn set_crop_video(mut self, crop_video: Option<bool>) -> Self {
         self.crop_video = crop_video;
         self
@@ -180,7 +180,7 @@ impl<C> GetListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `room_id`: [`Self::room_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `room_id`: [`Self::room_id`] for a value that may be absent.
     pub fn set_room_id(mut self, room_id: Option<i64>) -> Self {
         self.room_id = room_id;
         self
@@ -421,7 +421,7 @@ impl<C> SetPublishStatusRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -523,7 +523,7 @@ impl<C> DeletePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -535,7 +535,7 @@ impl<C> DeletePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    /// Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
     pub fn set_version(mut self, version: Option<i64>) -> Self {
         self.version = version;
         self
@@ -640,7 +640,7 @@ impl<C> UpdatePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -655,7 +655,7 @@ impl<C> UpdatePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `preface`: [`Self::preface`] for a value that may be absent.
+    /// Sets or clears (`None`) `preface`: [`Self::preface`] for a value that may be absent.
     pub fn set_preface(mut self, preface: Option<Upload>) -> Self {
         self.preface = preface;
         self
@@ -767,7 +767,7 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
+    /// Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
     pub fn set_product_type(mut self, product_type: Option<ProductType>) -> Self {
         self.product_type = product_type;
         self
@@ -779,7 +779,7 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -793,7 +793,7 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    /// Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
     pub fn set_page(mut self, page: Option<i64>) -> Self {
         self.page = page;
         self
@@ -807,7 +807,7 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    /// Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
     pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
         self.page_size = page_size;
         self
@@ -982,7 +982,7 @@ impl<C> SetMainVersionRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -1101,7 +1101,7 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `source_session_id`: [`Self::source_session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `source_session_id`: [`Self::source_session_id`] for a value that may be absent.
     pub fn set_source_session_id(mut self, source_session_id: Option<i64>) -> Self {
         self.source_session_id = source_session_id;
         self
@@ -1113,7 +1113,7 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `source_version`: [`Self::source_version`] for a value that may be absent.
+    /// Sets or clears (`None`) `source_version`: [`Self::source_version`] for a value that may be absent.
     pub fn set_source_version(mut self, source_version: Option<i64>) -> Self {
         self.source_version = source_version;
         self
@@ -1127,7 +1127,7 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `is_replace_main`: [`Self::is_replace_main`] for a value that may be absent.
+    /// Sets or clears (`None`) `is_replace_main`: [`Self::is_replace_main`] for a value that may be absent.
     pub fn set_is_replace_main(mut self, is_replace_main: Option<bool>) -> Self {
         self.is_replace_main = is_replace_main;
         self
@@ -1140,7 +1140,7 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
     pub fn set_target_session_id(mut self, target_session_id: Option<i64>) -> Self {
         self.target_session_id = target_session_id;
         self
@@ -1152,7 +1152,7 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `target_version`: [`Self::target_version`] for a value that may be absent.
+    /// Sets or clears (`None`) `target_version`: [`Self::target_version`] for a value that may be absent.
     pub fn set_target_version(mut self, target_version: Option<i64>) -> Self {
         self.target_version = target_version;
         self
@@ -1272,7 +1272,7 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `is_replace_main`: [`Self::is_replace_main`] for a value that may be absent.
+    /// Sets or clears (`None`) `is_replace_main`: [`Self::is_replace_main`] for a value that may be absent.
     pub fn set_is_replace_main(mut self, is_replace_main: Option<bool>) -> Self {
         self.is_replace_main = is_replace_main;
         self
@@ -1284,7 +1284,7 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
     pub fn set_target_session_id(mut self, target_session_id: Option<i64>) -> Self {
         self.target_session_id = target_session_id;
         self
@@ -1296,7 +1296,7 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `target_version`: [`Self::target_version`] for a value that may be absent.
+    /// Sets or clears (`None`) `target_version`: [`Self::target_version`] for a value that may be absent.
     pub fn set_target_version(mut self, target_version: Option<i64>) -> Self {
         self.target_version = target_version;
         self
@@ -1403,7 +1403,7 @@ impl<C> GetRecordTimeNodeRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -1474,6 +1474,13 @@ impl Client {
         page_size: i64,
     ) -> GetListRequest<&Self> {
         GetListRequest::with_client(self, product_type, page, page_size)
+    }
+
+    /// [`Self::get_list`] from its first page, to read with `items()` or `pages()`.
+    ///
+    /// Asks for page 1 at the largest page size the spec allows (1000); `items()` and `pages()` then walk every page from there.
+    pub fn get_list_paged(&self, product_type: ProductType) -> GetListRequest<&Self> {
+        GetListRequest::with_client(self, product_type, 1, 1000)
     }
 
     /// 获取长期房间云录制的序列号列表 (API 5) — List all session numbers a long-term room's cloud recording produced.
@@ -1580,6 +1587,13 @@ impl blocking::Client {
         page_size: i64,
     ) -> GetListRequest<&Self> {
         GetListRequest::with_client(self, product_type, page, page_size)
+    }
+
+    /// [`Self::get_list`] from its first page, to read with `items()` or `pages()`.
+    ///
+    /// Asks for page 1 at the largest page size the spec allows (1000); `items()` and `pages()` then walk every page from there.
+    pub fn get_list_paged(&self, product_type: ProductType) -> GetListRequest<&Self> {
+        GetListRequest::with_client(self, product_type, 1, 1000)
     }
 
     /// 获取长期房间云录制的序列号列表 (API 5) — List all session numbers a long-term room's cloud recording produced.

@@ -68,7 +68,7 @@ impl<C> RecordVideoRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -81,7 +81,7 @@ impl<C> RecordVideoRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    /// Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
     pub fn set_version(mut self, version: Option<i64>) -> Self {
         self.version = version;
         self
@@ -94,7 +94,7 @@ impl<C> RecordVideoRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `record_template`: [`Self::record_template`] for a value that may be absent.
+    /// Sets or clears (`None`) `record_template`: [`Self::record_template`] for a value that may be absent.
     pub fn set_record_template(
         mut self,
         record_template: Option<RecordTemplate>,
@@ -288,7 +288,7 @@ impl<C> GetRecordVideoUrlRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -301,7 +301,7 @@ impl<C> GetRecordVideoUrlRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
+    /// Sets or clears (`None`) `version`: [`Self::version`] for a value that may be absent.
     pub fn set_version(mut self, version: Option<i64>) -> Self {
         self.version = version;
         self

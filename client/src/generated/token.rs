@@ -64,7 +64,7 @@ impl<C> GetPlayerTokenRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self
@@ -265,7 +265,7 @@ impl<C> GetLimitedTokenRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
+    /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
     pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
         self.session_id = session_id;
         self

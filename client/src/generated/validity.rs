@@ -64,7 +64,7 @@ impl<C> GetValidDayRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
+    /// Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
     pub fn set_product_type(mut self, product_type: Option<ProductType>) -> Self {
         self.product_type = product_type;
         self
@@ -79,7 +79,7 @@ impl<C> GetValidDayRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
+    /// Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
     pub fn set_video_ids(mut self, video_ids: Option<Vec<i64>>) -> Self {
         self.video_ids = video_ids;
         self
@@ -183,7 +183,7 @@ impl<C> SetValidDayRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
+    /// Sets or clears (`None`) `product_type`: [`Self::product_type`] for a value that may be absent.
     pub fn set_product_type(mut self, product_type: Option<ProductType>) -> Self {
         self.product_type = product_type;
         self
@@ -198,7 +198,7 @@ impl<C> SetValidDayRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
+    /// Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
     pub fn set_video_ids(mut self, video_ids: Option<Vec<i64>>) -> Self {
         self.video_ids = video_ids;
         self

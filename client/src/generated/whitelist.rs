@@ -276,7 +276,7 @@ impl<C> GetSessionWhitelistRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    /// Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
     pub fn set_page(mut self, page: Option<i64>) -> Self {
         self.page = page;
         self
@@ -290,7 +290,7 @@ impl<C> GetSessionWhitelistRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    /// Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
     pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
         self.page_size = page_size;
         self
@@ -561,7 +561,7 @@ impl<C> GetRoomWhitelistRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
+    /// Sets or clears (`None`) `page`: [`Self::page`] for a value that may be absent.
     pub fn set_page(mut self, page: Option<i64>) -> Self {
         self.page = page;
         self
@@ -575,7 +575,7 @@ impl<C> GetRoomWhitelistRequest<C> {
         self
     }
 
-    ///Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
+    /// Sets or clears (`None`) `page_size`: [`Self::page_size`] for a value that may be absent.
     pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
         self.page_size = page_size;
         self

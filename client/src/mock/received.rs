@@ -137,10 +137,7 @@ impl Received {
 
     /// An optional list sent joined with `,`.
     #[doc(hidden)]
-    pub fn optional_csv<T: FromText>(
-        &self,
-        name: &str,
-    ) -> Result<Option<Vec<T>>, ParamError> {
+    pub fn optional_csv<T: FromText>(&self, name: &str) -> Result<Option<Vec<T>>, ParamError> {
         match self.params.contains_key(name) {
             false => Ok(None),
             true => self.required_csv(name).map(Some),
@@ -149,10 +146,7 @@ impl Received {
 
     /// A required list sent as a JSON array.
     #[doc(hidden)]
-    pub fn required_json<T: DeserializeOwned>(
-        &self,
-        name: &str,
-    ) -> Result<Vec<T>, ParamError> {
+    pub fn required_json<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, ParamError> {
         Ok(self.fields().required_json(name)?)
     }
 

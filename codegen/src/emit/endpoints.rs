@@ -303,7 +303,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         let set = ident(&format!("set_{}", p.ident.trim_end_matches('_')));
         let stored = param_ty(&p.ty);
         let set_doc = format!(
-            "Sets or clears (`None`) `{}`: [`Self::{}`] for a value that may be absent.",
+            " Sets or clears (`None`) `{}`: [`Self::{}`] for a value that may be absent.",
             p.wire, p.ident
         );
         quote! {
@@ -651,10 +651,57 @@ fn constructor(e: &Endpoint) -> TokenStream {
             e.request_type
         ),
     ]);
+    // Only where the plain form asks for the page or its size: elsewhere it is already the paged form.
+    let paging_required = |pg: &&Pagination| {
+        required
+            .iter()
+            .any(|p| p.wire == pg.page || p.wire == pg.page_size)
+    };
+    let paged = e.pagination.as_ref().filter(paging_required).map(|pg| {
+        // The paged form: every required argument but the page and the page size.
+        let is_paging = |p: &&&Param| p.wire == pg.page || p.wire == pg.page_size;
+        let paged_method = ident(&format!("{}_paged", e.name));
+        let paged_args = required.iter().filter(|p| !is_paging(p)).map(|p| {
+            let n = ident(&p.ident);
+            let t = arg(p).ty;
+            quote!(#n: #t)
+        });
+        let values = required.iter().map(|p| {
+            let n = ident(&p.ident);
+            if p.wire == pg.page {
+                quote!(1)
+            } else if p.wire == pg.page_size {
+                let limit = proc_macro2::Literal::i64_unsuffixed(pg.page_size_limit);
+                quote!(#limit)
+            } else {
+                quote!(#n)
+            }
+        });
+        let doc = doc_lines(&[
+            format!(
+                "[`Self::{}`] from its first page, to read with `items()` or `pages()`.",
+                e.name
+            ),
+            String::new(),
+            format!(
+                "Asks for page 1 at the largest page size the spec allows ({}); `items()` and \
+                 `pages()` then walk every page from there.",
+                pg.page_size_limit
+            ),
+        ]);
+        quote! {
+            #doc
+            pub fn #paged_method(&self, #(#paged_args),*) -> #name<&Self> {
+                #name::with_client(self, #(#values),*)
+            }
+        }
+    });
     quote! {
         #doc
         pub fn #method(&self, #(#args),*) -> #name<&Self> {
             #name::with_client(self, #(#names),*)
         }
+
+        #paged
     }
 }
