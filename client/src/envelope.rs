@@ -295,7 +295,7 @@ mod tests {
     fn a_refusal_whose_msg_is_not_utf8_is_still_a_refusal() {
         let mut body = br#"{"code":"1003","data":{"x":1},"msg":"bad "#.to_vec();
         body.extend_from_slice(b"\xff\\n\xfe\",\"ts\":1}");
-        match decode::<Item>(&ep(), Bytes::from(body), 0) {
+        match decode_data::<Item>(&ep(), Bytes::from(body), 0) {
             Err(Error::Api { code, message, .. }) => {
                 assert_eq!(code, 1003);
                 assert_eq!(message, "bad \u{FFFD}\n\u{FFFD}");
@@ -306,7 +306,7 @@ mod tests {
         let mut body = br#"{"code":0,"data":{"id":1},"msg":""#.to_vec();
         body.extend_from_slice(b"\xff\"}");
         assert!(matches!(
-            decode::<Item>(&ep(), Bytes::from(body), 0),
+            decode_data::<Item>(&ep(), Bytes::from(body), 0),
             Err(Error::Decode { .. })
         ));
     }
