@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Result, ensure};
 use baijiayun::mock::{MockServer, seed};
 use baijiayun::types::{ErrorCode, PlaybackStatus};
-use baijiayun::wire::{ParamValue, Params, sign};
+use baijiayun::__private::wire::{ParamValue, Params, sign};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::fake_server::post;
