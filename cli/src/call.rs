@@ -4,10 +4,11 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::time::Instant;
 
+use baijiayun::__private::wire::Params;
 use baijiayun::Client;
+use baijiayun::Endpoint;
 use baijiayun::info::OperationInfo;
 use baijiayun::operations::Operation;
-use baijiayun::wire::{Endpoint, Params};
 use futures_util::{Stream, StreamExt as _};
 use serde::Serialize;
 

@@ -96,7 +96,7 @@ pub(crate) async fn run(settings: &Settings, args: &Args) -> Result<ExitCode, Fa
     let (credentials, clock) = credentials_and_clock(&client, &exchange).await;
     checks.push(credentials);
     checks.extend(clock);
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         let info = op.info();
         if is_probed(info) {
             checks.push(probe(&client, &exchange, info).await);
@@ -227,8 +227,8 @@ fn fix_domain(target: &Target) -> String {
 /// reads, has a verified path and needs no parameter.
 fn cheap_read() -> Option<&'static OperationInfo> {
     Operation::ALL
-        .into_iter()
-        .map(Operation::info)
+        .iter()
+        .map(|op| op.info())
         .find(|i| i.retry_safe && i.path_verified && i.params.iter().all(|p| !p.required))
 }
 
@@ -471,8 +471,8 @@ mod tests {
     #[test]
     fn only_inferred_reads_are_probed_and_writes_never() {
         let probed: Vec<_> = Operation::ALL
-            .into_iter()
-            .map(Operation::info)
+            .iter()
+            .map(|op| op.info())
             .filter(|i| is_probed(i))
             .collect();
         assert!(!probed.is_empty());

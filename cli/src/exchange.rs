@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use baijiayun::__private::wire::Params;
 use baijiayun::info::Method;
-use baijiayun::wire::Params;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::config::Settings;

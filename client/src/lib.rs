@@ -68,7 +68,7 @@ pub use time::{Date, DateTime, InvalidDate, Original};
 pub use upload::Upload;
 pub use wire::Endpoint;
 
-/// The generated code's plumbing, and what this workspace's own tests and benchmarks reach into.
+/// The generated code's plumbing, and what this workspace's own tests, benchmarks and CLI reach into.
 /// Not part of the API: anything here may change in any release.
 #[doc(hidden)]
 pub mod __private {
