@@ -144,6 +144,18 @@ pub enum Error {
         retry_after: std::time::Duration,
     },
 
+    /// The fleet-wide rate limit could not reach Redis and is set to fail closed
+    /// ([`crate::fleet::OnRedisDown::FailClosed`]); nothing was sent.
+    #[error(
+        "{endpoint}: the fleet-wide rate limit cannot reach Redis, nothing was sent: {message}"
+    )]
+    LimiterUnavailable {
+        /// The endpoint.
+        endpoint: Cow<'static, str>,
+        /// What went wrong with Redis.
+        message: String,
+    },
+
     /// The request breaks a limit of the spec (e.g. `page_size` over 1000) and was not sent.
     #[error("{endpoint}: invalid request: {message}")]
     InvalidRequest {
@@ -177,6 +189,7 @@ impl Error {
             | Error::Transport { endpoint, .. }
             | Error::Decode { endpoint, .. }
             | Error::RateLimited { endpoint, .. }
+            | Error::LimiterUnavailable { endpoint, .. }
             | Error::InvalidRequest { endpoint, .. } => Some(endpoint),
             Error::Config(_) => None,
         }
@@ -211,7 +224,10 @@ impl Error {
     /// (see [`crate::RetryPolicy`]).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::Decode { .. } | Error::RateLimited { .. } => true,
+            Error::Transport { .. }
+            | Error::Decode { .. }
+            | Error::RateLimited { .. }
+            | Error::LimiterUnavailable { .. } => true,
             Error::Http { status, .. } => matches!(status, 408 | 429 | 500..=599),
             Error::Api { .. } => self.is_rate_limited(),
             Error::Redirect { .. }

@@ -33,6 +33,8 @@ mod client;
 mod de;
 mod envelope;
 mod error;
+#[cfg(feature = "redis")]
+pub mod fleet;
 pub mod info;
 mod json_path;
 mod limit;
