@@ -115,6 +115,8 @@ pub struct RecordedRequest {
     pub status: Option<u16>,
     /// The vendor code answered, when the answer was an envelope.
     pub code: Option<i64>,
+    /// When it arrived (before its body was read), on the monotonic clock.
+    pub arrived: std::time::Instant,
     /// The order of arrival, to fill in the answer later.
     seq: u64,
 }

@@ -236,6 +236,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Result<Answer, Drop
         files: Vec::new(),
         status: None,
         code: None,
+        arrived: Instant::now(),
         seq: shared.arrivals.fetch_add(1, Ordering::Relaxed),
     };
     let body = req.into_body();
