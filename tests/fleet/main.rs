@@ -218,9 +218,18 @@ fn redis_killed_and_restarted_under_a_fleet_no_refusal_no_hang_and_back_to_share
     assert!(members > 0, "no grants in the restarted Redis");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixty_four_tasks_in_one_process_keep_the_limit() {
+#[test]
+fn sixty_four_tasks_in_one_process_keep_the_limit() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(sixty_four_tasks());
+}
+
+async fn sixty_four_tasks() {
     let fake = MockServer::builder()
         .rate_limit(VENDOR_LIMIT as u32, VENDOR_WINDOW)
         .start()
