@@ -145,7 +145,7 @@ pub enum Error {
     },
 
     /// The fleet-wide rate limit could not reach Redis and is set to fail closed
-    /// ([`crate::fleet::OnRedisDown::FailClosed`]); nothing was sent.
+    /// (`fleet::OnRedisDown::FailClosed`, feature `redis`); nothing was sent.
     #[error(
         "{endpoint}: the fleet-wide rate limit cannot reach Redis, nothing was sent: {message}"
     )]

@@ -27,7 +27,7 @@
 //! or failover). A GCRA or token bucket is not used: with a burst of 200 it lets about 400 through
 //! in some window.
 //!
-//! The limit and window are the client's [`RateLimit`](crate::RateLimit) (by default 200 in any
+//! The limit and window are the client's [`RateLimit`] (by default 200 in any
 //! 10.25 s, a margin over the vendor's 10 s for network jitter).
 //!
 //! # Keys
