@@ -8,7 +8,9 @@
 //! `BAIJIAYUN_PARTNER_ID`, `BAIJIAYUN_PARTNER_KEY` and `BAIJIAYUN_PRIVATE_DOMAIN` set it runs the
 //! read-only calls against the real service; with `BAIJIAYUN_BASE_URL` as well it targets that
 //! server instead (a standalone fake, for example). `BAIJIAYUN_MOCK_STYLE=php` makes the embedded
-//! fake answer the way PHP backends commonly do (numbers as strings, `""` for absent values).
+//! fake answer the way PHP backends commonly do (numbers as strings, `""` for absent values). The
+//! settings are read by `Client::from_env()`, so `BAIJIAYUN_REDIS_URL` turns the fleet-wide rate
+//! limit on.
 
 #![allow(clippy::print_stdout, reason = "an example prints what it does")]
 
@@ -28,38 +30,31 @@ enum Target {
 
 fn target() -> Result<Target, String> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    match (
-        var("BAIJIAYUN_PARTNER_ID"),
-        var("BAIJIAYUN_PARTNER_KEY"),
-        var("BAIJIAYUN_PRIVATE_DOMAIN"),
-    ) {
-        (Some(id), Some(key), Some(domain)) => {
-            let id: i64 = id
-                .parse()
-                .map_err(|_| format!("BAIJIAYUN_PARTNER_ID must be a number, got {id:?}"))?;
-            let builder = Client::builder(id, key);
-            Ok(match var("BAIJIAYUN_BASE_URL") {
-                Some(url) => Target::Remote(builder.base_url(url.clone()), url),
-                None => Target::Remote(
-                    builder.private_domain(domain.clone()),
-                    format!("https://{domain}.at.baijiayun.com"),
-                ),
-            })
-        }
-        (None, None, None) => MockServer::builder()
-            .response_style(match var("BAIJIAYUN_MOCK_STYLE").as_deref() {
-                Some("php") => ResponseStyle::Php,
-                _ => ResponseStyle::Typed,
-            })
-            .start_blocking()
-            .map(Target::Fake)
-            .map_err(|e| format!("cannot start the fake server: {e}")),
-        _ => Err(
-            "set all of BAIJIAYUN_PARTNER_ID, BAIJIAYUN_PARTNER_KEY and \
-                  BAIJIAYUN_PRIVATE_DOMAIN, or none of them to use the fake server"
-                .into(),
-        ),
+    let credentials = [
+        "BAIJIAYUN_PARTNER_ID",
+        "BAIJIAYUN_PARTNER_KEY",
+        "BAIJIAYUN_PRIVATE_DOMAIN",
+        "BAIJIAYUN_BASE_URL",
+    ];
+    if credentials.iter().any(|k| var(k).is_some()) {
+        // The same settings as any program of yours: a missing or malformed variable is named.
+        let builder = Client::from_env().map_err(|e| e.to_string())?;
+        let url = builder
+            .clone()
+            .build()
+            .map_err(|e| e.to_string())?
+            .base_url()
+            .to_owned();
+        return Ok(Target::Remote(builder, url));
     }
+    MockServer::builder()
+        .response_style(match var("BAIJIAYUN_MOCK_STYLE").as_deref() {
+            Some("php") => ResponseStyle::Php,
+            _ => ResponseStyle::Typed,
+        })
+        .start_blocking()
+        .map(Target::Fake)
+        .map_err(|e| format!("cannot start the fake server: {e}"))
 }
 
 /// The async half: list and page through playbacks, read one, mint a token, build the player URL.

@@ -106,6 +106,12 @@ impl Client {
         self.shared.partner_id
     }
 
+    /// Where the fleet-wide rate limit stands (feature `redis`), when it is on.
+    #[cfg(feature = "redis")]
+    pub fn fleet_state(&self) -> Option<crate::fleet::FleetState> {
+        self.shared.fleet_state()
+    }
+
     /// Where requests go.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url

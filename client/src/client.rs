@@ -55,6 +55,8 @@ pub struct ClientBuilder<C = Client> {
     rate_limit: Option<RateLimit>,
     retry: RetryPolicy,
     max_response_size: usize,
+    #[cfg(feature = "redis")]
+    fleet: Option<Box<crate::fleet::FleetLimit>>,
     /// The client `build` returns.
     client: PhantomData<fn() -> C>,
 }
@@ -71,6 +73,8 @@ impl<C> Clone for ClientBuilder<C> {
             rate_limit: self.rate_limit,
             retry: self.retry,
             max_response_size: self.max_response_size,
+            #[cfg(feature = "redis")]
+            fleet: self.fleet.clone(),
             client: PhantomData,
         }
     }
@@ -106,6 +110,8 @@ impl ClientBuilder<Client> {
             rate_limit: Some(RateLimit::VENDOR),
             retry: RetryPolicy::default(),
             max_response_size: request::DEFAULT_MAX_RESPONSE_SIZE,
+            #[cfg(feature = "redis")]
+            fleet: None,
             client: PhantomData,
         }
     }
@@ -172,6 +178,8 @@ impl<C> ClientBuilder<C> {
             rate_limit: self.rate_limit,
             retry: self.retry,
             max_response_size: self.max_response_size,
+            #[cfg(feature = "redis")]
+            fleet: self.fleet,
             client: PhantomData,
         }
     }
@@ -221,6 +229,16 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Shares the rate limit with every process of the account through Redis (feature `redis`):
+    /// the limit of [`ClientBuilder::rate_limit`] then counts the requests of the whole fleet.
+    /// See [`crate::fleet`] for how, and for what happens when Redis is down.
+    /// [`ClientBuilder::no_rate_limit`] turns this off too.
+    #[cfg(feature = "redis")]
+    pub fn fleet_rate_limit(mut self, fleet: crate::fleet::FleetLimit) -> Self {
+        self.fleet = Some(Box::new(fleet));
+        self
+    }
+
     /// How to retry (default [`RetryPolicy::default`]); see [`RetryPolicy`] for what is retried.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -244,6 +262,59 @@ impl<C> ClientBuilder<C> {
         }
     }
 
+    /// The base URL requests go to, checked: from the private domain or the base URL.
+    pub(crate) fn target_url(&self) -> Result<String> {
+    Ok(match &self.target {
+        None => {
+            return Err(Error::Config(
+                "set private_domain (or base_url) before building".into(),
+            ));
+        }
+        Some(Target::PrivateDomain(d)) => {
+            let label_ok = !d.is_empty()
+                && d.len() <= 63
+                && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !d.starts_with('-')
+                && !d.ends_with('-');
+            if !label_ok {
+                return Err(Error::Config(format!(
+                    "private domain must be one DNS label such as `e12345678`, got {d:?}; use base_url for a full URL"
+                )));
+            }
+            format!("https://{d}.at.baijiayun.com")
+        }
+        Some(Target::BaseUrl(u)) => {
+            let url = reqwest::Url::parse(u)
+                .map_err(|e| Error::Config(format!("base URL {u:?}: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err(Error::Config(format!(
+                    "base URL must be http(s)://host[:port], got {u:?}"
+                )));
+            }
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(Error::Config(format!(
+                    "base URL must not have a query or fragment, got {u:?}"
+                )));
+            }
+            url.as_str().trim_end_matches('/').to_owned()
+        }
+    })
+    }
+
+    /// The limiter of `limit`: the fleet-wide one when set, else the process's.
+    fn gate(&self, base_url: &str, limit: RateLimit) -> Result<Gate> {
+        #[cfg(feature = "redis")]
+        if let Some(config) = self.fleet.as_deref() {
+            config.check()?;
+            return Ok(Gate::Fleet(crate::fleet::FleetLimiter::shared(
+                config,
+                self.partner_id,
+                limit,
+            )));
+        }
+        Ok(Gate::Local(Limiter::shared(base_url, self.partner_id, limit)))
+    }
+
     /// Checks the settings.
     fn shared(&self) -> Result<Shared> {
         if self.partner_id <= 0 {
@@ -255,41 +326,7 @@ impl<C> ClientBuilder<C> {
         if secrecy::ExposeSecret::expose_secret(&self.partner_key).is_empty() {
             return Err(Error::Config("partner key is empty".into()));
         }
-        let base_url = match &self.target {
-            None => {
-                return Err(Error::Config(
-                    "set private_domain (or base_url) before building".into(),
-                ));
-            }
-            Some(Target::PrivateDomain(d)) => {
-                let label_ok = !d.is_empty()
-                    && d.len() <= 63
-                    && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    && !d.starts_with('-')
-                    && !d.ends_with('-');
-                if !label_ok {
-                    return Err(Error::Config(format!(
-                        "private domain must be one DNS label such as `e12345678`, got {d:?}; use base_url for a full URL"
-                    )));
-                }
-                format!("https://{d}.at.baijiayun.com")
-            }
-            Some(Target::BaseUrl(u)) => {
-                let url = reqwest::Url::parse(u)
-                    .map_err(|e| Error::Config(format!("base URL {u:?}: {e}")))?;
-                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                    return Err(Error::Config(format!(
-                        "base URL must be http(s)://host[:port], got {u:?}"
-                    )));
-                }
-                if url.query().is_some() || url.fragment().is_some() {
-                    return Err(Error::Config(format!(
-                        "base URL must not have a query or fragment, got {u:?}"
-                    )));
-                }
-                url.as_str().trim_end_matches('/').to_owned()
-            }
-        };
+        let base_url = self.target_url()?;
         let mut paths = vec![None; Operation::ALL.len()];
         for (op, path) in &self.paths {
             if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
@@ -300,13 +337,15 @@ impl<C> ClientBuilder<C> {
             }
             paths[*op as usize] = Some(path.clone().into_boxed_str());
         }
+        let gate = match self.rate_limit {
+            None => None,
+            Some(limit) => Some(self.gate(&base_url, limit)?),
+        };
         Ok(Shared {
             partner_id: self.partner_id,
             partner_key: self.partner_key.clone(),
             paths,
-            gate: self
-                .rate_limit
-                .map(|limit| Gate::Local(Limiter::shared(&base_url, self.partner_id, limit))),
+            gate,
             base_url,
             max_response_size: self.max_response_size,
         })
@@ -350,6 +389,12 @@ impl Client {
     /// The account's partner id.
     pub fn partner_id(&self) -> i64 {
         self.shared.partner_id
+    }
+
+    /// Where the fleet-wide rate limit stands (feature `redis`), when it is on.
+    #[cfg(feature = "redis")]
+    pub fn fleet_state(&self) -> Option<crate::fleet::FleetState> {
+        self.shared.fleet_state()
     }
 
     /// Where requests go, e.g. `https://e12345678.at.baijiayun.com`.

@@ -146,12 +146,8 @@ pub enum Error {
 
     /// The fleet-wide rate limit could not reach Redis and is set to fail closed
     /// (`fleet::OnRedisDown::FailClosed`, feature `redis`); nothing was sent.
-    #[error(
-        "{endpoint}: the fleet-wide rate limit cannot reach Redis, nothing was sent: {message}"
-    )]
+    #[error("the fleet-wide rate limit cannot reach Redis, nothing was sent: {message}")]
     LimiterUnavailable {
-        /// The endpoint.
-        endpoint: Cow<'static, str>,
         /// What went wrong with Redis.
         message: String,
     },
@@ -189,9 +185,8 @@ impl Error {
             | Error::Transport { endpoint, .. }
             | Error::Decode { endpoint, .. }
             | Error::RateLimited { endpoint, .. }
-            | Error::LimiterUnavailable { endpoint, .. }
             | Error::InvalidRequest { endpoint, .. } => Some(endpoint),
-            Error::Config(_) => None,
+            Error::LimiterUnavailable { .. } | Error::Config(_) => None,
         }
     }
 
@@ -391,6 +386,10 @@ impl fmt::Debug for Error {
             Error::InvalidRequest { endpoint, message } => f
                 .debug_struct("InvalidRequest")
                 .field("endpoint", endpoint)
+                .field("message", message)
+                .finish(),
+            Error::LimiterUnavailable { message } => f
+                .debug_struct("LimiterUnavailable")
                 .field("message", message)
                 .finish(),
             Error::Config(message) => f.debug_tuple("Config").field(message).finish(),

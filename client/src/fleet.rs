@@ -77,8 +77,9 @@ use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use crate::call::clock;
 use crate::error::{Error, Result};
-use crate::limit::RateLimit;
+use crate::limit::{Permit, RateLimit};
 
 /// How often, at most, a process that lost Redis tries it again.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
@@ -278,6 +279,16 @@ pub(crate) enum Step {
     Wait(Duration),
     /// Redis is unreachable and the policy is to fail closed.
     Failed(String),
+}
+
+impl From<Step> for Permit {
+    fn from(step: Step) -> Self {
+        match step {
+            Step::Granted => Permit::Granted,
+            Step::Wait(wait) => Permit::Wait(wait),
+            Step::Failed(message) => Permit::Failed(Error::LimiterUnavailable { message }),
+        }
+    }
 }
 
 /// What to ask Redis, decided under the lock.
@@ -549,7 +560,7 @@ impl FleetLimiter {
         started: Instant,
         answer: std::result::Result<(i64, i64), String>,
     ) -> Step {
-        let now = Instant::now();
+        let now = clock::now();
         let mut s = lock(&self.state);
         match answer {
             Ok((granted, value)) => {
@@ -628,32 +639,19 @@ impl FleetLimiter {
         cmd
     }
 
-    /// One try for a permit, blocking for at most one Redis round trip.
-    pub(crate) fn try_acquire_blocking(&self, now: Instant) -> Step {
+    /// One try for a permit, blocking for at most one Redis round trip (the gate's blocking
+    /// acquire).
+    pub(crate) fn acquire_blocking(&self, now: Instant) -> Permit {
+        self.try_acquire_blocking(now).into()
+    }
+
+    fn try_acquire_blocking(&self, now: Instant) -> Step {
         let ask = match self.plan(now) {
             Ok(step) => return step,
             Err(ask) => ask,
         };
-        let started = Instant::now();
         let answer = self.with_sync_conn(|con| self.invocation(&ask).invoke::<(i64, i64)>(con));
-        self.settle(ask, started, answer)
-    }
-
-    /// Waits for a permit by sleeping the thread; returns the time waited, or how long until one
-    /// is free (`fail_fast`), or why Redis could not decide.
-    pub(crate) fn acquire_blocking(
-        &self,
-        fail_fast: bool,
-    ) -> std::result::Result<Duration, Refusal> {
-        let start = Instant::now();
-        loop {
-            match self.try_acquire_blocking(Instant::now()) {
-                Step::Granted => return Ok(start.elapsed()),
-                Step::Wait(w) if fail_fast => return Err(Refusal::Wait(w)),
-                Step::Wait(w) => std::thread::sleep(w),
-                Step::Failed(why) => return Err(Refusal::Unavailable(why)),
-            }
-        }
+        self.settle(ask, now, answer)
     }
 
     /// The vendor refused for rate: pause the fleet (blocking).
@@ -696,13 +694,17 @@ impl FleetLimiter {
 }
 
 impl FleetLimiter {
-    /// One try for a permit, waiting for at most one Redis round trip (bounded by the timeout).
-    pub(crate) async fn try_acquire_async(&self, now: Instant) -> Step {
+    /// One try for a permit, waiting for at most one Redis round trip, bounded by the timeout
+    /// (the gate's async acquire).
+    pub(crate) async fn acquire_async(&self, now: Instant) -> Permit {
+        self.try_acquire_async(now).await.into()
+    }
+
+    async fn try_acquire_async(&self, now: Instant) -> Step {
         let ask = match self.plan(now) {
             Ok(step) => return step,
             Err(ask) => ask,
         };
-        let started = Instant::now();
         let answer = match self.async_conn() {
             Ok(mut con) => {
                 let inv = self.invocation(&ask);
@@ -715,24 +717,7 @@ impl FleetLimiter {
             }
             Err(e) => Err(e),
         };
-        self.settle(ask, started, answer)
-    }
-
-    /// Waits for a permit on the tokio timer; returns the time waited, or how long until one is
-    /// free (`fail_fast`), or why Redis could not decide.
-    pub(crate) async fn acquire_async(
-        &self,
-        fail_fast: bool,
-    ) -> std::result::Result<Duration, Refusal> {
-        let start = Instant::now();
-        loop {
-            match self.try_acquire_async(Instant::now()).await {
-                Step::Granted => return Ok(start.elapsed()),
-                Step::Wait(w) if fail_fast => return Err(Refusal::Wait(w)),
-                Step::Wait(w) => tokio::time::sleep(w).await,
-                Step::Failed(why) => return Err(Refusal::Unavailable(why)),
-            }
-        }
+        self.settle(ask, now, answer)
     }
 
     /// The vendor refused for rate: pause the fleet.
@@ -768,28 +753,6 @@ impl FleetLimiter {
             .map_err(|e| e.to_string())?;
         *guard = Some(con.clone());
         Ok(con)
-    }
-}
-
-/// Why no permit was given.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// Full (fail-fast mode): free in this long.
-    Wait(Duration),
-    /// Redis is unreachable and the policy is to fail closed.
-    Unavailable(String),
-}
-
-impl Refusal {
-    /// The error for `endpoint`.
-    pub(crate) fn into_error(self, endpoint: std::borrow::Cow<'static, str>) -> Error {
-        match self {
-            Refusal::Wait(retry_after) => Error::RateLimited {
-                endpoint,
-                retry_after,
-            },
-            Refusal::Unavailable(message) => Error::LimiterUnavailable { endpoint, message },
-        }
     }
 }
 
@@ -979,17 +942,16 @@ mod tests {
         ));
         server.kill();
         let start = Instant::now();
-        let refusal = fleet.acquire_blocking(false);
+        let permit = fleet.acquire_blocking(Instant::now());
         // Bounded by the Redis timeout (300 ms here): generous, this only catches a hang.
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "{:?}",
             start.elapsed()
         );
-        let Err(refusal) = refusal else {
-            panic!("granted while Redis is down")
+        let Permit::Failed(error) = permit else {
+            panic!("{permit:?} while Redis is down")
         };
-        let error = refusal.into_error("get_list".into());
         assert!(matches!(error, Error::LimiterUnavailable { .. }), "{error}");
         assert_eq!(fleet.state(), FleetState::Down);
         // Later calls fail at once without trying Redis again before the probe is due.

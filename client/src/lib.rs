@@ -31,6 +31,7 @@ mod call;
 pub mod callback;
 mod client;
 mod de;
+mod env;
 mod envelope;
 mod error;
 #[cfg(feature = "redis")]

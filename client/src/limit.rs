@@ -35,7 +35,8 @@
 //! shared store's clock) may use its own instead, and answer in durations.
 //!
 //! Adding a limiter is one variant of [`Gate`], one arm in each of its four methods, and a place in
-//! the builder that makes it. The local sliding-window [`Limiter`] is the one variant today.
+//! the builder that makes it. The variants: the local sliding-window [`Limiter`], and with feature
+//! `redis` the fleet-wide limiter of [`crate::fleet`].
 
 use std::collections::VecDeque;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
@@ -105,6 +106,9 @@ impl Default for RateLimit {
 pub(crate) enum Gate {
     /// The sliding-window limiter of this process.
     Local(Arc<Limiter>),
+    /// The fleet-wide limiter on Redis ([`crate::fleet`]).
+    #[cfg(feature = "redis")]
+    Fleet(Arc<crate::fleet::FleetLimiter>),
 }
 
 /// A gate's answer to a request for a permit.
@@ -115,9 +119,12 @@ pub(crate) enum Permit {
     /// No permit is free for this long; ask again then.
     Wait(Duration),
     /// The limiter failed; the call ends with this error.
-    #[allow(
-        dead_code,
-        reason = "the answer of limiters that do I/O (the fleet-wide one); the local limiter cannot fail"
+    #[cfg_attr(
+        not(feature = "redis"),
+        allow(
+            dead_code,
+            reason = "the answer of limiters that do I/O (the fleet-wide one); the local limiter cannot fail"
+        )
     )]
     Failed(Error),
 }
@@ -136,6 +143,8 @@ impl Gate {
     pub(crate) async fn acquire_async(&self, now: Instant) -> Permit {
         match self {
             Gate::Local(limiter) => limiter.try_acquire(now).into(),
+            #[cfg(feature = "redis")]
+            Gate::Fleet(fleet) => fleet.acquire_async(now).await,
         }
     }
 
@@ -143,6 +152,8 @@ impl Gate {
     pub(crate) fn acquire_blocking(&self, now: Instant) -> Permit {
         match self {
             Gate::Local(limiter) => limiter.try_acquire(now).into(),
+            #[cfg(feature = "redis")]
+            Gate::Fleet(fleet) => fleet.acquire_blocking(now),
         }
     }
 
@@ -150,6 +161,8 @@ impl Gate {
     pub(crate) async fn pause_async(&self, now: Instant) {
         match self {
             Gate::Local(limiter) => limiter.pause(now),
+            #[cfg(feature = "redis")]
+            Gate::Fleet(fleet) => fleet.pause_async(now).await,
         }
     }
 
@@ -158,6 +171,8 @@ impl Gate {
     pub(crate) fn pause_blocking(&self, now: Instant) {
         match self {
             Gate::Local(limiter) => limiter.pause(now),
+            #[cfg(feature = "redis")]
+            Gate::Fleet(fleet) => fleet.pause_blocking(now),
         }
     }
 }

@@ -41,6 +41,17 @@ pub(crate) struct CallOptions {
     pub(crate) fail_fast: bool,
 }
 
+#[cfg(feature = "redis")]
+impl Shared {
+    /// Where the fleet-wide rate limit stands, when it is on.
+    pub(crate) fn fleet_state(&self) -> Option<crate::fleet::FleetState> {
+        match &self.gate {
+            Some(crate::limit::Gate::Fleet(fleet)) => Some(fleet.state()),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let overrides: Vec<(&str, &str)> = Operation::ALL
