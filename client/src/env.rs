@@ -26,7 +26,7 @@ impl ClientBuilder {
     /// | `BAIJIAYUN_PARTNER_KEY` | required |
     /// | `BAIJIAYUN_PRIVATE_DOMAIN` | required unless `BAIJIAYUN_BASE_URL` is set; one DNS label such as `e12345678` |
     /// | `BAIJIAYUN_BASE_URL` | optional: send to this server instead (`http(s)://host[:port]`) |
-    /// | `BAIJIAYUN_REDIS_URL` | optional: turns the fleet-wide rate limit on ([`crate::fleet`], feature `redis`; without the feature, an error) with its defaults; change them with [`ClientBuilder::fleet_rate_limit`] |
+    /// | `BAIJIAYUN_REDIS_URL` | optional: turns the fleet-wide rate limit on (`baijiayun::fleet`, feature `redis`; without the feature, an error) with its defaults; change them with `ClientBuilder::fleet_rate_limit` |
     ///
     /// An empty variable counts as unset. A missing or malformed one is an
     /// [`Error::Config`] naming it (never showing the key). The builder can be changed further

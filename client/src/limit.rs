@@ -36,7 +36,7 @@
 //!
 //! Adding a limiter is one variant of [`Gate`], one arm in each of its four methods, and a place in
 //! the builder that makes it. The variants: the local sliding-window [`Limiter`], and with feature
-//! `redis` the fleet-wide limiter of [`crate::fleet`].
+//! `redis` the fleet-wide limiter of `crate::fleet`.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
