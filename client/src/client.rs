@@ -264,41 +264,41 @@ impl<C> ClientBuilder<C> {
 
     /// The base URL requests go to, checked: from the private domain or the base URL.
     pub(crate) fn target_url(&self) -> Result<String> {
-    Ok(match &self.target {
-        None => {
-            return Err(Error::Config(
-                "set private_domain (or base_url) before building".into(),
-            ));
-        }
-        Some(Target::PrivateDomain(d)) => {
-            let label_ok = !d.is_empty()
-                && d.len() <= 63
-                && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !d.starts_with('-')
-                && !d.ends_with('-');
-            if !label_ok {
-                return Err(Error::Config(format!(
-                    "private domain must be one DNS label such as `e12345678`, got {d:?}; use base_url for a full URL"
-                )));
+        Ok(match &self.target {
+            None => {
+                return Err(Error::Config(
+                    "set private_domain (or base_url) before building".into(),
+                ));
             }
-            format!("https://{d}.at.baijiayun.com")
-        }
-        Some(Target::BaseUrl(u)) => {
-            let url = reqwest::Url::parse(u)
-                .map_err(|e| Error::Config(format!("base URL {u:?}: {e}")))?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(Error::Config(format!(
-                    "base URL must be http(s)://host[:port], got {u:?}"
-                )));
+            Some(Target::PrivateDomain(d)) => {
+                let label_ok = !d.is_empty()
+                    && d.len() <= 63
+                    && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !d.starts_with('-')
+                    && !d.ends_with('-');
+                if !label_ok {
+                    return Err(Error::Config(format!(
+                        "private domain must be one DNS label such as `e12345678`, got {d:?}; use base_url for a full URL"
+                    )));
+                }
+                format!("https://{d}.at.baijiayun.com")
             }
-            if url.query().is_some() || url.fragment().is_some() {
-                return Err(Error::Config(format!(
-                    "base URL must not have a query or fragment, got {u:?}"
-                )));
+            Some(Target::BaseUrl(u)) => {
+                let url = reqwest::Url::parse(u)
+                    .map_err(|e| Error::Config(format!("base URL {u:?}: {e}")))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                    return Err(Error::Config(format!(
+                        "base URL must be http(s)://host[:port], got {u:?}"
+                    )));
+                }
+                if url.query().is_some() || url.fragment().is_some() {
+                    return Err(Error::Config(format!(
+                        "base URL must not have a query or fragment, got {u:?}"
+                    )));
+                }
+                url.as_str().trim_end_matches('/').to_owned()
             }
-            url.as_str().trim_end_matches('/').to_owned()
-        }
-    })
+        })
     }
 
     /// The limiter of `limit`: the fleet-wide one when set, else the process's.
@@ -312,7 +312,11 @@ impl<C> ClientBuilder<C> {
                 limit,
             )));
         }
-        Ok(Gate::Local(Limiter::shared(base_url, self.partner_id, limit)))
+        Ok(Gate::Local(Limiter::shared(
+            base_url,
+            self.partner_id,
+            limit,
+        )))
     }
 
     /// Checks the settings.

@@ -11,8 +11,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use baijiayun::fleet::{FleetLimit, FleetState, OnRedisDown};
-use baijiayun::mock::{MockServer, RATE_LIMITED_CODE, seed};
+use baijiayun::mock::{MockServer, seed};
 use baijiayun::operations::Operation;
+use baijiayun::types::ErrorCode;
 use redis_test_server::RedisServer;
 
 /// One test at a time: they measure rates and share two cores.
@@ -114,7 +115,7 @@ fn seen(fake: &MockServer) -> (Vec<Instant>, usize) {
         .collect();
     let refused = calls
         .iter()
-        .filter(|r| r.code == Some(RATE_LIMITED_CODE))
+        .filter(|r| r.code == Some(i64::from(ErrorCode::RateLimited)))
         .count();
     let mut times: Vec<Instant> = calls.iter().map(|r| r.arrived).collect();
     times.sort();
