@@ -78,6 +78,9 @@
 pub(crate) mod serve;
 mod store;
 
+#[cfg(feature = "redis")]
+mod redis;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
@@ -88,6 +91,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{DEFAULT_PREFIX as REDIS_DEFAULT_PREFIX, RedisStore};
 pub use crate::generated::callbacks::*;
 use crate::text::Fields;
 use crate::wire::{ParamValue, Params, sign};

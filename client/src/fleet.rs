@@ -212,6 +212,15 @@ impl FleetLimit {
         self
     }
 
+    /// The process's async connection to this Redis, shared by everything made from it.
+    pub(crate) fn connection(&self) -> SharedConnection {
+        SharedConnection {
+            key: format!("{:?}", self.redis.get_connection_info()),
+            redis: self.redis.clone(),
+            timeout: self.timeout,
+        }
+    }
+
     /// The key of the log for `partner_id`.
     pub fn key(&self, partner_id: i64) -> String {
         format!("{}{{{partner_id}}}", self.prefix)
@@ -316,7 +325,7 @@ pub(crate) struct FleetLimiter {
     /// This process's part of every member name.
     instance: u64,
     state: Mutex<State>,
-    async_conn: Mutex<Option<redis::aio::ConnectionManager>>,
+    async_conn: SharedConnection,
     sync_conn: Mutex<Option<redis::Connection>>,
 }
 
@@ -364,7 +373,7 @@ impl FleetLimiter {
                 seq: 0,
                 paused_until: None,
             }),
-            async_conn: Mutex::new(None),
+            async_conn: config.connection(),
             sync_conn: Mutex::new(None),
         }
     }
@@ -705,43 +714,60 @@ impl FleetLimiter {
             Ok(step) => return step,
             Err(ask) => ask,
         };
-        let answer = match self.async_conn() {
-            Ok(mut con) => {
-                let inv = self.invocation(&ask);
-                match tokio::time::timeout(self.timeout, inv.invoke_async::<(i64, i64)>(&mut con))
-                    .await
-                {
-                    Ok(r) => r.map_err(|e| e.to_string()),
-                    Err(_) => Err(format!("no answer within {:?}", self.timeout)),
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let answer = self
+            .async_conn
+            .invoke::<(i64, i64)>(&self.invocation(&ask))
+            .await;
         self.settle(ask, now, answer)
     }
 
     /// The vendor refused for rate: pause the fleet.
     pub(crate) async fn pause_async(&self, now: Instant) {
         if self.pause_local(now) {
-            let cmd = self.pause_cmd();
-            let result = match self.async_conn() {
-                Ok(mut con) => tokio::time::timeout(self.timeout, cmd.exec_async(&mut con))
-                    .await
-                    .map_err(|_| "timed out".to_owned())
-                    .and_then(|r| r.map_err(|e| e.to_string())),
-                Err(e) => Err(e),
-            };
+            let result = self.async_conn.query::<()>(&self.pause_cmd()).await;
             if let Err(e) = result {
                 tracing::debug!(error = %e, "could not set the fleet's pause in Redis");
             }
         }
     }
+}
 
-    /// The process's async connection: a `ConnectionManager`, made on first use (on the runtime
-    /// of that call); it reconnects by itself.
-    fn async_conn(&self) -> std::result::Result<redis::aio::ConnectionManager, String> {
-        let mut guard = lock(&self.async_conn);
-        if let Some(c) = guard.as_ref() {
+/// The async connections of the process, one per Redis (and timeout).
+type Connections = Mutex<Vec<(String, Duration, redis::aio::ConnectionManager)>>;
+
+/// The async connections of the process.
+static CONNECTIONS: LazyLock<Connections> = LazyLock::new(|| Mutex::new(Vec::new()));
+
+/// The process's async connection to one Redis: one multiplexed `ConnectionManager`, shared by
+/// the fleet limiters and callback stores of that Redis, made on first use on the runtime of that
+/// call. Every round trip is bounded by the timeout; after an error the connection is made anew
+/// at the next use (on the runtime then current), so a dead runtime or socket is never reused.
+#[derive(Clone)]
+pub(crate) struct SharedConnection {
+    key: String,
+    redis: redis::Client,
+    timeout: Duration,
+}
+
+impl fmt::Debug for SharedConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedConnection")
+            .field(
+                "redis",
+                &self.redis.get_connection_info().addr().to_string(),
+            )
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl SharedConnection {
+    fn get(&self) -> std::result::Result<redis::aio::ConnectionManager, String> {
+        let mut all = lock(&CONNECTIONS);
+        if let Some((_, _, c)) = all
+            .iter()
+            .find(|(k, t, _)| *k == self.key && *t == self.timeout)
+        {
             return Ok(c.clone());
         }
         let config = redis::aio::ConnectionManagerConfig::new()
@@ -751,8 +777,45 @@ impl FleetLimiter {
             .set_max_delay(PROBE_EVERY);
         let con = redis::aio::ConnectionManager::new_lazy_with_config(self.redis.clone(), config)
             .map_err(|e| e.to_string())?;
-        *guard = Some(con.clone());
+        all.push((self.key.clone(), self.timeout, con.clone()));
         Ok(con)
+    }
+
+    fn forget(&self) {
+        lock(&CONNECTIONS).retain(|(k, t, _)| !(*k == self.key && *t == self.timeout));
+    }
+
+    /// Bounds `answer` by the timeout, and forgets the connection after an error.
+    async fn bounded<T>(
+        &self,
+        answer: impl Future<Output = redis::RedisResult<T>>,
+    ) -> std::result::Result<T, String> {
+        let result = match tokio::time::timeout(self.timeout, answer).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!("Redis did not answer within {:?}", self.timeout)),
+        };
+        if result.is_err() {
+            self.forget();
+        }
+        result
+    }
+
+    /// Runs a script (`EVALSHA`, `EVAL` when the script cache lost it).
+    pub(crate) async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::ScriptInvocation<'_>,
+    ) -> std::result::Result<T, String> {
+        let mut con = self.get()?;
+        self.bounded(script.invoke_async(&mut con)).await
+    }
+
+    /// Runs a command.
+    pub(crate) async fn query<T: redis::FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+    ) -> std::result::Result<T, String> {
+        let mut con = self.get()?;
+        self.bounded(cmd.query_async(&mut con)).await
     }
 }
 

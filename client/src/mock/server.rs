@@ -501,6 +501,7 @@ mod tests {
             files: Vec::new(),
             status: None,
             code: None,
+            arrived: Instant::now(),
             seq,
         }
     }
