@@ -3,44 +3,12 @@
 //! call, medians compared; and how many connections Redis saw for all those calls. Starts its own
 //! `redis-server` (on `PATH`; `cargo xtask test` installs it). Run with `cargo bench --bench fleet`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use baijiayun::RateLimit;
 use baijiayun::fleet::{FleetLimit, FleetState};
-use baijiayun_bench::{ROOM, basic_info_body, canned_server, client};
+use baijiayun_bench::{ROOM, basic_info_body, canned_server, client, paired};
 use redis_test_server::RedisServer;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
-}
-
-/// Times `rounds` calls of each side, alternating (A, B, B, A, ...), after a warm-up.
-fn paired(
-    rounds: usize,
-    mut a: impl FnMut() -> bool,
-    mut b: impl FnMut() -> bool,
-) -> (Duration, Duration) {
-    for _ in 0..rounds / 10 + 5 {
-        assert!(a() && b(), "both sides work before they are measured");
-    }
-    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
-    for i in 0..rounds {
-        let time = |f: &mut dyn FnMut() -> bool, into: &mut Vec<Duration>| {
-            let start = Instant::now();
-            assert!(f(), "a measured call failed");
-            into.push(start.elapsed());
-        };
-        if i % 2 == 0 {
-            time(&mut a, &mut ta);
-            time(&mut b, &mut tb);
-        } else {
-            time(&mut b, &mut tb);
-            time(&mut a, &mut ta);
-        }
-    }
-    (median(ta), median(tb))
-}
 
 /// `INFO stats` field `total_connections_received`.
 fn connections_received(redis: &RedisServer) -> i64 {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -384,4 +385,38 @@ pub struct StrictPlayback {
 pub struct StrictPage {
     total: i64,
     list: Vec<StrictPlayback>,
+}
+
+/// The median of `v` (zero for none).
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Times `rounds` calls of each side, alternating, after a warm-up; the medians of both.
+pub fn paired(
+    rounds: usize,
+    mut a: impl FnMut() -> bool,
+    mut b: impl FnMut() -> bool,
+) -> (Duration, Duration) {
+    for _ in 0..rounds / 10 + 5 {
+        assert!(a() && b(), "both sides work before they are measured");
+    }
+    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    let time = |f: &mut dyn FnMut() -> bool, into: &mut Vec<Duration>| {
+        let start = Instant::now();
+        let ok = f();
+        into.push(start.elapsed());
+        assert!(ok, "a measured call failed");
+    };
+    for i in 0..rounds {
+        if i % 2 == 0 {
+            time(&mut a, &mut ta);
+            time(&mut b, &mut tb);
+        } else {
+            time(&mut b, &mut tb);
+            time(&mut a, &mut ta);
+        }
+    }
+    (median(ta), median(tb))
 }

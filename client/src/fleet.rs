@@ -159,10 +159,7 @@ impl fmt::Debug for FleetLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The address only: the URL may hold a password.
         f.debug_struct("FleetLimit")
-            .field(
-                "redis",
-                &self.redis.get_connection_info().addr().to_string(),
-            )
+            .field("redis", &address(&self.redis))
             .field("prefix", &self.prefix)
             .field("on_down", &self.on_down)
             .field("timeout", &self.timeout)
@@ -237,6 +234,11 @@ impl FleetLimit {
         }
         Ok(())
     }
+}
+
+/// The address of `redis`, for `Debug` (its URL may hold a password).
+fn address(redis: &redis::Client) -> String {
+    redis.get_connection_info().addr().to_string()
 }
 
 /// Where the process stands with Redis.
@@ -389,18 +391,9 @@ impl FleetLimiter {
             config.on_down,
             config.timeout,
         );
-        let mut all = lock(&LIMITERS);
-        all.retain(|(_, w)| w.strong_count() > 0);
-        if let Some(l) = all
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, w)| w.upgrade())
-        {
-            return l;
-        }
-        let l = Arc::new(FleetLimiter::new(config, partner_id, limit));
-        all.push((key, Arc::downgrade(&l)));
-        l
+        crate::limit::shared_in(&LIMITERS, key, || {
+            FleetLimiter::new(config, partner_id, limit)
+        })
     }
 
     /// Where the limiter stands.
@@ -752,10 +745,7 @@ pub(crate) struct SharedConnection {
 impl fmt::Debug for SharedConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SharedConnection")
-            .field(
-                "redis",
-                &self.redis.get_connection_info().addr().to_string(),
-            )
+            .field("redis", &address(&self.redis))
             .field("timeout", &self.timeout)
             .finish()
     }

@@ -199,6 +199,29 @@ type Key = (String, i64, u32, Duration);
 /// The limiters alive in the process.
 type Registry = Mutex<Vec<(Key, Weak<Limiter>)>>;
 
+/// The value alive in `registry` under `key`, or a new one from `make` (kept there while it is
+/// alive): how clients built separately share a limiter.
+pub(crate) fn shared_in<K: PartialEq, T>(
+    registry: &Mutex<Vec<(K, Weak<T>)>>,
+    key: K,
+    make: impl FnOnce() -> T,
+) -> Arc<T> {
+    let mut all = registry
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    all.retain(|(_, w)| w.strong_count() > 0);
+    if let Some(l) = all
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, w)| w.upgrade())
+    {
+        return l;
+    }
+    let l = Arc::new(make());
+    all.push((key, Arc::downgrade(&l)));
+    l
+}
+
 /// Limiters alive in the process, by partner id and limit.
 static LIMITERS: LazyLock<Registry> = LazyLock::new(|| Mutex::new(Vec::new()));
 
@@ -224,20 +247,7 @@ impl Limiter {
             limit.requests,
             limit.window,
         );
-        let mut all = LIMITERS
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        all.retain(|(_, w)| w.strong_count() > 0);
-        if let Some(l) = all
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, w)| w.upgrade())
-        {
-            return l;
-        }
-        let l = Arc::new(Limiter::new(limit));
-        all.push((key, Arc::downgrade(&l)));
-        l
+        shared_in(&LIMITERS, key, || Limiter::new(limit))
     }
 
     /// Takes a permit at `now`, or says how long until one is free.
