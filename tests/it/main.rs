@@ -4,6 +4,7 @@ mod callbacks;
 mod edges_client;
 mod edges_fake;
 mod endpoints;
+mod enums;
 mod error_paths;
 mod fake_server;
 mod fidelity;

@@ -93,6 +93,27 @@ impl de::CodeEnum for ErrorCode {
     }
 }
 
+impl std::fmt::Display for ErrorCode {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Success => f.write_str("success"),
+            Self::General => f.write_str("general"),
+            Self::PathNotFound => f.write_str("path-not-found"),
+            Self::InvalidParameter => f.write_str("invalid-parameter"),
+            Self::SignMismatch => f.write_str("sign-mismatch"),
+            Self::AccountNotFound => f.write_str("account-not-found"),
+            Self::PermissionDenied => f.write_str("permission-denied"),
+            Self::AccountDisabled => f.write_str("account-disabled"),
+            Self::RoomNotFound => f.write_str("room-not-found"),
+            Self::RoomDeleted => f.write_str("room-deleted"),
+            Self::UploadFailed => f.write_str("upload-failed"),
+            Self::RateLimited => f.write_str("rate-limited"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
+    }
+}
+
 /// 回放状态码 0:未录制 10:录制中 20:转码中 30:回放生成失败 100:回放生成成功（旧版文档：0:回放未生成
 /// 10:回放生成中）
 ///
@@ -149,6 +170,20 @@ impl de::CodeEnum for PlaybackStatus {
     }
 }
 
+impl std::fmt::Display for PlaybackStatus {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotRecorded => f.write_str("not-recorded"),
+            Self::Recording => f.write_str("recording"),
+            Self::Transcoding => f.write_str("transcoding"),
+            Self::Failed => f.write_str("failed"),
+            Self::Ready => f.write_str("ready"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
+    }
+}
+
 /// 发布状态（视频屏蔽状态） 1:发布（未屏蔽） 2:屏蔽（已屏蔽）
 ///
 /// Whether a playback is published or blocked.
@@ -189,6 +224,17 @@ impl de::CodeEnum for PublishStatus {
 
     fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl std::fmt::Display for PublishStatus {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Published => f.write_str("published"),
+            Self::Blocked => f.write_str("blocked"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
     }
 }
 
@@ -247,6 +293,20 @@ impl de::CodeEnum for ProductType {
     }
 }
 
+impl std::fmt::Display for ProductType {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unspecified => f.write_str("unspecified"),
+            Self::LargeClass => f.write_str("large-class"),
+            Self::SmallClass => f.write_str("small-class"),
+            Self::DualTeacher => f.write_str("dual-teacher"),
+            Self::Enterprise => f.write_str("enterprise"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
+    }
+}
+
 /// 版本类型 0:主版本 1:非主版本
 ///
 /// Whether a playback version is the main version.
@@ -287,6 +347,17 @@ impl de::CodeEnum for VersionType {
 
     fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl std::fmt::Display for VersionType {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Main => f.write_str("main"),
+            Self::NonMain => f.write_str("non-main"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
     }
 }
 
@@ -366,6 +437,25 @@ impl de::CodeEnum for ClientType {
     }
 }
 
+impl std::fmt::Display for ClientType {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unidentified => f.write_str("unidentified"),
+            Self::Iphone => f.write_str("iphone"),
+            Self::Ipad => f.write_str("ipad"),
+            Self::Android => f.write_str("android"),
+            Self::MobileWeb => f.write_str("mobile-web"),
+            Self::PcWeb => f.write_str("pc-web"),
+            Self::InAppWeb => f.write_str("in-app-web"),
+            Self::MiniProgram => f.write_str("mini-program"),
+            Self::AndroidMiniProgram => f.write_str("android-mini-program"),
+            Self::IosMiniProgram => f.write_str("ios-mini-program"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
+    }
+}
+
 /// 纯视频录制模板 1:带聊\[天\] 2:不带\[聊天信\]息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])；
 /// 不传则使用账号配置（原文截断；方括号内为推测补全，4、5的说明不可恢复）
 ///
@@ -419,6 +509,19 @@ impl de::CodeEnum for RecordTemplate {
     }
 }
 
+impl std::fmt::Display for RecordTemplate {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WithChat => f.write_str("with-chat"),
+            Self::WithoutChat => f.write_str("without-chat"),
+            Self::DocumentLayout4 => f.write_str("document-layout4"),
+            Self::DocumentLayout5 => f.write_str("document-layout5"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
+    }
+}
+
 /// 替换类型 1:替换 2:新增
 ///
 /// How API 14 copies the source playback onto the target.
@@ -459,6 +562,17 @@ impl de::CodeEnum for ReplaceType {
 
     fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl std::fmt::Display for ReplaceType {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Replace => f.write_str("replace"),
+            Self::Add => f.write_str("add"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
     }
 }
 
@@ -517,6 +631,20 @@ impl de::CodeEnum for CoursewareStatus {
     }
 }
 
+impl std::fmt::Display for CoursewareStatus {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotStarted => f.write_str("not-started"),
+            Self::Preparing => f.write_str("preparing"),
+            Self::InProgress => f.write_str("in-progress"),
+            Self::Done => f.write_str("done"),
+            Self::Failed => f.write_str("failed"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
+    }
+}
+
 /// 查询时间类型 1:按\[…\]查询 2:按\[…\]查询（原文截断）
 ///
 /// Which time API 37's window applies to; the doc's labels are cut, so the variants are named
@@ -558,6 +686,17 @@ impl de::CodeEnum for SearchTimeType {
 
     fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl std::fmt::Display for SearchTimeType {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Mode1 => f.write_str("mode1"),
+            Self::Mode2 => f.write_str("mode2"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
     }
 }
 
@@ -605,6 +744,18 @@ impl de::CodeEnum for TranscodeStatus {
 
     fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl std::fmt::Display for TranscodeStatus {
+    /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Started => f.write_str("started"),
+            Self::Failed => f.write_str("failed"),
+            Self::Succeeded => f.write_str("succeeded"),
+            Self::Unknown(code) => std::fmt::Display::fmt(code, f),
+        }
     }
 }
 

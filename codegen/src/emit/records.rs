@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::{Module, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
 use crate::ir::{Api, Code, Enum, Field, ParamTy, Record, Repr, Scalar, Ty};
-use crate::naming::UNKNOWN_VARIANT;
+use crate::naming::{UNKNOWN_VARIANT, cli_name};
 
 pub(super) fn module(api: &Api) -> Module {
     let mut names = Vec::new();
@@ -87,6 +87,7 @@ fn enumeration(e: &Enum) -> TokenStream {
         quote!(#d #n,)
     });
     let names: Vec<_> = e.values.iter().map(|v| ident(&v.name)).collect();
+    let display = display(e, &names);
     match e.repr {
         Repr::Int => {
             let codes: Vec<_> = e
@@ -136,6 +137,8 @@ fn enumeration(e: &Enum) -> TokenStream {
                         !matches!(self, Self::#unknown(_))
                     }
                 }
+
+                #display
             }
         }
         Repr::String => {
@@ -192,6 +195,27 @@ fn enumeration(e: &Enum) -> TokenStream {
                     fn is_known(&self) -> bool {
                         !matches!(self, Self::#unknown(_))
                     }
+                }
+
+                #display
+            }
+        }
+    }
+}
+
+/// `Display` for a code enum: a known value as its name in kebab-case (the name the command-line
+/// tool takes), an unknown one as its code.
+fn display(e: &Enum, names: &[proc_macro2::Ident]) -> TokenStream {
+    let name = ident(&e.name);
+    let unknown = ident(UNKNOWN_VARIANT);
+    let texts: Vec<String> = e.values.iter().map(|v| cli_name(&v.name)).collect();
+    quote! {
+        impl std::fmt::Display for #name {
+            /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    #(Self::#names => f.write_str(#texts),)*
+                    Self::#unknown(code) => std::fmt::Display::fmt(code, f),
                 }
             }
         }
