@@ -3,6 +3,8 @@
 //! The vendor sends times both as text and as unix seconds; [`DateTime`] reads either, keeps the
 //! form it came in ([`DateTime::original`]) and writes it back the same way, so nothing a response
 //! said is lost. Two values are equal when they denote the same instant, whatever their form.
+//! [`DateTime`] is `Copy`: the text form has one spelling (`YYYY-MM-DD HH:MM:SS`), so remembering
+//! that the value came as text is enough to write it back as received.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -150,10 +152,11 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// How a [`DateTime`] was written when it was read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Original {
-    /// As text, exactly as received.
-    Text(Box<str>),
+    /// As text, `YYYY-MM-DD HH:MM:SS` (the one spelling the text form has; white space around it is
+    /// not kept).
+    Text,
     /// As unix seconds.
     Unix(i64),
     /// Built in code, not read.
@@ -161,7 +164,18 @@ pub enum Original {
 }
 
 /// A date and time in Beijing time, `YYYY-MM-DD HH:MM:SS`, to the second.
-#[derive(Clone, Debug)]
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use baijiayun::DateTime;
+///
+/// let t = DateTime::from(SystemTime::UNIX_EPOCH + Duration::from_secs(1_506_415_091));
+/// assert_eq!(t.to_string(), "2017-09-26 16:38:11");
+/// let copy = t; // `Copy`
+/// assert_eq!(copy, t);
+/// assert!(DateTime::now() > t);
+/// ```
+#[derive(Clone, Copy, Debug)]
 pub struct DateTime {
     date: Date,
     hour: u8,
@@ -210,6 +224,11 @@ impl DateTime {
         )?;
         t.original = Original::Unix(secs);
         Ok(t)
+    }
+
+    /// The current time, from the system clock.
+    pub fn now() -> Self {
+        DateTime::from(std::time::SystemTime::now())
     }
 
     /// 1970-01-01 08:00:00 Beijing time (the unix epoch), for fallbacks that must not fail.
@@ -271,10 +290,36 @@ impl DateTime {
     }
 
     /// How the value was written when it was read.
-    pub fn original(&self) -> &Original {
-        &self.original
+    pub fn original(&self) -> Original {
+        self.original
     }
 }
+
+impl From<std::time::SystemTime> for DateTime {
+    /// The Beijing time of a system time, to the second (rounded down). A time past
+    /// 9999-12-31 23:59:59 (or before year 1) is clamped to it: the vendor's format has four-digit
+    /// years.
+    fn from(time: std::time::SystemTime) -> Self {
+        let secs = match time.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => {
+                let d = before.duration();
+                let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+                // Round down: 0.5 s before the epoch is the second before it.
+                -whole - i64::from(d.subsec_nanos() > 0)
+            }
+        };
+        let clamped = secs.clamp(MIN_UNIX, MAX_UNIX);
+        let mut t = DateTime::from_unix(clamped).unwrap_or_else(|_| DateTime::unix_epoch());
+        t.original = Original::Built;
+        t
+    }
+}
+
+/// 0001-01-01 00:00:00 Beijing time, in unix seconds.
+const MIN_UNIX: i64 = -62_135_596_800 - BEIJING_OFFSET_SECS;
+/// 9999-12-31 23:59:59 Beijing time, in unix seconds.
+const MAX_UNIX: i64 = 253_402_300_799 - BEIJING_OFFSET_SECS;
 
 impl PartialEq for DateTime {
     fn eq(&self, other: &Self) -> bool {
@@ -327,7 +372,7 @@ impl FromStr for DateTime {
         let mi = u8::try_from(number(&b[14..], 2).ok_or_else(bad)?).map_err(|_| bad())?;
         let se = u8::try_from(number(&b[17..], 2).ok_or_else(bad)?).map_err(|_| bad())?;
         let mut t = DateTime::new(y, mo, d, h, mi, se)?;
-        t.original = Original::Text(s.into());
+        t.original = Original::Text;
         Ok(t)
     }
 }
@@ -335,10 +380,9 @@ impl FromStr for DateTime {
 impl Serialize for DateTime {
     /// Writes the value in the form it was read (text or unix seconds); built values as text.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.original {
-            Original::Text(t) => serializer.serialize_str(t),
-            Original::Unix(secs) => serializer.serialize_i64(*secs),
-            Original::Built => serializer.collect_str(self),
+        match self.original {
+            Original::Unix(secs) => serializer.serialize_i64(secs),
+            Original::Text | Original::Built => serializer.collect_str(self),
         }
     }
 }
@@ -374,7 +418,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((t.hour(), t.minute(), t.second()), (16, 38, 11));
         assert_eq!(t.to_string(), "2017-09-26 16:38:11");
-        assert_eq!(t.original(), &Original::Text("2017-09-26 16:38:11".into()));
+        assert_eq!(t.original(), Original::Text);
     }
 
     #[test]
@@ -424,5 +468,27 @@ mod tests {
             Some("\"2017-09-26 16:38:11\"".into())
         );
         assert_eq!(unix, built);
+    }
+
+    #[test]
+    fn system_times_are_beijing_time_and_clamped_to_four_digit_years() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let t = DateTime::from(UNIX_EPOCH + Duration::from_millis(1_506_415_091_999));
+        assert_eq!(t.to_string(), "2017-09-26 16:38:11");
+        assert_eq!(t.original(), Original::Built);
+        let before = DateTime::from(UNIX_EPOCH - Duration::from_millis(500));
+        assert_eq!(before.to_unix(), -1);
+        let far = DateTime::from(UNIX_EPOCH + Duration::from_secs(400_000_000_000));
+        assert_eq!(far.to_string(), "9999-12-31 23:59:59");
+        let early = DateTime::from(UNIX_EPOCH - Duration::from_secs(70_000_000_000));
+        assert_eq!(early.to_string(), "0001-01-01 00:00:00");
+        let now = DateTime::now().to_unix();
+        let system = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        )
+        .unwrap_or(0);
+        assert!((system - now).abs() <= 1, "{now} vs {system}");
     }
 }

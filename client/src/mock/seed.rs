@@ -365,7 +365,7 @@ impl State {
                     name: Some(format!("孙六{n}")),
                     remark: Some(String::new()),
                     phone_number: Some(format!("183756141{:02}", 79 + i)),
-                    create_time: Some(created.clone()),
+                    create_time: Some(created),
                     role: Some(0),
                 },
             );

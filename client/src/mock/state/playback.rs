@@ -33,7 +33,7 @@ impl PlaybackService for State {
             total_ext_media_size: Some(r.ext_media_size),
             preface_url: Some(r.preface_url.clone()),
             publish_status: Some(r.publish),
-            create_time: Some(r.created.clone()),
+            create_time: Some(r.created),
         })
     }
 
@@ -89,7 +89,7 @@ impl PlaybackService for State {
                 total_transcode_size: Some(r.transcode_size),
                 preface_url: Some(r.preface_url.clone()),
                 play_url: Some(self.play_url(r)),
-                create_time: Some(r.created.clone()),
+                create_time: Some(r.created),
             })
             .collect();
         Ok(SessionPlaybackList {
@@ -321,7 +321,7 @@ impl State {
             video_id: Some(r.video_id),
             name: Some(r.name.clone()),
             status: r.status,
-            create_time: Some(r.created.clone()),
+            create_time: Some(r.created),
             length: Some(r.length),
             total_transcode_size: Some(r.transcode_size),
             play_times: Some(r.play_times),

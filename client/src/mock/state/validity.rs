@@ -27,7 +27,7 @@ impl ValidityService for State {
             ),
             expire_time_list: Some(
                 ids.iter()
-                    .filter_map(|id| self.video_expiry.get(id).map(|t| (*id, t.clone())))
+                    .filter_map(|id| self.video_expiry.get(id).map(|t| (*id, *t)))
                     .collect(),
             ),
         })
@@ -72,7 +72,7 @@ impl ValidityService for State {
         for setting in &request.data {
             if self.rows.iter().any(|r| r.video_id == setting.video_id) {
                 self.video_expiry
-                    .insert(setting.video_id, setting.expire_time.clone());
+                    .insert(setting.video_id, setting.expire_time);
                 self.video_valid_days.remove(&setting.video_id);
                 success_list.push(setting.video_id);
             }
