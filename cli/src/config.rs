@@ -83,6 +83,7 @@ pub(crate) struct Settings {
     pub(crate) partner_id: i64,
     partner_key: SecretString,
     pub(crate) target: Target,
+    redis_url: Option<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -91,6 +92,7 @@ impl fmt::Debug for Settings {
             .field("partner_id", &self.partner_id)
             .field("partner_key", &"[redacted]")
             .field("target", &self.target)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }
@@ -146,8 +148,8 @@ impl Connection {
         Ok(self.var(None, PARTNER_KEY).map(SecretString::from))
     }
 
-    /// Everything a call needs. This is the command line's stand-in for `Client::from_env`:
-    /// the same variables, read the same way, with the flags on top.
+    /// Everything a call needs: the `BAIJIAYUN_*` variables with the flags on top. The client is
+    /// then built from them by the library's `from_env` rules ([`Settings::builder`]).
     pub(crate) fn settings(&self) -> Result<Settings, Failure> {
         let partner_id = self.partner_id()?.ok_or_else(|| {
             Failure::Config(format!("{PARTNER_ID} is not set (or pass --partner-id)"))
@@ -169,32 +171,38 @@ impl Connection {
                 )));
             }
         };
-        if self.var(self.redis_url.as_deref(), REDIS_URL).is_some() {
-            tracing::debug!(
-                "{REDIS_URL} is set; the fleet rate limit is not used by this command line yet"
-            );
-        }
         Ok(Settings {
             partner_id,
             partner_key,
             target,
+            redis_url: self.var(self.redis_url.as_deref(), REDIS_URL),
         })
     }
 }
 
 impl Settings {
-    /// The client builder for these settings.
-    pub(crate) fn builder(&self) -> ClientBuilder {
-        let builder = Client::builder(self.partner_id, self.partner_key.expose_secret());
-        match &self.target {
-            Target::PrivateDomain(d) => builder.private_domain(d),
-            Target::BaseUrl(u) => builder.base_url(u),
-        }
+    /// The client builder for these settings, made by the library's own `from_env` rules
+    /// (`ClientBuilder::from_lookup`) over the resolved flags and environment: the same checks, and
+    /// `BAIJIAYUN_REDIS_URL` turns the fleet-wide rate limit on.
+    pub(crate) fn builder(&self) -> Result<ClientBuilder, Failure> {
+        let id = self.partner_id.to_string();
+        ClientBuilder::from_lookup(|name| {
+            let value = match (name, &self.target) {
+                (PARTNER_ID, _) => Some(id.as_str()),
+                (PARTNER_KEY, _) => Some(self.partner_key.expose_secret()),
+                (BASE_URL, Target::BaseUrl(url)) => Some(url.as_str()),
+                (PRIVATE_DOMAIN, Target::PrivateDomain(label)) => Some(label.as_str()),
+                (REDIS_URL, _) => self.redis_url.as_deref(),
+                _ => None,
+            };
+            value.map(std::ffi::OsString::from)
+        })
+        .map_err(Failure::from)
     }
 
     /// The async client.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
-        self.builder().build().map_err(Failure::from)
+        self.builder()?.build().map_err(Failure::from)
     }
 
     /// The partner key, for signing the command line's own exchanges and verifying callbacks.

@@ -245,6 +245,25 @@ fn errors_have_an_exit_code_per_kind() -> Result {
     let (code, _, stderr) = run(&mut cmd)?;
     assert_eq!(code, 7, "{stderr}");
     assert!(stderr.contains("BAIJIAYUN_PARTNER_KEY"), "{stderr}");
+    // Configuration through the library's `from_env` rules: a malformed Redis URL is named, and
+    // so is a malformed --redis-url over a good environment.
+    server.clear_requests();
+    let mut cmd = cli(&server);
+    cmd.env("BAIJIAYUN_REDIS_URL", "not a url")
+        .args(["get-basic-info", "--room-id", "1"]);
+    let (code, _, stderr) = run(&mut cmd)?;
+    assert_eq!(code, 7, "{stderr}");
+    assert!(stderr.contains("BAIJIAYUN_REDIS_URL"), "{stderr}");
+    let (code, _, stderr) = run(cli(&server).args([
+        "--redis-url",
+        "ftp://127.0.0.1:1",
+        "get-basic-info",
+        "--room-id",
+        "1",
+    ]))?;
+    assert_eq!(code, 7, "{stderr}");
+    assert!(stderr.contains("BAIJIAYUN_REDIS_URL"), "{stderr}");
+    assert!(server.requests().is_empty(), "nothing was sent");
     Ok(())
 }
 

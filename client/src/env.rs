@@ -35,8 +35,25 @@ impl ClientBuilder {
         Self::from_lookup(|name| std::env::var_os(name))
     }
 
-    /// [`ClientBuilder::from_env`] on any source of variables (tests).
-    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
+    /// [`ClientBuilder::from_env`] on any source of the same variables: `lookup` is asked for each
+    /// `BAIJIAYUN_*` name and answers its value, or `None` for unset. The rules and errors are
+    /// `from_env`'s. The `baijiayun` command line uses it to put its flags over the environment:
+    ///
+    /// ```
+    /// # fn main() -> baijiayun::Result<()> {
+    /// use baijiayun::ClientBuilder;
+    ///
+    /// let builder = ClientBuilder::from_lookup(|name| match name {
+    ///     "BAIJIAYUN_PARTNER_ID" => Some("12345678".into()),
+    ///     "BAIJIAYUN_PARTNER_KEY" => Some("partner-key".into()),
+    ///     "BAIJIAYUN_PRIVATE_DOMAIN" => Some("e12345678".into()),
+    ///     _ => None,
+    /// })?;
+    /// assert_eq!(builder.build()?.base_url(), "https://e12345678.at.baijiayun.com");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
         let var = |name: &str| -> Result<Option<String>> {
             match lookup(name) {
                 None => Ok(None),
