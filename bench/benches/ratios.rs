@@ -5,7 +5,7 @@
 //! alike; the medians of the two sides are compared. Run with `cargo bench --bench ratios`, or
 //! `cargo bench --bench ratios -- decode` for the decoding rows alone.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use baijiayun::__private::wire::sign;
 use baijiayun::types::{BasicInfo, PlaybackPage, ProductType};
@@ -13,7 +13,7 @@ use baijiayun::{RateLimit, playback::GetListRequest};
 use baijiayun_bench::{
     Baseline, BlockingBaseline, Envelope, PARTNER_KEY, ROOM, StrictPage, baseline_sign,
     basic_info_body, basic_info_params, canned_server, client, empty_values_body, list_body,
-    list_params, six_params, six_params_map,
+    list_params, paired, six_params, six_params_map,
 };
 use std::hint::black_box;
 
@@ -24,39 +24,6 @@ struct Row {
     reference: Duration,
     /// The ratio to stay under; `None` for a row that is reported, not held to a target.
     target: Option<f64>,
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
-}
-
-/// Times `rounds` calls of each side, alternating, after a warm-up; the medians of both.
-fn paired(
-    rounds: usize,
-    mut a: impl FnMut() -> bool,
-    mut b: impl FnMut() -> bool,
-) -> (Duration, Duration) {
-    for _ in 0..rounds / 10 + 5 {
-        assert!(a() && b(), "both sides work before they are measured");
-    }
-    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
-    let time = |f: &mut dyn FnMut() -> bool, into: &mut Vec<Duration>| {
-        let start = Instant::now();
-        let ok = f();
-        into.push(start.elapsed());
-        assert!(ok, "a measured call failed");
-    };
-    for i in 0..rounds {
-        if i % 2 == 0 {
-            time(&mut a, &mut ta);
-            time(&mut b, &mut tb);
-        } else {
-            time(&mut b, &mut tb);
-            time(&mut a, &mut ta);
-        }
-    }
-    (median(ta), median(tb))
 }
 
 /// Times `rounds` repetitions of `inner` calls, so that sub-microsecond work is measurable.
