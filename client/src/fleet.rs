@@ -836,15 +836,7 @@ mod tests {
 
     /// The largest number of `times` (sorted) in any window of `window`.
     fn busiest(times: &[i64], window: i64) -> usize {
-        let mut best = 0;
-        let mut start = 0;
-        for end in 0..times.len() {
-            while times[end] - times[start] >= window {
-                start += 1;
-            }
-            best = best.max(end - start + 1);
-        }
-        best
+        redis_test_server::busiest_window(times, window, |a, b| b - a)
     }
 
     #[test]

@@ -296,15 +296,7 @@ mod tests {
 
     /// The largest number of permits in any window of `window` over the sorted `times`.
     fn busiest_window(times: &[Instant], window: Duration) -> usize {
-        let mut best = 0;
-        let mut start = 0;
-        for end in 0..times.len() {
-            while times[end].duration_since(times[start]) >= window {
-                start += 1;
-            }
-            best = best.max(end - start + 1);
-        }
-        best
+        redis_test_server::busiest_window(times, window, |a, b| b.duration_since(*a))
     }
 
     #[test]

@@ -95,15 +95,7 @@ fn count(r: &HashMap<String, String>, k: &str) -> u64 {
 
 /// The largest number of `times` (sorted) in any window of `window`.
 fn busiest(times: &[Instant], window: Duration) -> usize {
-    let mut best = 0;
-    let mut start = 0;
-    for end in 0..times.len() {
-        while times[end].duration_since(times[start]) >= window {
-            start += 1;
-        }
-        best = best.max(end - start + 1);
-    }
-    best
+    redis_test_server::busiest_window(times, window, |a, b| b.duration_since(*a))
 }
 
 /// What the fake saw: arrival times of the calls, and how many it refused for rate.

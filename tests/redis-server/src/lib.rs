@@ -5,6 +5,9 @@
 //! `redis-server` must be on `PATH` (Debian's package `redis-server`; `cargo xtask test` installs
 //! it). Without it [`RedisServer::start`] returns an error saying so, and the tests that need it
 //! fail: they are never skipped.
+//!
+//! [`busiest_window`] is the check the rate-limit tests share: how many grants or arrivals fall in
+//! the busiest window.
 
 use std::io;
 use std::net::TcpListener;
@@ -199,5 +202,39 @@ mod tests {
             .map_err(io::Error::other)?;
         assert_eq!(v, None, "a restarted server keeps nothing");
         Ok(())
+    }
+}
+
+/// The largest number of `sorted` times that fall in any one window of length `window`, where
+/// `elapsed(earlier, later)` is the time between two of them: what a rolling limit caps.
+pub fn busiest_window<T, D: PartialOrd>(
+    sorted: &[T],
+    window: D,
+    elapsed: impl Fn(&T, &T) -> D,
+) -> usize {
+    let mut best = 0;
+    let mut start = 0;
+    for end in 0..sorted.len() {
+        while elapsed(&sorted[start], &sorted[end]) >= window {
+            start += 1;
+        }
+        best = best.max(end - start + 1);
+    }
+    best
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::busiest_window;
+
+    #[test]
+    fn the_busiest_window_counts_what_falls_within_one_window() {
+        let times = [0_i64, 1, 2, 10, 11, 12, 13, 30];
+        let count = |w| busiest_window(&times, w, |a, b| b - a);
+        assert_eq!(count(5), 4);
+        assert_eq!(count(1), 1);
+        assert_eq!(count(11), 4);
+        assert_eq!(count(12), 5);
+        assert_eq!(busiest_window(&[] as &[i64], 5, |a, b| b - a), 0);
     }
 }
