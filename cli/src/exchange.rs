@@ -17,6 +17,23 @@ use crate::output::Failure;
 /// How long one exchange may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The largest answer read, as the library's default (`ClientBuilder::max_response_size`).
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// Why an exchange brought no answer.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    /// The request could not be sent, or the answer not read.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// The answer was longer than [`MAX_BODY`]; reading stopped there.
+    #[error("the answer is larger than {limit} bytes; reading stopped there")]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+}
+
 /// Sends signed requests to the account's server.
 pub(crate) struct Exchange {
     http: reqwest::Client,
@@ -98,7 +115,7 @@ impl Exchange {
         method: Method,
         path: &str,
         params: &[(String, String)],
-    ) -> Result<Answer, reqwest::Error> {
+    ) -> Result<Answer, SendError> {
         let mut signed = Params::new();
         for (k, v) in params {
             signed.insert(k.as_str(), v.as_str());
@@ -125,7 +142,7 @@ impl Exchange {
         };
         let started = Instant::now();
         let before = unix_now();
-        let response = request.send().await?;
+        let mut response = request.send().await?;
         let status = response.status().as_u16();
         let header = |name: reqwest::header::HeaderName| {
             response
@@ -136,7 +153,13 @@ impl Exchange {
         };
         let location = header(reqwest::header::LOCATION);
         let content_type = header(reqwest::header::CONTENT_TYPE);
-        let body = response.bytes().await?.to_vec();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(SendError::TooLarge { limit: MAX_BODY });
+            }
+            body.extend_from_slice(&chunk);
+        }
         let after = unix_now();
         Ok(Answer {
             status,

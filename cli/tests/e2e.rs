@@ -583,3 +583,44 @@ fn flags_override_the_environment_and_the_key_can_come_from_a_file() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn raw_stops_reading_an_answer_past_the_size_cap() -> Result {
+    use std::io::{Read as _, Write as _};
+    let server = server()?;
+    // A server whose answer claims 40 MiB and streams it until the client hangs up.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let sent = std::thread::spawn(move || -> std::io::Result<usize> {
+        let (mut conn, _) = listener.accept()?;
+        let mut head = [0u8; 4096];
+        let _ = conn.read(&mut head)?;
+        let total = 40 * 1024 * 1024;
+        conn.write_all(
+            format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {total}\r\n\r\n")
+                .as_bytes(),
+        )?;
+        let chunk = [b' '; 64 * 1024];
+        let mut written = 0;
+        while written < total {
+            match conn.write(&chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => written += n,
+            }
+        }
+        Ok(written)
+    });
+    let mut cmd = cli(&server);
+    cmd.env("BAIJIAYUN_BASE_URL", &url)
+        .args(["get-basic-info", "--room-id", "1", "--raw"]);
+    let (code, stdout, stderr) = run(&mut cmd)?;
+    assert_ne!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "nothing of the answer is printed");
+    assert!(stderr.contains("larger than"), "{stderr}");
+    let written = sent.join().map_err(|_| "the server thread panicked")??;
+    assert!(
+        written < 40 * 1024 * 1024,
+        "the client stopped reading early: {written}"
+    );
+    Ok(())
+}
