@@ -114,7 +114,7 @@ impl Call {
             .first()
             .copied()
             .unwrap_or(baijiayun::info::Method::Post);
-        (method, self.client.path(info.operation).to_owned())
+        (method, self.client.path(info.operation()).to_owned())
     }
 
     /// Asks before a write: on a terminal, a question; without one, a refusal unless `--yes`.
@@ -152,7 +152,7 @@ impl Call {
 
     /// Sends `request` and prints its decoded `data` (or, with `--raw`, the whole envelope).
     pub(crate) async fn send<E: Endpoint>(&self, request: &E) -> Outcome {
-        let info = E::OPERATION.info();
+        let info = E::INFO;
         let params = params_of(request);
         self.confirm(info, &params)?;
         let (method, path) = self.wire(info);

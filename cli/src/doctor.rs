@@ -247,7 +247,7 @@ async fn credentials_and_clock(
             None,
         );
     };
-    let path = client.path(info.operation).to_owned();
+    let path = client.path(info.operation()).to_owned();
     let method = info.methods.first().copied().unwrap_or(Method::Post);
     let answer = match exchange.send(method, &path, &[]).await {
         Ok(a) => a,
@@ -381,7 +381,7 @@ async fn probe(
     exchange: &Exchange,
     info: &'static OperationInfo,
 ) -> Check {
-    let path = client.path(info.operation).to_owned();
+    let path = client.path(info.operation()).to_owned();
     let method = info.methods.first().copied().unwrap_or(Method::Post);
     let params: Vec<(String, String)> = info
         .params
@@ -409,7 +409,7 @@ fn classify(path: &str, answer: &Answer, info: &OperationInfo) -> Check {
     let fix = || {
         Some(format!(
             "this server does not know {path}; find the right path and override it with ClientBuilder::path(Operation::{:?}, ...), and tell the maintainers",
-            info.operation
+            info.operation()
         ))
     };
     let mut check = if (300..400).contains(&answer.status) {

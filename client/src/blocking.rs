@@ -125,7 +125,7 @@ impl Client {
 
     /// The path `operation` is sent to (an override, or the spec's).
     pub fn path(&self, operation: crate::operations::Operation) -> &str {
-        self.shared.path(operation)
+        self.shared.path(operation.info())
     }
 
     /// A clone (sharing connections and the rate limit) whose calls retry by `policy`; see

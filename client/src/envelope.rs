@@ -187,7 +187,7 @@ pub(crate) fn missing(endpoint: &Label) -> Error {
 /// # Ok::<(), baijiayun::Error>(())
 /// ```
 pub fn decode<E: Endpoint>(body: impl Into<Bytes>) -> Result<E::Output> {
-    let label = Label(std::borrow::Cow::Borrowed(E::OPERATION.name()));
+    let label = Label(std::borrow::Cow::Borrowed(E::INFO.name));
     decode_data(&label, body.into(), E::DATA_RULES)
 }
 
@@ -196,7 +196,7 @@ pub fn decode<E: Endpoint>(body: impl Into<Bytes>) -> Result<E::Output> {
 pub fn decode_as_json<E: Endpoint>(body: &[u8]) -> Result<serde_json::Value> {
     let data = decode::<E>(Bytes::copy_from_slice(body))?;
     serde_json::to_value(&data).map_err(|e| Error::Decode {
-        endpoint: E::OPERATION.name().into(),
+        endpoint: E::INFO.name.into(),
         path: "data".into(),
         message: format!("cannot encode the decoded value as JSON: {e}"),
         body: Bytes::copy_from_slice(body),

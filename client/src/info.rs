@@ -97,8 +97,9 @@ pub struct PageInfo {
 /// Everything the spec says about one endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OperationInfo {
-    /// Which operation this is.
-    pub operation: Operation,
+    /// Its position in the table: `Operation as usize`, the index in
+    /// [`Operation::ALL`](crate::operations::Operation::ALL) ([`OperationInfo::operation`]).
+    pub index: usize,
     /// The method name on the clients (`get_list`).
     pub name: &'static str,
     /// The API number in the vendor doc.
@@ -126,6 +127,16 @@ pub struct OperationInfo {
 }
 
 impl OperationInfo {
+    /// Which operation this is: `Operation::ALL[self.index]`.
+    ///
+    /// # Panics
+    ///
+    /// When `index` is outside the table, which no entry of [`Operation::info`] is: only an
+    /// `OperationInfo` built by hand can be.
+    pub fn operation(&self) -> Operation {
+        Operation::ALL[self.index]
+    }
+
     /// The parameter named `name`.
     pub fn param(&self, name: &str) -> Option<&'static ParamInfo> {
         self.params.iter().find(|p| p.name == name)
@@ -162,5 +173,21 @@ impl Operation {
     /// The method name on the clients (`"get_list"`).
     pub fn name(self) -> &'static str {
         self.info().name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_knows_its_place_in_the_table() {
+        for (i, &op) in Operation::ALL.iter().enumerate() {
+            let info = op.info();
+            assert_eq!(info.index, i, "{}", info.name);
+            assert_eq!(op as usize, i, "{}", info.name);
+            assert_eq!(info.operation(), op);
+            assert_eq!(Operation::from_name(info.name), Some(op));
+        }
     }
 }

@@ -98,7 +98,13 @@ pub mod __private {
     /// The fake server's request parsing and answers.
     #[cfg(feature = "mock")]
     pub mod mock {
-        pub use crate::mock::{ParamError, Received, Refusal, check_limits, to_json};
+        pub use crate::mock::{
+            ParamError, Received, Refusal, ResponseStyle, check_limits, to_json,
+        };
+    }
+    /// The clock of the callback events' constructors.
+    pub mod request {
+        pub use crate::request::unix_now;
     }
     /// The supertrait that keeps [`crate::Endpoint`] implemented by generated requests only.
     pub use crate::wire::Sealed;

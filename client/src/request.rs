@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::Upload;
 use crate::error::{Error, Label, Result, TransportKind};
-use crate::info::Method;
+use crate::info::{Method, OperationInfo};
 use crate::limit::Gate;
 use crate::operations::Operation;
 use crate::retry::RetryPolicy;
@@ -22,7 +22,7 @@ pub(crate) struct Shared {
     pub(crate) partner_key: SecretString,
     /// Scheme and host (and port), without a trailing slash.
     pub(crate) base_url: String,
-    /// Path overrides, indexed by `Operation as usize`.
+    /// Path overrides, indexed by `Operation as usize` (an endpoint's `OperationInfo::index`).
     pub(crate) paths: Vec<Option<Box<str>>>,
     /// What each attempt must pass: the rate limit shared by every client of this partner id, if
     /// on.
@@ -90,25 +90,25 @@ pub(crate) struct Call<'r> {
 }
 
 impl Shared {
-    /// The path of `op`: its override, else the spec's.
-    pub(crate) fn path(&self, op: Operation) -> &str {
+    /// The path of the operation `info` describes: its override, else the spec's.
+    pub(crate) fn path(&self, info: &'static OperationInfo) -> &str {
         self.paths
-            .get(op as usize)
+            .get(info.index)
             .and_then(|p| p.as_deref())
-            .unwrap_or(op.info().path)
+            .unwrap_or(info.path)
     }
 
     /// Sets up a call of a spec endpoint, refusing what the spec says the vendor would refuse.
     pub(crate) fn endpoint_call<'r, E: Endpoint>(&'r self, request: &'r E) -> Result<Call<'r>> {
-        let op = E::OPERATION;
+        let info = E::INFO;
         let mut params = Params::new();
         request.write_params(&mut params);
-        check(op, &params)?;
+        check(info, &params)?;
         Ok(Call {
-            label: Label(Cow::Borrowed(op.name())),
-            retry_safe: op.info().retry_safe,
-            path: self.path(op),
-            method: op.info().methods.first().copied().unwrap_or(Method::Post),
+            label: Label(Cow::Borrowed(info.name)),
+            retry_safe: info.retry_safe,
+            path: self.path(info),
+            method: info.methods.first().copied().unwrap_or(Method::Post),
             params,
             upload: request.upload(),
         })
@@ -223,24 +223,23 @@ fn multipart(params: &Params<'_>, field: &str, file: &Upload) -> (String, Bytes)
 }
 
 /// Seconds since the unix epoch, now.
-pub(crate) fn unix_now() -> i64 {
+pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Checks what the spec says before anything is sent: limits and encodings.
-pub(crate) fn check(op: Operation, params: &Params<'_>) -> Result<()> {
+pub(crate) fn check(info: &'static OperationInfo, params: &Params<'_>) -> Result<()> {
     if let Some(message) = params.encoding_error() {
         return Err(Error::InvalidRequest {
-            endpoint: Cow::Borrowed(op.name()),
+            endpoint: Cow::Borrowed(info.name),
             message: message.to_owned(),
         });
     }
-    op.info()
-        .check_limits(params)
+    info.check_limits(params)
         .map_err(|message| Error::InvalidRequest {
-            endpoint: Cow::Borrowed(op.name()),
+            endpoint: Cow::Borrowed(info.name),
             message,
         })
 }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use crate::Upload;
 use crate::de::Lenient;
-use crate::operations::Operation;
+use crate::info::OperationInfo;
 
 /// A request the client can send: implemented by every generated `…Request` type, and sealed (its
 /// parameters are written with the crate's private plumbing), so it can be named in bounds, as
@@ -19,8 +19,9 @@ pub trait Endpoint: Sealed {
     /// The type of the envelope's `data` on success.
     type Output: Lenient + serde::Serialize + Send;
 
-    /// Which endpoint this is.
-    const OPERATION: Operation;
+    /// Which endpoint this is: what the spec says about it, its entry in the table
+    /// [`Operation::info`](crate::operations::Operation::info) reads.
+    const INFO: &'static OperationInfo;
 
     /// The lenient rules (`crate::de` constants) `data` decodes with: all of them.
     const DATA_RULES: u8 = crate::de::TOLERANT;
@@ -195,14 +196,14 @@ impl<'a> Params<'a> {
     }
 
     /// Writes one parameter unless it is an unset optional.
-    pub(crate) fn put<T: ToParam + ?Sized>(&mut self, key: &'static str, value: &'a T) {
+    pub fn put<T: ToParam + ?Sized>(&mut self, key: &'static str, value: &'a T) {
         if let Some(v) = value.to_param() {
             self.insert(key, v);
         }
     }
 
     /// Writes a list as one parameter, its items joined with `,`.
-    pub(crate) fn csv<T: ToParam>(&mut self, key: &'static str, items: &'a [T]) {
+    pub fn csv<T: ToParam>(&mut self, key: &'static str, items: &'a [T]) {
         let mut text = String::new();
         for (i, item) in items.iter().filter_map(ToParam::to_param).enumerate() {
             if i > 0 {
@@ -214,7 +215,7 @@ impl<'a> Params<'a> {
     }
 
     /// Writes a list as one parameter holding a JSON array.
-    pub(crate) fn json<T: serde::Serialize>(&mut self, key: &'static str, items: &'a [T]) {
+    pub fn json<T: serde::Serialize>(&mut self, key: &'static str, items: &'a [T]) {
         match serde_json::to_string(items) {
             Ok(text) => self.insert(key, text),
             Err(e) => {

@@ -20,6 +20,7 @@ pub mod ir;
 mod lower;
 mod naming;
 mod render;
+mod root;
 mod spec;
 mod types;
 mod validate;
@@ -36,6 +37,38 @@ pub struct SourceFile {
     pub name: String,
     /// The file's contents.
     pub text: String,
+}
+
+/// Splits a fixture bundle of the generator's tests into its spec files: each starts with a line
+/// `# file: NAME` (`g.yaml`, becoming `spec/g.yaml`). A bundle without `api.yaml` gets a minimal
+/// one listing the group `g`. Used by `codegen/tests` and `codegen/fixtures-check`.
+pub fn bundle(text: &str) -> Vec<SourceFile> {
+    const DEFAULT_ROOT: &str = "api:
+  title_zh: 测试
+  summary: A fixture.
+  doc_url: https://example.com/doc
+  base_url: https://{private_domain}.example.com
+  rate_limit: { requests: 200, per_seconds: 10 }
+groups: [g]
+";
+    let mut files: Vec<SourceFile> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(name) = line.strip_prefix("# file: ") {
+            files.push(SourceFile {
+                name: format!("spec/{}", name.trim()),
+                text: String::new(),
+            });
+        } else if let Some(last) = files.last_mut() {
+            last.text.push_str(line);
+        }
+    }
+    if !files.iter().any(|f| f.name == "spec/api.yaml") {
+        files.push(SourceFile {
+            name: "spec/api.yaml".into(),
+            text: DEFAULT_ROOT.into(),
+        });
+    }
+    files
 }
 
 /// Parses and validates the spec into the IR, reporting every problem at once.
@@ -66,8 +99,39 @@ pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
 /// Generates every file the spec determines, in a stable order: the code in [`CODE_DIR`],
 /// the command line's subcommands (`cli/src/generated.rs`) and `ENDPOINTS.md`.
 pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    generate_under(sources, "crate")
+}
+
+/// [`generate`], for client code compiled under `root` instead of at the root of the client
+/// crate: every path the code in [`CODE_DIR`] starts with `crate::` (the runtime's items and the
+/// generated modules) starts with `root::` instead, e.g. `crate::fixtures::minimal`. The module
+/// `root` names must then hold what the client crate's root holds for its generated code: the
+/// runtime's surface (`baijiayun::__private`, the scalars, `Result`), `Client` and
+/// `blocking::Client` types of that crate, and the generated modules (`codegen/fixtures-check`).
+/// `"crate"` gives exactly [`generate`]'s output.
+pub fn generate_under(
+    sources: &[SourceFile],
+    root: &str,
+) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let root_path: syn::Path = syn::parse_str(root).map_err(|e| {
+        let mut d = Diagnostics::default();
+        d.error(
+            &Location::default(),
+            format!("the root `{root}` is not a path: {e}"),
+        );
+        d
+    })?;
     let api = load(sources)?;
-    let modules = emit::emit(&api);
+    let mut modules = emit::emit(&api);
+    if root != "crate" {
+        let root_tokens = quote::ToTokens::to_token_stream(&root_path);
+        for m in &mut modules {
+            m.items = std::mem::take(&mut m.items)
+                .into_iter()
+                .map(|item| root::reroot(item, &root_tokens))
+                .collect();
+        }
+    }
     let mut files = render::render(&modules)?;
     files.push(render::render_at(&emit::cli_module(&api), emit::CLI_FILE)?);
     files.push(GeneratedFile {

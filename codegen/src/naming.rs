@@ -46,6 +46,12 @@ pub(crate) fn field_ident(wire: &str) -> String {
     }
 }
 
+/// The setter of an optional parameter that takes an `Option`, from the parameter's Rust name:
+/// `room_id` → `set_room_id`, `type_` → `set_type`.
+pub(crate) fn option_setter(ident: &str) -> String {
+    format!("set_{}", ident.trim_end_matches('_'))
+}
+
 /// The request type of an endpoint: `get_list` → `GetListRequest`.
 pub(crate) fn request_type(endpoint: &str) -> String {
     format!("{}Request", endpoint.to_upper_camel_case())

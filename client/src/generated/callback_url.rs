@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::CallbackUrl;
 use crate::wire::{Endpoint, Params};
@@ -54,7 +55,7 @@ impl<C> SetTranscodeCallbackUrlRequest<C> {
 impl<C> Endpoint for SetTranscodeCallbackUrlRequest<C> {
     type Output = CallbackUrl;
 
-    const OPERATION: Operation = Operation::SetTranscodeCallbackUrl;
+    const INFO: &'static OperationInfo = Operation::SetTranscodeCallbackUrl.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("url", &self.url);
@@ -79,19 +80,6 @@ impl SetTranscodeCallbackUrlRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CallbackUrl> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl SetTranscodeCallbackUrlRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            url: received.required("url")?,
-        })
     }
 }
 
@@ -138,7 +126,7 @@ impl<C> GetTranscodeCallbackUrlRequest<C> {
 impl<C> Endpoint for GetTranscodeCallbackUrlRequest<C> {
     type Output = CallbackUrl;
 
-    const OPERATION: Operation = Operation::GetTranscodeCallbackUrl;
+    const INFO: &'static OperationInfo = Operation::GetTranscodeCallbackUrl.info();
 
     fn write_params<'a>(&'a self, _out: &mut Params<'a>) {}
 }
@@ -161,16 +149,6 @@ impl GetTranscodeCallbackUrlRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CallbackUrl> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetTranscodeCallbackUrlRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        _received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self { client: () })
     }
 }
 

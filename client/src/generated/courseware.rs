@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{CoursewareGeneration, CoursewarePageList, PptUrlList};
 use crate::wire::{Endpoint, Params};
@@ -69,7 +70,7 @@ impl<C> GetPlaybackPptUrlListRequest<C> {
 impl<C> Endpoint for GetPlaybackPptUrlListRequest<C> {
     type Output = PptUrlList;
 
-    const OPERATION: Operation = Operation::GetPlaybackPptUrlList;
+    const INFO: &'static OperationInfo = Operation::GetPlaybackPptUrlList.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -95,20 +96,6 @@ impl GetPlaybackPptUrlListRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PptUrlList> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetPlaybackPptUrlListRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            date: received.optional("date")?,
-        })
     }
 }
 
@@ -167,7 +154,7 @@ impl<C> GetPlaybackPptUrlRequest<C> {
 impl<C> Endpoint for GetPlaybackPptUrlRequest<C> {
     type Output = PptUrlList;
 
-    const OPERATION: Operation = Operation::GetPlaybackPptUrl;
+    const INFO: &'static OperationInfo = Operation::GetPlaybackPptUrl.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -193,20 +180,6 @@ impl GetPlaybackPptUrlRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PptUrlList> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetPlaybackPptUrlRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-        })
     }
 }
 
@@ -270,7 +243,7 @@ impl<C> GenerateCoursewareRequest<C> {
 impl<C> Endpoint for GenerateCoursewareRequest<C> {
     type Output = CoursewareGeneration;
 
-    const OPERATION: Operation = Operation::GenerateCourseware;
+    const INFO: &'static OperationInfo = Operation::GenerateCourseware.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -296,20 +269,6 @@ impl GenerateCoursewareRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CoursewareGeneration> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GenerateCoursewareRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-        })
     }
 }
 
@@ -374,7 +333,7 @@ impl<C> GetCoursewareDataRequest<C> {
 impl<C> Endpoint for GetCoursewareDataRequest<C> {
     type Output = CoursewarePageList;
 
-    const OPERATION: Operation = Operation::GetCoursewareData;
+    const INFO: &'static OperationInfo = Operation::GetCoursewareData.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -400,20 +359,6 @@ impl GetCoursewareDataRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CoursewarePageList> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetCoursewareDataRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-        })
     }
 }
 

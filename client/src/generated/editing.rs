@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{ChatDeletion, CropSegment, CroppedVideoList, Mark, MarkList};
 use crate::wire::{Endpoint, Params};
@@ -76,7 +77,7 @@ impl<C> CropBySegmentRequest<C> {
 impl<C> Endpoint for CropBySegmentRequest<C> {
     type Output = CroppedVideoList;
 
-    const OPERATION: Operation = Operation::CropBySegment;
+    const INFO: &'static OperationInfo = Operation::CropBySegment.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -103,21 +104,6 @@ impl CropBySegmentRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CroppedVideoList> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl CropBySegmentRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            length_per_segment: received.required("length_per_segment")?,
-        })
     }
 }
 
@@ -189,7 +175,7 @@ impl<C> BatchCropRequest<C> {
 impl<C> Endpoint for BatchCropRequest<C> {
     type Output = CroppedVideoList;
 
-    const OPERATION: Operation = Operation::BatchCrop;
+    const INFO: &'static OperationInfo = Operation::BatchCrop.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.json("crop_info", &self.crop_info);
@@ -216,21 +202,6 @@ impl BatchCropRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<CroppedVideoList> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl BatchCropRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            crop_info: received.required_json("crop_info")?,
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-        })
     }
 }
 
@@ -309,7 +280,7 @@ impl<C> GetMarkListRequest<C> {
 impl<C> Endpoint for GetMarkListRequest<C> {
     type Output = MarkList;
 
-    const OPERATION: Operation = Operation::GetMarkList;
+    const INFO: &'static OperationInfo = Operation::GetMarkList.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -336,21 +307,6 @@ impl GetMarkListRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<MarkList> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetMarkListRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            version: received.optional("version")?,
-        })
     }
 }
 
@@ -445,7 +401,7 @@ impl<C> SetMarkRequest<C> {
 impl<C> Endpoint for SetMarkRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::SetMark;
+    const INFO: &'static OperationInfo = Operation::SetMark.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -475,22 +431,6 @@ impl SetMarkRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl SetMarkRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            content: received.optional_json("content")?,
-            session_id: received.optional("session_id")?,
-            version: received.optional("version")?,
-        })
     }
 }
 
@@ -638,7 +578,7 @@ impl<C> DeleteChatRequest<C> {
 impl<C> Endpoint for DeleteChatRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::DeleteChat;
+    const INFO: &'static OperationInfo = Operation::DeleteChat.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -671,25 +611,6 @@ impl DeleteChatRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl DeleteChatRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            version: received.optional("version")?,
-            delete_start_time: received.optional("delete_start_time")?,
-            delete_end_time: received.optional("delete_end_time")?,
-            delete_user_number: received.optional("delete_user_number")?,
-            delete_json: received.optional_json("delete_json")?,
-        })
     }
 }
 

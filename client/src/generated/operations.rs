@@ -142,7 +142,7 @@ impl Operation {
         Operation::GetTranscodeCallbackUrl,
     ];
     /// What the spec says about this operation.
-    pub fn info(self) -> &'static OperationInfo {
+    pub const fn info(self) -> &'static OperationInfo {
         &OPERATIONS[self as usize]
     }
 
@@ -287,7 +287,7 @@ impl Operation {
 /// The spec's description of every operation, indexed by `Operation as usize`.
 static OPERATIONS: [OperationInfo; 41] = [
     OperationInfo {
-        operation: Operation::GetBasicInfo,
+        index: 0,
         name: "get_basic_info",
         doc: Some(1u32),
         title_zh: "查询直播回放信息",
@@ -317,7 +317,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetList,
+        index: 1,
         name: "get_list",
         doc: Some(2u32),
         title_zh: "获取回放列表",
@@ -374,7 +374,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         }),
     },
     OperationInfo {
-        operation: Operation::GetSessionList,
+        index: 2,
         name: "get_session_list",
         doc: Some(5u32),
         title_zh: "获取长期房间云录制的序列号列表",
@@ -397,7 +397,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::SetPublishStatus,
+        index: 3,
         name: "set_publish_status",
         doc: Some(7u32),
         title_zh: "设置回放发布状态",
@@ -434,7 +434,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::DeletePlayback,
+        index: 4,
         name: "delete_playback",
         doc: Some(8u32),
         title_zh: "删除回放",
@@ -471,7 +471,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::UpdatePlayback,
+        index: 5,
         name: "update_playback",
         doc: Some(9u32),
         title_zh: "更新回放信息",
@@ -515,7 +515,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetCropList,
+        index: 6,
         name: "get_crop_list",
         doc: Some(10u32),
         title_zh: "获取裁剪回放列表",
@@ -572,7 +572,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         }),
     },
     OperationInfo {
-        operation: Operation::SetMainVersion,
+        index: 7,
         name: "set_main_version",
         doc: Some(11u32),
         title_zh: "设置回放主版本",
@@ -609,7 +609,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::ReplacePlayback,
+        index: 8,
         name: "replace_playback",
         doc: Some(14u32),
         title_zh: "替换回放",
@@ -681,7 +681,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::ReplacePlaybackByVideo,
+        index: 9,
         name: "replace_playback_by_video",
         doc: Some(15u32),
         title_zh: "点播替换回放",
@@ -732,7 +732,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetRecordTimeNode,
+        index: 10,
         name: "get_record_time_node",
         doc: Some(18u32),
         title_zh: "查询直播间录制节点数据",
@@ -762,7 +762,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetPlayerToken,
+        index: 11,
         name: "get_player_token",
         doc: Some(3u32),
         title_zh: "获取回放token",
@@ -799,7 +799,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetPlayerTokenBatch,
+        index: 12,
         name: "get_player_token_batch",
         doc: Some(4u32),
         title_zh: "批量获取回放token",
@@ -832,7 +832,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetLimitedToken,
+        index: 13,
         name: "get_limited_token",
         doc: Some(33u32),
         title_zh: "获取回放 limited_token",
@@ -862,7 +862,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetPlaybackPlayRecord,
+        index: 14,
         name: "get_playback_play_record",
         doc: Some(6u32),
         title_zh: "获取指定回放视频观看记录",
@@ -940,7 +940,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         }),
     },
     OperationInfo {
-        operation: Operation::GetPartnerPlaybackPlayRecord,
+        index: 15,
         name: "get_partner_playback_play_record",
         doc: Some(37u32),
         title_zh: "按账户级别获取回放播放记录",
@@ -997,7 +997,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         }),
     },
     OperationInfo {
-        operation: Operation::GetPlaybackPptUrlList,
+        index: 16,
         name: "get_playback_ppt_url_list",
         doc: Some(12u32),
         title_zh: "获取ppt转成的pdf的路径列表",
@@ -1027,7 +1027,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetPlaybackPptUrl,
+        index: 17,
         name: "get_playback_ppt_url",
         doc: Some(13u32),
         title_zh: "获取ppt转成的pdf具体路径",
@@ -1057,7 +1057,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GenerateCourseware,
+        index: 18,
         name: "generate_courseware",
         doc: Some(31u32),
         title_zh: "回放课件生成接口",
@@ -1087,7 +1087,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetCoursewareData,
+        index: 19,
         name: "get_courseware_data",
         doc: Some(34u32),
         title_zh: "获取回放课件数据接口",
@@ -1117,7 +1117,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::RecordVideo,
+        index: 20,
         name: "record_video",
         doc: Some(16u32),
         title_zh: "回放录制纯视频",
@@ -1161,7 +1161,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::RecordRoomVideo,
+        index: 21,
         name: "record_room_video",
         doc: Some(19u32),
         title_zh: "回放录制纯视频（针对教室全部回放）",
@@ -1184,7 +1184,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetRecordVideoUrl,
+        index: 22,
         name: "get_record_video_url",
         doc: Some(20u32),
         title_zh: "获取回放转纯视频下载地址",
@@ -1221,7 +1221,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::CreateMixedPlaybackVideo,
+        index: 23,
         name: "create_mixed_playback_video",
         doc: Some(38u32),
         title_zh: "合并回放转纯视频",
@@ -1244,7 +1244,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetMixedPlaybackVideoInfo,
+        index: 24,
         name: "get_mixed_playback_video_info",
         doc: Some(39u32),
         title_zh: "获取下载合并回放转纯视频的信息",
@@ -1267,7 +1267,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::CropBySegment,
+        index: 25,
         name: "crop_by_segment",
         doc: Some(17u32),
         title_zh: "回放视频分段裁剪",
@@ -1304,7 +1304,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::BatchCrop,
+        index: 26,
         name: "batch_crop",
         doc: Some(35u32),
         title_zh: "批量裁剪生成多段回放",
@@ -1344,7 +1344,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetMarkList,
+        index: 27,
         name: "get_mark_list",
         doc: Some(21u32),
         title_zh: "获取大班课回放打点标记数据接口",
@@ -1381,7 +1381,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::SetMark,
+        index: 28,
         name: "set_mark",
         doc: Some(32u32),
         title_zh: "回放打点设置接口",
@@ -1428,7 +1428,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::DeleteChat,
+        index: 29,
         name: "delete_chat",
         doc: Some(22u32),
         title_zh: "删除回放指定聊天数据接口",
@@ -1496,7 +1496,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::AddSessionWhitelist,
+        index: 30,
         name: "add_session_whitelist",
         doc: Some(23u32),
         title_zh: "单个回放白名单增加学员",
@@ -1536,7 +1536,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::DeleteSessionWhitelist,
+        index: 31,
         name: "delete_session_whitelist",
         doc: Some(24u32),
         title_zh: "单个回放删除白名单学员",
@@ -1576,7 +1576,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetSessionWhitelist,
+        index: 32,
         name: "get_session_whitelist",
         doc: Some(25u32),
         title_zh: "查询单个回放绑定白名单",
@@ -1626,7 +1626,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         }),
     },
     OperationInfo {
-        operation: Operation::AddRoomWhitelist,
+        index: 33,
         name: "add_room_whitelist",
         doc: Some(26u32),
         title_zh: "增加房间级别回放白名单学员",
@@ -1659,7 +1659,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetRoomWhitelist,
+        index: 34,
         name: "get_room_whitelist",
         doc: Some(27u32),
         title_zh: "查询房间回放白名单学员",
@@ -1702,7 +1702,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         }),
     },
     OperationInfo {
-        operation: Operation::DeleteRoomWhitelist,
+        index: 35,
         name: "delete_room_whitelist",
         doc: Some(28u32),
         title_zh: "删除房间回放白名单学员",
@@ -1735,7 +1735,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetValidDay,
+        index: 36,
         name: "get_valid_day",
         doc: Some(29u32),
         title_zh: "获取回放有效期数据接口",
@@ -1768,7 +1768,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::SetValidDay,
+        index: 37,
         name: "set_valid_day",
         doc: Some(30u32),
         title_zh: "设置回放有效期数据接口",
@@ -1808,7 +1808,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::BatchSetExpireTime,
+        index: 38,
         name: "batch_set_expire_time",
         doc: Some(36u32),
         title_zh: "批量设置回放到期时间",
@@ -1834,7 +1834,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::SetTranscodeCallbackUrl,
+        index: 39,
         name: "set_transcode_callback_url",
         doc: None,
         title_zh: "设置转码回调地址（点播和回放）",
@@ -1857,7 +1857,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         pagination: None,
     },
     OperationInfo {
-        operation: Operation::GetTranscodeCallbackUrl,
+        index: 40,
         name: "get_transcode_callback_url",
         doc: None,
         title_zh: "查询转码回调地址（点播和回放）",

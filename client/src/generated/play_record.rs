@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{PlayRecord, PlayRecordPage, SearchTimeType};
 use crate::pagination::{self, Paginated};
@@ -143,7 +144,7 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
 impl<C> Endpoint for GetPlaybackPlayRecordRequest<C> {
     type Output = PlayRecordPage;
 
-    const OPERATION: Operation = Operation::GetPlaybackPlayRecord;
+    const INFO: &'static OperationInfo = Operation::GetPlaybackPlayRecord.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -244,26 +245,6 @@ impl<'c> GetPlaybackPlayRecordRequest<&'c blocking::Client> {
     pub fn items(self) -> impl Iterator<Item = Result<PlayRecord>> + 'c {
         let client = self.client;
         pagination::item_iter(self, move |request| client.execute(&request))
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetPlaybackPlayRecordRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            user_number: received.optional("user_number")?,
-            version: received.optional("version")?,
-            start_time: received.required("start_time")?,
-            end_time: received.required("end_time")?,
-            page: received.optional("page")?,
-            page_size: received.optional("page_size")?,
-        })
     }
 }
 
@@ -371,7 +352,7 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
 impl<C> Endpoint for GetPartnerPlaybackPlayRecordRequest<C> {
     type Output = PlayRecordPage;
 
-    const OPERATION: Operation = Operation::GetPartnerPlaybackPlayRecord;
+    const INFO: &'static OperationInfo = Operation::GetPartnerPlaybackPlayRecord.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("start_time", &self.start_time);
@@ -469,23 +450,6 @@ impl<'c> GetPartnerPlaybackPlayRecordRequest<&'c blocking::Client> {
     pub fn items(self) -> impl Iterator<Item = Result<PlayRecord>> + 'c {
         let client = self.client;
         pagination::item_iter(self, move |request| client.execute(&request))
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetPartnerPlaybackPlayRecordRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            start_time: received.required("start_time")?,
-            end_time: received.required("end_time")?,
-            search_time_type: received.optional("search_time_type")?,
-            page: received.optional("page")?,
-            page_size: received.optional("page_size")?,
-        })
     }
 }
 

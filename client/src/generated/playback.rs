@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{
     BasicInfo, Playback, PlaybackPage, ProductType, PublishStatus, PublishStatusResult,
@@ -66,7 +67,7 @@ impl<C> GetBasicInfoRequest<C> {
 impl<C> Endpoint for GetBasicInfoRequest<C> {
     type Output = BasicInfo;
 
-    const OPERATION: Operation = Operation::GetBasicInfo;
+    const INFO: &'static OperationInfo = Operation::GetBasicInfo.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -92,20 +93,6 @@ impl GetBasicInfoRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<BasicInfo> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetBasicInfoRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-        })
     }
 }
 
@@ -190,7 +177,7 @@ impl<C> GetListRequest<C> {
 impl<C> Endpoint for GetListRequest<C> {
     type Output = PlaybackPage;
 
-    const OPERATION: Operation = Operation::GetList;
+    const INFO: &'static OperationInfo = Operation::GetList.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -284,23 +271,6 @@ impl<'c> GetListRequest<&'c blocking::Client> {
     }
 }
 
-#[cfg(feature = "mock")]
-impl GetListRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            product_type: received.required("product_type")?,
-            page: received.required("page")?,
-            page_size: received.required("page_size")?,
-            crop_video: received.optional("crop_video")?,
-            room_id: received.optional("room_id")?,
-        })
-    }
-}
-
 /// 获取长期房间云录制的序列号列表 (API 5)
 ///
 /// List all session numbers a long-term room's cloud recording produced.
@@ -336,7 +306,7 @@ impl<C> GetSessionListRequest<C> {
 impl<C> Endpoint for GetSessionListRequest<C> {
     type Output = SessionPlaybackList;
 
-    const OPERATION: Operation = Operation::GetSessionList;
+    const INFO: &'static OperationInfo = Operation::GetSessionList.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -361,19 +331,6 @@ impl GetSessionListRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<SessionPlaybackList> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetSessionListRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-        })
     }
 }
 
@@ -431,7 +388,7 @@ impl<C> SetPublishStatusRequest<C> {
 impl<C> Endpoint for SetPublishStatusRequest<C> {
     type Output = PublishStatusResult;
 
-    const OPERATION: Operation = Operation::SetPublishStatus;
+    const INFO: &'static OperationInfo = Operation::SetPublishStatus.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -458,21 +415,6 @@ impl SetPublishStatusRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PublishStatusResult> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl SetPublishStatusRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            status: received.required("status")?,
-        })
     }
 }
 
@@ -545,7 +487,7 @@ impl<C> DeletePlaybackRequest<C> {
 impl<C> Endpoint for DeletePlaybackRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::DeletePlayback;
+    const INFO: &'static OperationInfo = Operation::DeletePlayback.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -572,21 +514,6 @@ impl DeletePlaybackRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl DeletePlaybackRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            version: received.optional("version")?,
-        })
     }
 }
 
@@ -665,7 +592,7 @@ impl<C> UpdatePlaybackRequest<C> {
 impl<C> Endpoint for UpdatePlaybackRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::UpdatePlayback;
+    const INFO: &'static OperationInfo = Operation::UpdatePlayback.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -696,22 +623,6 @@ impl UpdatePlaybackRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl UpdatePlaybackRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            name: received.required("name")?,
-            preface: received.file("preface"),
-        })
     }
 }
 
@@ -817,7 +728,7 @@ impl<C> GetCropListRequest<C> {
 impl<C> Endpoint for GetCropListRequest<C> {
     type Output = PlaybackPage;
 
-    const OPERATION: Operation = Operation::GetCropList;
+    const INFO: &'static OperationInfo = Operation::GetCropList.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -918,23 +829,6 @@ impl<'c> GetCropListRequest<&'c blocking::Client> {
     }
 }
 
-#[cfg(feature = "mock")]
-impl GetCropListRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            product_type: received.optional("product_type")?,
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            page: received.optional("page")?,
-            page_size: received.optional("page_size")?,
-        })
-    }
-}
-
 /// 设置回放主版本 (API 11)
 ///
 /// Make one version of a playback (usually a cropped one) its main version.
@@ -992,7 +886,7 @@ impl<C> SetMainVersionRequest<C> {
 impl<C> Endpoint for SetMainVersionRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::SetMainVersion;
+    const INFO: &'static OperationInfo = Operation::SetMainVersion.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -1019,21 +913,6 @@ impl SetMainVersionRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl SetMainVersionRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            version: received.required("version")?,
-        })
     }
 }
 
@@ -1162,7 +1041,7 @@ impl<C> ReplacePlaybackRequest<C> {
 impl<C> Endpoint for ReplacePlaybackRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::ReplacePlayback;
+    const INFO: &'static OperationInfo = Operation::ReplacePlayback.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("type", &self.type_);
@@ -1194,26 +1073,6 @@ impl ReplacePlaybackRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl ReplacePlaybackRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            type_: received.required("type")?,
-            source_room_id: received.required("source_room_id")?,
-            source_session_id: received.optional("source_session_id")?,
-            source_version: received.optional("source_version")?,
-            is_replace_main: received.optional("is_replace_main")?,
-            target_room_id: received.required("target_room_id")?,
-            target_session_id: received.optional("target_session_id")?,
-            target_version: received.optional("target_version")?,
-        })
     }
 }
 
@@ -1306,7 +1165,7 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
 impl<C> Endpoint for ReplacePlaybackByVideoRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::ReplacePlaybackByVideo;
+    const INFO: &'static OperationInfo = Operation::ReplacePlaybackByVideo.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("video_id", &self.video_id);
@@ -1335,23 +1194,6 @@ impl ReplacePlaybackByVideoRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl ReplacePlaybackByVideoRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            video_id: received.required("video_id")?,
-            is_replace_main: received.optional("is_replace_main")?,
-            target_room_id: received.required("target_room_id")?,
-            target_session_id: received.optional("target_session_id")?,
-            target_version: received.optional("target_version")?,
-        })
     }
 }
 
@@ -1413,7 +1255,7 @@ impl<C> GetRecordTimeNodeRequest<C> {
 impl<C> Endpoint for GetRecordTimeNodeRequest<C> {
     type Output = RecordTimeNodes;
 
-    const OPERATION: Operation = Operation::GetRecordTimeNode;
+    const INFO: &'static OperationInfo = Operation::GetRecordTimeNode.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -1439,20 +1281,6 @@ impl GetRecordTimeNodeRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<RecordTimeNodes> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetRecordTimeNodeRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-        })
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{
     MixedPlaybackVideo, MixedVideoInfo, RecordRoomVideoResult, RecordTemplate,
@@ -107,7 +108,7 @@ impl<C> RecordVideoRequest<C> {
 impl<C> Endpoint for RecordVideoRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::RecordVideo;
+    const INFO: &'static OperationInfo = Operation::RecordVideo.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -135,22 +136,6 @@ impl RecordVideoRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl RecordVideoRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            version: received.optional("version")?,
-            record_template: received.optional("record_template")?,
-        })
     }
 }
 
@@ -196,7 +181,7 @@ impl<C> RecordRoomVideoRequest<C> {
 impl<C> Endpoint for RecordRoomVideoRequest<C> {
     type Output = RecordRoomVideoResult;
 
-    const OPERATION: Operation = Operation::RecordRoomVideo;
+    const INFO: &'static OperationInfo = Operation::RecordRoomVideo.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -221,19 +206,6 @@ impl RecordRoomVideoRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<RecordRoomVideoResult> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl RecordRoomVideoRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-        })
     }
 }
 
@@ -311,7 +283,7 @@ impl<C> GetRecordVideoUrlRequest<C> {
 impl<C> Endpoint for GetRecordVideoUrlRequest<C> {
     type Output = RecordVideoUrl;
 
-    const OPERATION: Operation = Operation::GetRecordVideoUrl;
+    const INFO: &'static OperationInfo = Operation::GetRecordVideoUrl.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -338,21 +310,6 @@ impl GetRecordVideoUrlRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<RecordVideoUrl> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetRecordVideoUrlRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            version: received.optional("version")?,
-        })
     }
 }
 
@@ -399,7 +356,7 @@ impl<C> CreateMixedPlaybackVideoRequest<C> {
 impl<C> Endpoint for CreateMixedPlaybackVideoRequest<C> {
     type Output = MixedPlaybackVideo;
 
-    const OPERATION: Operation = Operation::CreateMixedPlaybackVideo;
+    const INFO: &'static OperationInfo = Operation::CreateMixedPlaybackVideo.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("mixed_playback_id", &self.mixed_playback_id);
@@ -424,19 +381,6 @@ impl CreateMixedPlaybackVideoRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<MixedPlaybackVideo> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl CreateMixedPlaybackVideoRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            mixed_playback_id: received.required("mixed_playback_id")?,
-        })
     }
 }
 
@@ -482,7 +426,7 @@ impl<C> GetMixedPlaybackVideoInfoRequest<C> {
 impl<C> Endpoint for GetMixedPlaybackVideoInfoRequest<C> {
     type Output = MixedVideoInfo;
 
-    const OPERATION: Operation = Operation::GetMixedPlaybackVideoInfo;
+    const INFO: &'static OperationInfo = Operation::GetMixedPlaybackVideoInfo.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("mixed_playback_id", &self.mixed_playback_id);
@@ -507,19 +451,6 @@ impl GetMixedPlaybackVideoInfoRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<MixedVideoInfo> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetMixedPlaybackVideoInfoRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            mixed_playback_id: received.required("mixed_playback_id")?,
-        })
     }
 }
 

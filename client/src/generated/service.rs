@@ -6,7 +6,13 @@ use crate::PlaybackRef;
 use serde_json::Value;
 use crate::mock::{Received, Refusal, ResponseStyle, check_limits, to_json};
 use crate::operations::Operation;
-use crate::types::*;
+use crate::types::{
+    BasicInfo, CallbackUrl, CoursewareGeneration, CoursewarePageList, CroppedVideoList,
+    ExpireResult, LimitedToken, MarkList, MixedPlaybackVideo, MixedVideoInfo,
+    PlayRecordPage, PlaybackPage, PlayerToken, PptUrlList, PublishStatusResult,
+    RecordRoomVideoResult, RecordTimeNodes, RecordVideoUrl, SessionPlaybackList,
+    ValidDays, WhitelistPage,
+};
 
 /// What the fake server implements for the group `playback` (回放管理).
 pub(crate) trait PlaybackService {
@@ -259,8 +265,9 @@ impl<
         + CallbackUrlService,
 > Service for S {}
 
-/// Parses and checks the request of `operation`, calls its method, and encodes `data`
-/// in `style`.
+/// Reads the request of `operation` from what the fake received (every parameter
+/// typed as the spec says), checks it, calls its method, and encodes `data` in
+/// `style`.
 pub(crate) fn dispatch<S: Service>(
     service: &mut S,
     operation: Operation,
@@ -269,262 +276,382 @@ pub(crate) fn dispatch<S: Service>(
 ) -> Result<Value, Refusal> {
     match operation {
         Operation::GetBasicInfo => {
-            let request = crate::playback::GetBasicInfoRequest::from_wire(received)?;
+            let request = crate::playback::GetBasicInfoRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.get_basic_info(request)?, style)
         }
         Operation::GetList => {
-            let request = crate::playback::GetListRequest::from_wire(received)?;
+            let request = crate::playback::GetListRequest::new(
+                    received.required("product_type")?,
+                    received.required("page")?,
+                    received.required("page_size")?,
+                )
+                .set_crop_video(received.optional("crop_video")?)
+                .set_room_id(received.optional("room_id")?);
             check_limits(&request)?;
             to_json(&service.get_list(request)?, style)
         }
         Operation::GetSessionList => {
-            let request = crate::playback::GetSessionListRequest::from_wire(received)?;
+            let request = crate::playback::GetSessionListRequest::new(
+                received.required("room_id")?,
+            );
             check_limits(&request)?;
             to_json(&service.get_session_list(request)?, style)
         }
         Operation::SetPublishStatus => {
-            let request = crate::playback::SetPublishStatusRequest::from_wire(received)?;
+            let request = crate::playback::SetPublishStatusRequest::new(
+                    received.required("room_id")?,
+                    received.required("status")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.set_publish_status(request)?, style)
         }
         Operation::DeletePlayback => {
-            let request = crate::playback::DeletePlaybackRequest::from_wire(received)?;
+            let request = crate::playback::DeletePlaybackRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?)
+                .set_version(received.optional("version")?);
             check_limits(&request)?;
             service.delete_playback(request)?;
             Ok(Value::Null)
         }
         Operation::UpdatePlayback => {
-            let request = crate::playback::UpdatePlaybackRequest::from_wire(received)?;
+            let request = crate::playback::UpdatePlaybackRequest::new(
+                    received.required("room_id")?,
+                    received.required::<String>("name")?,
+                )
+                .set_session_id(received.optional("session_id")?)
+                .set_preface(received.file("preface"));
             check_limits(&request)?;
             service.update_playback(request)?;
             Ok(Value::Null)
         }
         Operation::GetCropList => {
-            let request = crate::playback::GetCropListRequest::from_wire(received)?;
+            let request = crate::playback::GetCropListRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_product_type(received.optional("product_type")?)
+                .set_session_id(received.optional("session_id")?)
+                .set_page(received.optional("page")?)
+                .set_page_size(received.optional("page_size")?);
             check_limits(&request)?;
             to_json(&service.get_crop_list(request)?, style)
         }
         Operation::SetMainVersion => {
-            let request = crate::playback::SetMainVersionRequest::from_wire(received)?;
+            let request = crate::playback::SetMainVersionRequest::new(
+                    received.required("room_id")?,
+                    received.required("version")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             service.set_main_version(request)?;
             Ok(Value::Null)
         }
         Operation::ReplacePlayback => {
-            let request = crate::playback::ReplacePlaybackRequest::from_wire(received)?;
+            let request = crate::playback::ReplacePlaybackRequest::new(
+                    received.required("type")?,
+                    received.required("source_room_id")?,
+                    received.required("target_room_id")?,
+                )
+                .set_source_session_id(received.optional("source_session_id")?)
+                .set_source_version(received.optional("source_version")?)
+                .set_is_replace_main(received.optional("is_replace_main")?)
+                .set_target_session_id(received.optional("target_session_id")?)
+                .set_target_version(received.optional("target_version")?);
             check_limits(&request)?;
             service.replace_playback(request)?;
             Ok(Value::Null)
         }
         Operation::ReplacePlaybackByVideo => {
-            let request = crate::playback::ReplacePlaybackByVideoRequest::from_wire(
-                received,
-            )?;
+            let request = crate::playback::ReplacePlaybackByVideoRequest::new(
+                    received.required("video_id")?,
+                    received.required("target_room_id")?,
+                )
+                .set_is_replace_main(received.optional("is_replace_main")?)
+                .set_target_session_id(received.optional("target_session_id")?)
+                .set_target_version(received.optional("target_version")?);
             check_limits(&request)?;
             service.replace_playback_by_video(request)?;
             Ok(Value::Null)
         }
         Operation::GetRecordTimeNode => {
-            let request = crate::playback::GetRecordTimeNodeRequest::from_wire(
-                received,
-            )?;
+            let request = crate::playback::GetRecordTimeNodeRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.get_record_time_node(request)?, style)
         }
         Operation::GetPlayerToken => {
-            let request = crate::token::GetPlayerTokenRequest::from_wire(received)?;
+            let request = crate::token::GetPlayerTokenRequest::new(
+                    received.required("room_id")?,
+                    received.required("expires_in")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.get_player_token(request)?, style)
         }
         Operation::GetPlayerTokenBatch => {
-            let request = crate::token::GetPlayerTokenBatchRequest::from_wire(received)?;
+            let request = crate::token::GetPlayerTokenBatchRequest::new(
+                received.required_csv("room_ids")?,
+                received.required("expires_in")?,
+            );
             check_limits(&request)?;
             to_json(&service.get_player_token_batch(request)?, style)
         }
         Operation::GetLimitedToken => {
-            let request = crate::token::GetLimitedTokenRequest::from_wire(received)?;
+            let request = crate::token::GetLimitedTokenRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.get_limited_token(request)?, style)
         }
         Operation::GetPlaybackPlayRecord => {
-            let request = crate::play_record::GetPlaybackPlayRecordRequest::from_wire(
-                received,
-            )?;
+            let request = crate::play_record::GetPlaybackPlayRecordRequest::new(
+                    received.required("room_id")?,
+                    received.required("start_time")?,
+                    received.required("end_time")?,
+                )
+                .set_session_id(received.optional("session_id")?)
+                .set_user_number(received.optional("user_number")?)
+                .set_version(received.optional("version")?)
+                .set_page(received.optional("page")?)
+                .set_page_size(received.optional("page_size")?);
             check_limits(&request)?;
             to_json(&service.get_playback_play_record(request)?, style)
         }
         Operation::GetPartnerPlaybackPlayRecord => {
-            let request = crate::play_record::GetPartnerPlaybackPlayRecordRequest::from_wire(
-                received,
-            )?;
+            let request = crate::play_record::GetPartnerPlaybackPlayRecordRequest::new(
+                    received.required("start_time")?,
+                    received.required("end_time")?,
+                )
+                .set_search_time_type(received.optional("search_time_type")?)
+                .set_page(received.optional("page")?)
+                .set_page_size(received.optional("page_size")?);
             check_limits(&request)?;
             to_json(&service.get_partner_playback_play_record(request)?, style)
         }
         Operation::GetPlaybackPptUrlList => {
-            let request = crate::courseware::GetPlaybackPptUrlListRequest::from_wire(
-                received,
-            )?;
+            let request = crate::courseware::GetPlaybackPptUrlListRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_date(received.optional("date")?);
             check_limits(&request)?;
             to_json(&service.get_playback_ppt_url_list(request)?, style)
         }
         Operation::GetPlaybackPptUrl => {
-            let request = crate::courseware::GetPlaybackPptUrlRequest::from_wire(
-                received,
-            )?;
+            let request = crate::courseware::GetPlaybackPptUrlRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.get_playback_ppt_url(request)?, style)
         }
         Operation::GenerateCourseware => {
-            let request = crate::courseware::GenerateCoursewareRequest::from_wire(
-                received,
-            )?;
+            let request = crate::courseware::GenerateCoursewareRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.generate_courseware(request)?, style)
         }
         Operation::GetCoursewareData => {
-            let request = crate::courseware::GetCoursewareDataRequest::from_wire(
-                received,
-            )?;
+            let request = crate::courseware::GetCoursewareDataRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.get_courseware_data(request)?, style)
         }
         Operation::RecordVideo => {
-            let request = crate::pure_video::RecordVideoRequest::from_wire(received)?;
+            let request = crate::pure_video::RecordVideoRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?)
+                .set_version(received.optional("version")?)
+                .set_record_template(received.optional("record_template")?);
             check_limits(&request)?;
             service.record_video(request)?;
             Ok(Value::Null)
         }
         Operation::RecordRoomVideo => {
-            let request = crate::pure_video::RecordRoomVideoRequest::from_wire(
-                received,
-            )?;
+            let request = crate::pure_video::RecordRoomVideoRequest::new(
+                received.required("room_id")?,
+            );
             check_limits(&request)?;
             to_json(&service.record_room_video(request)?, style)
         }
         Operation::GetRecordVideoUrl => {
-            let request = crate::pure_video::GetRecordVideoUrlRequest::from_wire(
-                received,
-            )?;
+            let request = crate::pure_video::GetRecordVideoUrlRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?)
+                .set_version(received.optional("version")?);
             check_limits(&request)?;
             to_json(&service.get_record_video_url(request)?, style)
         }
         Operation::CreateMixedPlaybackVideo => {
-            let request = crate::pure_video::CreateMixedPlaybackVideoRequest::from_wire(
-                received,
-            )?;
+            let request = crate::pure_video::CreateMixedPlaybackVideoRequest::new(
+                received.required("mixed_playback_id")?,
+            );
             check_limits(&request)?;
             to_json(&service.create_mixed_playback_video(request)?, style)
         }
         Operation::GetMixedPlaybackVideoInfo => {
-            let request = crate::pure_video::GetMixedPlaybackVideoInfoRequest::from_wire(
-                received,
-            )?;
+            let request = crate::pure_video::GetMixedPlaybackVideoInfoRequest::new(
+                received.required("mixed_playback_id")?,
+            );
             check_limits(&request)?;
             to_json(&service.get_mixed_playback_video_info(request)?, style)
         }
         Operation::CropBySegment => {
-            let request = crate::editing::CropBySegmentRequest::from_wire(received)?;
+            let request = crate::editing::CropBySegmentRequest::new(
+                    received.required("room_id")?,
+                    received.required("length_per_segment")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.crop_by_segment(request)?, style)
         }
         Operation::BatchCrop => {
-            let request = crate::editing::BatchCropRequest::from_wire(received)?;
+            let request = crate::editing::BatchCropRequest::new(
+                    received.required_json("crop_info")?,
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
             to_json(&service.batch_crop(request)?, style)
         }
         Operation::GetMarkList => {
-            let request = crate::editing::GetMarkListRequest::from_wire(received)?;
+            let request = crate::editing::GetMarkListRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?)
+                .set_version(received.optional("version")?);
             check_limits(&request)?;
             to_json(&service.get_mark_list(request)?, style)
         }
         Operation::SetMark => {
-            let request = crate::editing::SetMarkRequest::from_wire(received)?;
+            let request = crate::editing::SetMarkRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_content(received.optional_json("content")?)
+                .set_session_id(received.optional("session_id")?)
+                .set_version(received.optional("version")?);
             check_limits(&request)?;
             service.set_mark(request)?;
             Ok(Value::Bool(true))
         }
         Operation::DeleteChat => {
-            let request = crate::editing::DeleteChatRequest::from_wire(received)?;
+            let request = crate::editing::DeleteChatRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_session_id(received.optional("session_id")?)
+                .set_version(received.optional("version")?)
+                .set_delete_start_time(received.optional("delete_start_time")?)
+                .set_delete_end_time(received.optional("delete_end_time")?)
+                .set_delete_user_number(received.optional("delete_user_number")?)
+                .set_delete_json(received.optional_json("delete_json")?);
             check_limits(&request)?;
             service.delete_chat(request)?;
             Ok(Value::Bool(true))
         }
         Operation::AddSessionWhitelist => {
-            let request = crate::whitelist::AddSessionWhitelistRequest::from_wire(
-                received,
-            )?;
+            let request = crate::whitelist::AddSessionWhitelistRequest::new(
+                received.required("room_id")?,
+                received.required_csv("user_ids")?,
+                received.required("session_id")?,
+            );
             check_limits(&request)?;
             service.add_session_whitelist(request)?;
             Ok(Value::Bool(true))
         }
         Operation::DeleteSessionWhitelist => {
-            let request = crate::whitelist::DeleteSessionWhitelistRequest::from_wire(
-                received,
-            )?;
+            let request = crate::whitelist::DeleteSessionWhitelistRequest::new(
+                received.required("room_id")?,
+                received.required_csv("user_ids")?,
+                received.required("session_id")?,
+            );
             check_limits(&request)?;
             service.delete_session_whitelist(request)?;
             Ok(Value::Null)
         }
         Operation::GetSessionWhitelist => {
-            let request = crate::whitelist::GetSessionWhitelistRequest::from_wire(
-                received,
-            )?;
+            let request = crate::whitelist::GetSessionWhitelistRequest::new(
+                    received.required("room_id")?,
+                    received.required("session_id")?,
+                )
+                .set_page(received.optional("page")?)
+                .set_page_size(received.optional("page_size")?);
             check_limits(&request)?;
             to_json(&service.get_session_whitelist(request)?, style)
         }
         Operation::AddRoomWhitelist => {
-            let request = crate::whitelist::AddRoomWhitelistRequest::from_wire(
-                received,
-            )?;
+            let request = crate::whitelist::AddRoomWhitelistRequest::new(
+                received.required("room_id")?,
+                received.required_csv("user_ids")?,
+            );
             check_limits(&request)?;
             service.add_room_whitelist(request)?;
             Ok(Value::Bool(true))
         }
         Operation::GetRoomWhitelist => {
-            let request = crate::whitelist::GetRoomWhitelistRequest::from_wire(
-                received,
-            )?;
+            let request = crate::whitelist::GetRoomWhitelistRequest::new(
+                    received.required("room_id")?,
+                )
+                .set_page(received.optional("page")?)
+                .set_page_size(received.optional("page_size")?);
             check_limits(&request)?;
             to_json(&service.get_room_whitelist(request)?, style)
         }
         Operation::DeleteRoomWhitelist => {
-            let request = crate::whitelist::DeleteRoomWhitelistRequest::from_wire(
-                received,
-            )?;
+            let request = crate::whitelist::DeleteRoomWhitelistRequest::new(
+                received.required("room_id")?,
+                received.required_csv("user_ids")?,
+            );
             check_limits(&request)?;
             service.delete_room_whitelist(request)?;
             Ok(Value::Bool(true))
         }
         Operation::GetValidDay => {
-            let request = crate::validity::GetValidDayRequest::from_wire(received)?;
+            let request = crate::validity::GetValidDayRequest::new()
+                .set_product_type(received.optional("product_type")?)
+                .set_video_ids(received.optional_csv("video_ids")?);
             check_limits(&request)?;
             to_json(&service.get_valid_day(request)?, style)
         }
         Operation::SetValidDay => {
-            let request = crate::validity::SetValidDayRequest::from_wire(received)?;
+            let request = crate::validity::SetValidDayRequest::new(
+                    received.required("valid_day")?,
+                )
+                .set_product_type(received.optional("product_type")?)
+                .set_video_ids(received.optional_csv("video_ids")?);
             check_limits(&request)?;
             service.set_valid_day(request)?;
             Ok(Value::Bool(true))
         }
         Operation::BatchSetExpireTime => {
-            let request = crate::validity::BatchSetExpireTimeRequest::from_wire(
-                received,
-            )?;
+            let request = crate::validity::BatchSetExpireTimeRequest::new(
+                received.required_json("data")?,
+            );
             check_limits(&request)?;
             to_json(&service.batch_set_expire_time(request)?, style)
         }
         Operation::SetTranscodeCallbackUrl => {
-            let request = crate::callback_url::SetTranscodeCallbackUrlRequest::from_wire(
-                received,
-            )?;
+            let request = crate::callback_url::SetTranscodeCallbackUrlRequest::new(
+                received.required::<String>("url")?,
+            );
             check_limits(&request)?;
             to_json(&service.set_transcode_callback_url(request)?, style)
         }
         Operation::GetTranscodeCallbackUrl => {
-            let request = crate::callback_url::GetTranscodeCallbackUrlRequest::from_wire(
-                received,
-            )?;
+            let request = crate::callback_url::GetTranscodeCallbackUrlRequest::new();
             check_limits(&request)?;
             to_json(&service.get_transcode_callback_url(request)?, style)
         }

@@ -6,6 +6,7 @@
 //! with `send`.
 
 use std::collections::BTreeMap;
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{LimitedToken, PlayerToken};
 use crate::wire::{Endpoint, Params};
@@ -74,7 +75,7 @@ impl<C> GetPlayerTokenRequest<C> {
 impl<C> Endpoint for GetPlayerTokenRequest<C> {
     type Output = PlayerToken;
 
-    const OPERATION: Operation = Operation::GetPlayerToken;
+    const INFO: &'static OperationInfo = Operation::GetPlayerToken.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -101,21 +102,6 @@ impl GetPlayerTokenRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<PlayerToken> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetPlayerTokenRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-            expires_in: received.required("expires_in")?,
-        })
     }
 }
 
@@ -173,7 +159,7 @@ impl<C> GetPlayerTokenBatchRequest<C> {
 impl<C> Endpoint for GetPlayerTokenBatchRequest<C> {
     type Output = BTreeMap<PlaybackRef, String>;
 
-    const OPERATION: Operation = Operation::GetPlayerTokenBatch;
+    const INFO: &'static OperationInfo = Operation::GetPlayerTokenBatch.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.csv("room_ids", &self.room_ids);
@@ -199,20 +185,6 @@ impl GetPlayerTokenBatchRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<BTreeMap<PlaybackRef, String>> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetPlayerTokenBatchRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_ids: received.required_csv("room_ids")?,
-            expires_in: received.required("expires_in")?,
-        })
     }
 }
 
@@ -275,7 +247,7 @@ impl<C> GetLimitedTokenRequest<C> {
 impl<C> Endpoint for GetLimitedTokenRequest<C> {
     type Output = LimitedToken;
 
-    const OPERATION: Operation = Operation::GetLimitedToken;
+    const INFO: &'static OperationInfo = Operation::GetLimitedToken.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -301,20 +273,6 @@ impl GetLimitedTokenRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<LimitedToken> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetLimitedTokenRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.optional("session_id")?,
-        })
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{ExpireResult, ExpireSetting, ProductType, ValidDays};
 use crate::wire::{Endpoint, Params};
@@ -89,7 +90,7 @@ impl<C> GetValidDayRequest<C> {
 impl<C> Endpoint for GetValidDayRequest<C> {
     type Output = ValidDays;
 
-    const OPERATION: Operation = Operation::GetValidDay;
+    const INFO: &'static OperationInfo = Operation::GetValidDay.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -117,20 +118,6 @@ impl GetValidDayRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<ValidDays> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl GetValidDayRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            product_type: received.optional("product_type")?,
-            video_ids: received.optional_csv("video_ids")?,
-        })
     }
 }
 
@@ -208,7 +195,7 @@ impl<C> SetValidDayRequest<C> {
 impl<C> Endpoint for SetValidDayRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::SetValidDay;
+    const INFO: &'static OperationInfo = Operation::SetValidDay.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -237,21 +224,6 @@ impl SetValidDayRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl SetValidDayRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            product_type: received.optional("product_type")?,
-            video_ids: received.optional_csv("video_ids")?,
-            valid_day: received.required("valid_day")?,
-        })
     }
 }
 
@@ -298,7 +270,7 @@ impl<C> BatchSetExpireTimeRequest<C> {
 impl<C> Endpoint for BatchSetExpireTimeRequest<C> {
     type Output = ExpireResult;
 
-    const OPERATION: Operation = Operation::BatchSetExpireTime;
+    const INFO: &'static OperationInfo = Operation::BatchSetExpireTime.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.json("data", &self.data);
@@ -323,19 +295,6 @@ impl BatchSetExpireTimeRequest<&blocking::Client> {
     /// Returns the envelope's `data`.
     pub fn send(self) -> Result<ExpireResult> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl BatchSetExpireTimeRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            data: received.required_json("data")?,
-        })
     }
 }
 

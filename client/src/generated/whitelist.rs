@@ -5,6 +5,7 @@
 //! [`Client`](crate::Client) or [`blocking::Client`](crate::blocking::Client), and sent
 //! with `send`.
 
+use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{WhitelistPage, WhitelistUser};
 use crate::pagination::{self, Paginated};
@@ -72,7 +73,7 @@ impl<C> AddSessionWhitelistRequest<C> {
 impl<C> Endpoint for AddSessionWhitelistRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::AddSessionWhitelist;
+    const INFO: &'static OperationInfo = Operation::AddSessionWhitelist.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -99,21 +100,6 @@ impl AddSessionWhitelistRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl AddSessionWhitelistRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            user_ids: received.required_csv("user_ids")?,
-            session_id: received.required("session_id")?,
-        })
     }
 }
 
@@ -176,7 +162,7 @@ impl<C> DeleteSessionWhitelistRequest<C> {
 impl<C> Endpoint for DeleteSessionWhitelistRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::DeleteSessionWhitelist;
+    const INFO: &'static OperationInfo = Operation::DeleteSessionWhitelist.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -203,21 +189,6 @@ impl DeleteSessionWhitelistRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl DeleteSessionWhitelistRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            user_ids: received.required_csv("user_ids")?,
-            session_id: received.required("session_id")?,
-        })
     }
 }
 
@@ -300,7 +271,7 @@ impl<C> GetSessionWhitelistRequest<C> {
 impl<C> Endpoint for GetSessionWhitelistRequest<C> {
     type Output = WhitelistPage;
 
-    const OPERATION: Operation = Operation::GetSessionWhitelist;
+    const INFO: &'static OperationInfo = Operation::GetSessionWhitelist.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -400,22 +371,6 @@ impl<'c> GetSessionWhitelistRequest<&'c blocking::Client> {
     }
 }
 
-#[cfg(feature = "mock")]
-impl GetSessionWhitelistRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            session_id: received.required("session_id")?,
-            page: received.optional("page")?,
-            page_size: received.optional("page_size")?,
-        })
-    }
-}
-
 /// 增加房间级别回放白名单学员 (API 26)
 ///
 /// Add students to a room's playback whitelist (all of the room's playbacks).
@@ -466,7 +421,7 @@ impl<C> AddRoomWhitelistRequest<C> {
 impl<C> Endpoint for AddRoomWhitelistRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::AddRoomWhitelist;
+    const INFO: &'static OperationInfo = Operation::AddRoomWhitelist.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -492,20 +447,6 @@ impl AddRoomWhitelistRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl AddRoomWhitelistRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            user_ids: received.required_csv("user_ids")?,
-        })
     }
 }
 
@@ -585,7 +526,7 @@ impl<C> GetRoomWhitelistRequest<C> {
 impl<C> Endpoint for GetRoomWhitelistRequest<C> {
     type Output = WhitelistPage;
 
-    const OPERATION: Operation = Operation::GetRoomWhitelist;
+    const INFO: &'static OperationInfo = Operation::GetRoomWhitelist.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -684,21 +625,6 @@ impl<'c> GetRoomWhitelistRequest<&'c blocking::Client> {
     }
 }
 
-#[cfg(feature = "mock")]
-impl GetRoomWhitelistRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            page: received.optional("page")?,
-            page_size: received.optional("page_size")?,
-        })
-    }
-}
-
 /// 删除房间回放白名单学员 (API 28)
 ///
 /// Remove students from a room's playback whitelist.
@@ -751,7 +677,7 @@ impl<C> DeleteRoomWhitelistRequest<C> {
 impl<C> Endpoint for DeleteRoomWhitelistRequest<C> {
     type Output = ();
 
-    const OPERATION: Operation = Operation::DeleteRoomWhitelist;
+    const INFO: &'static OperationInfo = Operation::DeleteRoomWhitelist.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -777,20 +703,6 @@ impl DeleteRoomWhitelistRequest<&blocking::Client> {
     /// Succeeds when the vendor answers `code == 0`; `data` carries nothing.
     pub fn send(self) -> Result<()> {
         self.client.execute(&self)
-    }
-}
-
-#[cfg(feature = "mock")]
-impl DeleteRoomWhitelistRequest {
-    /// Reads the request from what a server received, as the fake server does.
-    pub(crate) fn from_wire(
-        received: &crate::mock::Received,
-    ) -> std::result::Result<Self, crate::mock::ParamError> {
-        Ok(Self {
-            client: (),
-            room_id: received.required("room_id")?,
-            user_ids: received.required_csv("user_ids")?,
-        })
     }
 }
 

@@ -182,8 +182,7 @@ fn documented<T: FromText>(name: &str, v: T) -> Result<T, ParamError> {
 pub fn check_limits<E: Endpoint>(request: &E) -> Result<(), Refusal> {
     let mut params = Params::new();
     request.write_params(&mut params);
-    E::OPERATION
-        .info()
+    E::INFO
         .check_limits(&params)
         .map_err(|m| Refusal::new(ErrorCode::InvalidParameter, format!("参数错误: {m}")))
 }

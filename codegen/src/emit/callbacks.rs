@@ -289,6 +289,12 @@ fn top(api: &Api) -> TokenStream {
         quote!(Self::#v(event) => event.write_fields(out),)
     });
     let unknown = ident(UNKNOWN_VARIANT);
+    // A spec without callbacks reads and writes nothing.
+    let (fields, out) = if api.callbacks.is_empty() {
+        (quote!(_fields), quote!(_out))
+    } else {
+        (quote!(fields), quote!(out))
+    };
     quote! {
         /// Every callback Baijiayun sends, as the spec describes them.
         #[derive(Clone, Debug, PartialEq)]
@@ -303,13 +309,13 @@ fn top(api: &Api) -> TokenStream {
 
         impl CallbackEvent {
             /// Reads a verified body, or names the field that is missing or not of its type.
-            pub(crate) fn read(fields: Fields<'_>) -> Result<Self, FieldError> {
+            pub(crate) fn read(#fields: Fields<'_>) -> Result<Self, FieldError> {
                 #(#checks)*
                 #fallback
             }
 
             /// Writes the event's fields (not `sign`); nothing for `Unknown`.
-            pub(crate) fn write_fields<'a>(&'a self, out: &mut Params<'a>) {
+            pub(crate) fn write_fields<'a>(&'a self, #out: &mut Params<'a>) {
                 match self {
                     #(#writes)*
                     Self::#unknown(_) => {}

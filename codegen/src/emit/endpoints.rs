@@ -78,6 +78,9 @@ fn imports(g: &Group) -> Vec<TokenStream> {
         ));
     }
     out.push(quote!(
+        use crate::info::OperationInfo;
+    ));
+    out.push(quote!(
         use crate::operations::Operation;
     ));
     if !type_names.is_empty() {
@@ -300,7 +303,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         let a = arg(p);
         let (t, c) = (a.ty, a.convert);
         let d = doc_lines(&param_doc(p));
-        let set = ident(&format!("set_{}", p.ident.trim_end_matches('_')));
+        let set = ident(&crate::naming::option_setter(&p.ident));
         let stored = param_ty(&p.ty);
         let set_doc = format!(
             " Sets or clears (`None`) `{}`: [`Self::{}`] for a value that may be absent.",
@@ -354,7 +357,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
     let endpoint_item = quote! {
         impl<C> Endpoint for #name<C> {
             type Output = #output;
-            const OPERATION: Operation = Operation::#op;
+            const INFO: &'static OperationInfo = Operation::#op.info();
 
             fn write_params<'a>(&'a self, #params_lifetime: &mut Params<'a>) {
                 #(#writes)*
@@ -420,7 +423,6 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         paged,
         send_async,
         send_blocking,
-        from_wire(e),
     ]
 }
 
@@ -533,76 +535,6 @@ fn pagination(e: &Endpoint, p: &Pagination) -> (TokenStream, TokenStream, TokenS
         }
     };
     (paged, async_pages, blocking_pages)
-}
-
-/// The fake server's parser of this request: every parameter read and typed as the spec says.
-fn from_wire(e: &Endpoint) -> TokenStream {
-    let name = ident(&e.request_type);
-    let fields = e.params.iter().map(|p| {
-        let f = ident(&p.ident);
-        let wire = &p.wire;
-        let read = match (&p.ty, p.required) {
-            (ParamTy::File, _) => quote!(received.file(#wire)),
-            (
-                ParamTy::List {
-                    encoding: Encoding::Csv,
-                    ..
-                },
-                true,
-            ) => {
-                quote!(received.required_csv(#wire)?)
-            }
-            (
-                ParamTy::List {
-                    encoding: Encoding::Csv,
-                    ..
-                },
-                false,
-            ) => {
-                quote!(received.optional_csv(#wire)?)
-            }
-            (
-                ParamTy::List {
-                    encoding: Encoding::Json,
-                    ..
-                },
-                true,
-            ) => {
-                quote!(received.required_json(#wire)?)
-            }
-            (
-                ParamTy::List {
-                    encoding: Encoding::Json,
-                    ..
-                },
-                false,
-            ) => {
-                quote!(received.optional_json(#wire)?)
-            }
-            (ParamTy::Scalar(_), true) => quote!(received.required(#wire)?),
-            (ParamTy::Scalar(_), false) => quote!(received.optional(#wire)?),
-        };
-        quote!(#f: #read,)
-    });
-    let arg = if e.params.is_empty() {
-        quote!(_received)
-    } else {
-        quote!(received)
-    };
-    quote! {
-        #[cfg(feature = "mock")]
-        impl #name {
-            /// Reads the request from what a server received, as the fake server does.
-            pub(crate) fn from_wire(
-                #arg: &crate::mock::Received,
-            ) -> std::result::Result<Self, crate::mock::ParamError> {
-                Ok(Self {
-                    client: (),
-                    #(#fields)*
-                })
-            }
-        }
-    }
 }
 
 fn write_param(p: &Param) -> TokenStream {

@@ -19,19 +19,32 @@ pub(super) fn module(api: &Api) -> Module {
         quote!(#doc #v,)
     });
     let all = endpoints.iter().map(|e| ident(&e.operation));
-    let infos = endpoints.iter().map(|e| info(api, e));
+    let infos = endpoints.iter().enumerate().map(|(i, e)| info(api, i, e));
     let decoders = api.groups.iter().flat_map(|g| {
         g.endpoints.iter().map(move |e| {
             let (group, op, req) = (ident(&g.name), ident(&e.operation), ident(&e.request_type));
             quote!(Operation::#op => decode_as_json::<crate::#group::#req>(body),)
         })
     });
+    let params = || endpoints.iter().flat_map(|e| &e.params);
+    let mut info_names = vec!["Method", "OperationInfo"];
+    if params().any(|p| matches!(p.ty, ParamTy::List { .. })) {
+        info_names.push("Encoding");
+    }
+    if endpoints.iter().any(|e| e.pagination.is_some()) {
+        info_names.push("PageInfo");
+    }
+    if params().next().is_some() {
+        info_names.extend(["ParamInfo", "ParamKind"]);
+    }
+    info_names.sort_unstable();
+    let info_names = info_names.into_iter().map(ident);
     let items = vec![
         quote!(
             use crate::envelope::decode_as_json;
         ),
         quote!(
-            use crate::info::{Encoding, Method, OperationInfo, PageInfo, ParamInfo, ParamKind};
+            use crate::info::{#(#info_names),*};
         ),
         quote!(
             use crate::Result;
@@ -53,7 +66,7 @@ pub(super) fn module(api: &Api) -> Module {
                 pub const ALL: &'static [Operation] = &[#(Operation::#all),*];
 
                 /// What the spec says about this operation.
-                pub fn info(self) -> &'static OperationInfo {
+                pub const fn info(self) -> &'static OperationInfo {
                     &OPERATIONS[self as usize]
                 }
 
@@ -87,9 +100,9 @@ fn variant_doc(e: &Endpoint) -> String {
     }
 }
 
-fn info(api: &Api, e: &Endpoint) -> TokenStream {
+fn info(api: &Api, index: usize, e: &Endpoint) -> TokenStream {
     let name = &e.name;
-    let variant = ident(&e.operation);
+    let index = proc_macro2::Literal::usize_unsuffixed(index);
     let doc = match e.doc {
         Some(n) => quote!(Some(#n)),
         None => quote!(None),
@@ -122,7 +135,7 @@ fn info(api: &Api, e: &Endpoint) -> TokenStream {
     };
     quote! {
         OperationInfo {
-            operation: Operation::#variant,
+            index: #index,
             name: #name,
             doc: #doc,
             title_zh: #title,

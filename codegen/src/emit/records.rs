@@ -58,6 +58,10 @@ pub(super) fn module(api: &Api) -> Module {
         let name = ident(&r.name);
         items.push(quote!(impl de::Lenient for #name {}));
     }
+    if items.iter().all(is_import) {
+        // A spec without types: nothing would use the imports.
+        items.clear();
+    }
     Module {
         path: "types.rs".into(),
         source: "spec/*.yaml".into(),
@@ -72,6 +76,11 @@ pub(super) fn module(api: &Api) -> Module {
         ],
         items,
     }
+}
+
+/// Whether an item is a `use` declaration.
+fn is_import(item: &TokenStream) -> bool {
+    matches!(item.clone().into_iter().next(), Some(proc_macro2::TokenTree::Ident(i)) if i == "use")
 }
 
 fn enumeration(e: &Enum) -> TokenStream {

@@ -1,12 +1,15 @@
 //! The fake server's interface → `service.rs`: one trait per group with one typed method per
 //! endpoint (so the fake implements each group in a file of its own), and the dispatch from an
-//! operation and its received parameters to that method. The route table and parameter
-//! validation come from the spec; only the behaviour behind each method is written by hand.
+//! operation and its received parameters, read into the typed request, to that method. The route
+//! table and parameter validation come from the spec; only the behaviour behind each method is
+//! written by hand.
 
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Module, collect_names, doc_lines, ident, ty, zh_en};
-use crate::ir::{Api, Ty};
+use crate::ir::{Api, Encoding, Endpoint, ParamTy, Scalar, Ty};
+use crate::naming::option_setter;
 
 pub(super) fn module(api: &Api) -> Module {
     let mut traits = Vec::new();
@@ -16,11 +19,31 @@ pub(super) fn module(api: &Api) -> Module {
     for e in api.endpoints() {
         collect_names(&e.response, &mut names);
     }
-    let runtime: Vec<_> = ["Date", "DateTime", "PlaybackRef"]
+    names.sort();
+    names.dedup();
+    let runtime_names = ["Date", "DateTime", "PlaybackRef"];
+    let runtime: Vec<_> = runtime_names
         .into_iter()
         .filter(|n| names.iter().any(|x| x == n))
         .map(ident)
         .collect();
+    let types: Vec<_> = names
+        .iter()
+        .filter(|n| !runtime_names.contains(&n.as_str()) && *n != "BTreeMap")
+        .map(|n| ident(n))
+        .collect();
+    // Names a parameter is not given when nothing uses it.
+    let encodes = api.endpoints().any(|e| e.response != Ty::Ack);
+    let (style, to_json) = if encodes {
+        (quote!(style), quote!(, to_json))
+    } else {
+        (quote!(_style), quote!())
+    };
+    let received = if api.endpoints().any(|e| !e.params.is_empty()) {
+        quote!(received)
+    } else {
+        quote!(_received)
+    };
     for g in &api.groups {
         let group = ident(&g.name);
         let service = ident(&crate::naming::service_trait(&g.name));
@@ -56,9 +79,10 @@ pub(super) fn module(api: &Api) -> Module {
                 },
                 _ => quote!(to_json(&service.#method(request)?, style)),
             };
+            let read = read(&g.name, e);
             arms.push(quote! {
                 Operation::#op => {
-                    let request = crate::#group::#req::from_wire(received)?;
+                    let request = #read;
                     check_limits(&request)?;
                     #respond
                 }
@@ -90,15 +114,15 @@ pub(super) fn module(api: &Api) -> Module {
             use serde_json::Value;
         ),
         quote!(
-            use crate::mock::{Received, Refusal, ResponseStyle, check_limits, to_json};
+            use crate::mock::{Received, Refusal, ResponseStyle, check_limits #to_json};
         ),
         quote!(
             use crate::operations::Operation;
         ),
-        quote!(
-            use crate::types::*;
-        ),
     ]);
+    if !types.is_empty() {
+        items.push(quote!(use crate::types::{#(#types),*};));
+    }
     items.extend(traits);
     items.extend([
         quote! {
@@ -110,13 +134,14 @@ pub(super) fn module(api: &Api) -> Module {
             impl<S: #(#bounds)+*> Service for S {}
         },
         quote! {
-            /// Parses and checks the request of `operation`, calls its method, and encodes `data`
-            /// in `style`.
+            /// Reads the request of `operation` from what the fake received (every parameter
+            /// typed as the spec says), checks it, calls its method, and encodes `data` in
+            /// `style`.
             pub(crate) fn dispatch<S: Service>(
                 service: &mut S,
                 operation: Operation,
-                received: &Received,
-                style: ResponseStyle,
+                #received: &Received,
+                #style: ResponseStyle,
             ) -> Result<Value, Refusal> {
                 match operation {
                     #(#arms)*
@@ -133,6 +158,47 @@ pub(super) fn module(api: &Api) -> Module {
         ],
         items,
     }
+}
+
+/// The typed request of `e`, read from `received` through its public constructor and `set_…`
+/// setters, as a user would build it: the request type needs nothing of its own for the fake.
+fn read(group: &str, e: &Endpoint) -> TokenStream {
+    let (group, req) = (ident(group), ident(&e.request_type));
+    let required = e.params.iter().filter(|p| p.required).map(|p| {
+        let wire = &p.wire;
+        match &p.ty {
+            ParamTy::File => quote!(received.file(#wire)),
+            // `new` takes `impl Into<String>`: name the type read.
+            ParamTy::Scalar(Scalar::String) => quote!(received.required::<String>(#wire)?),
+            ParamTy::Scalar(_) => quote!(received.required(#wire)?),
+            ParamTy::List {
+                encoding: Encoding::Csv,
+                ..
+            } => quote!(received.required_csv(#wire)?),
+            ParamTy::List {
+                encoding: Encoding::Json,
+                ..
+            } => quote!(received.required_json(#wire)?),
+        }
+    });
+    let setters = e.params.iter().filter(|p| !p.required).map(|p| {
+        let wire = &p.wire;
+        let set = ident(&option_setter(&p.ident));
+        let value = match &p.ty {
+            ParamTy::File => quote!(received.file(#wire)),
+            ParamTy::Scalar(_) => quote!(received.optional(#wire)?),
+            ParamTy::List {
+                encoding: Encoding::Csv,
+                ..
+            } => quote!(received.optional_csv(#wire)?),
+            ParamTy::List {
+                encoding: Encoding::Json,
+                ..
+            } => quote!(received.optional_json(#wire)?),
+        };
+        quote!(.#set(#value))
+    });
+    quote!(crate::#group::#req::new(#(#required),*) #(#setters)*)
 }
 
 /// Whether the doc's first example of an `ack` endpoint answers `data: true`.
