@@ -139,7 +139,7 @@ impl Fields<'_> {
 
     /// A required field of a received callback, read as responses are: `""` is no value, so it
     /// is an error, like a missing field.
-    pub(crate) fn tolerant_required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
+    pub fn tolerant_required<T: FromText>(&self, name: &str) -> Result<T, FieldError> {
         match self.get(name) {
             None => Err(problem(name, "missing")),
             Some("") => Err(problem(name, "empty (the field is required)")),
@@ -149,10 +149,7 @@ impl Fields<'_> {
 
     /// An optional field of a received callback, read as responses are: absent or `""` is
     /// `None`.
-    pub(crate) fn tolerant_optional<T: FromText>(
-        &self,
-        name: &str,
-    ) -> Result<Option<T>, FieldError> {
+    pub fn tolerant_optional<T: FromText>(&self, name: &str) -> Result<Option<T>, FieldError> {
         match self.get(name) {
             None | Some("") => Ok(None),
             Some(t) => T::from_text(t).map(Some).map_err(|p| problem(name, p)),

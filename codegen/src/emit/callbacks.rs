@@ -5,7 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{Module, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
+use super::{Module, UsedNames, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
 use crate::ir::{Api, Callback, Code, Field, Scalar, Ty, VariantCase, When};
 use crate::naming::UNKNOWN_VARIANT;
 
@@ -16,18 +16,31 @@ pub(super) fn module(api: &Api) -> Module {
             collect_names(&f.ty, &mut names);
         }
     }
-    names.sort();
-    names.dedup();
-    let types: Vec<_> = names.iter().map(|n| ident(n)).collect();
-    let mut items = vec![
+    let UsedNames {
+        btree_map,
+        runtime,
+        types,
+    } = UsedNames::new(names);
+    let mut items = Vec::new();
+    if btree_map {
+        items.push(quote!(
+            use std::collections::BTreeMap;
+        ));
+    }
+    if !runtime.is_empty() {
+        let runtime = runtime.iter().map(|n| ident(n));
+        items.push(quote!(use crate::{#(#runtime),*};));
+    }
+    items.extend([
         quote!(
             use crate::text::{FieldError, Fields};
         ),
         quote!(
             use crate::wire::Params;
         ),
-    ];
+    ]);
     if !types.is_empty() {
+        let types = types.iter().map(|n| ident(n));
         items.push(quote!(use crate::types::{#(#types),*};));
     }
     for c in &api.callbacks {

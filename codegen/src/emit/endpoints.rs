@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Module, collect_names, collect_scalar, doc_lines, ident, md, param_ty, ty, wrap, zh_en,
+    Module, UsedNames, collect_names, collect_scalar, doc_lines, ident, md, param_ty, ty, wrap,
+    zh_en,
 };
 use crate::ir::{Encoding, Endpoint, Group, Pagination, Param, ParamTy, Scalar, Ty};
 
@@ -56,23 +57,13 @@ fn imports(g: &Group) -> Vec<TokenStream> {
             }
         }
     }
-    let runtime_names = ["Date", "DateTime", "PlaybackRef", "Upload"];
-    let mut crate_items: Vec<_> = runtime_names
-        .into_iter()
-        .filter(|n| names.iter().any(|x| x == n))
-        .collect();
+    let used = UsedNames::new(names);
+    let mut crate_items: Vec<&str> = used.runtime.iter().map(String::as_str).collect();
     crate_items.extend(["Client", "Result"]);
     crate_items.sort_unstable();
-    let mut type_names: Vec<_> = names
-        .iter()
-        .filter(|n| !runtime_names.contains(&n.as_str()) && *n != "BTreeMap")
-        .cloned()
-        .collect();
-    type_names.sort();
-    type_names.dedup();
     let crate_items = crate_items.into_iter().map(ident);
     let mut out = Vec::new();
-    if names.iter().any(|n| n == "BTreeMap") {
+    if used.btree_map {
         out.push(quote!(
             use std::collections::BTreeMap;
         ));
@@ -83,8 +74,8 @@ fn imports(g: &Group) -> Vec<TokenStream> {
     out.push(quote!(
         use crate::operations::Operation;
     ));
-    if !type_names.is_empty() {
-        let type_names = type_names.iter().map(|n| ident(n));
+    if !used.types.is_empty() {
+        let type_names = used.types.iter().map(|n| ident(n));
         out.push(quote!(use crate::types::{#(#type_names),*};));
     }
     if g.endpoints.iter().any(|e| e.pagination.is_some()) {

@@ -216,6 +216,36 @@ pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
     }
 }
 
+/// The names [`collect_names`] found in a module, sorted by where they are imported from; each
+/// list sorted, without repeats. Only what is used is imported: a small spec's module would
+/// otherwise warn.
+pub(crate) struct UsedNames {
+    /// Whether `std::collections::BTreeMap` is used.
+    pub(crate) btree_map: bool,
+    /// The runtime's types, at the crate's root (`crate::Date`).
+    pub(crate) runtime: Vec<String>,
+    /// The spec's records and enums, in `crate::types`.
+    pub(crate) types: Vec<String>,
+}
+
+impl UsedNames {
+    pub(crate) fn new(mut names: Vec<String>) -> Self {
+        const RUNTIME: [&str; 4] = ["Date", "DateTime", "PlaybackRef", "Upload"];
+        names.sort();
+        names.dedup();
+        let btree_map = names.iter().any(|n| n == "BTreeMap");
+        names.retain(|n| n != "BTreeMap");
+        let (runtime, types) = names
+            .into_iter()
+            .partition(|n| RUNTIME.contains(&n.as_str()));
+        Self {
+            btree_map,
+            runtime,
+            types,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

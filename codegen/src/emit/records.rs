@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Module, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
+use super::{Module, UsedNames, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
 use crate::ir::{Api, Code, Enum, Field, ParamTy, Record, Repr, Scalar, Ty};
 use crate::naming::{UNKNOWN_VARIANT, cli_name};
 
@@ -14,11 +14,8 @@ pub(super) fn module(api: &Api) -> Module {
             collect_names(&f.ty, &mut names);
         }
     }
-    let runtime: Vec<_> = ["Date", "DateTime", "PlaybackRef"]
-        .into_iter()
-        .filter(|n| names.iter().any(|x| x == n))
-        .map(ident)
-        .collect();
+    let used = UsedNames::new(names);
+    let runtime: Vec<_> = used.runtime.iter().map(|n| ident(n)).collect();
     let mut items = vec![
         quote!(
             use serde::{Deserialize, Serialize};
@@ -27,7 +24,7 @@ pub(super) fn module(api: &Api) -> Module {
             use crate::de;
         ),
     ];
-    if names.iter().any(|n| n == "BTreeMap") {
+    if used.btree_map {
         items.insert(
             0,
             quote!(

@@ -7,7 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Module, collect_names, doc_lines, ident, ty, zh_en};
+use super::{Module, UsedNames, collect_names, doc_lines, ident, ty, zh_en};
 use crate::ir::{Api, Encoding, Endpoint, ParamTy, Scalar, Ty};
 use crate::naming::option_setter;
 
@@ -19,19 +19,9 @@ pub(super) fn module(api: &Api) -> Module {
     for e in api.endpoints() {
         collect_names(&e.response, &mut names);
     }
-    names.sort();
-    names.dedup();
-    let runtime_names = ["Date", "DateTime", "PlaybackRef"];
-    let runtime: Vec<_> = runtime_names
-        .into_iter()
-        .filter(|n| names.iter().any(|x| x == n))
-        .map(ident)
-        .collect();
-    let types: Vec<_> = names
-        .iter()
-        .filter(|n| !runtime_names.contains(&n.as_str()) && *n != "BTreeMap")
-        .map(|n| ident(n))
-        .collect();
+    let used = UsedNames::new(names);
+    let runtime: Vec<_> = used.runtime.iter().map(|n| ident(n)).collect();
+    let types: Vec<_> = used.types.iter().map(|n| ident(n)).collect();
     // Names a parameter is not given when nothing uses it.
     let encodes = api.endpoints().any(|e| e.response != Ty::Ack);
     let (style, to_json) = if encodes {
@@ -101,7 +91,7 @@ pub(super) fn module(api: &Api) -> Module {
         bounds.push(service);
     }
     let mut items = Vec::new();
-    if names.iter().any(|n| n == "BTreeMap") {
+    if used.btree_map {
         items.push(quote!(
             use std::collections::BTreeMap;
         ));
