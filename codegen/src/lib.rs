@@ -39,11 +39,8 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// Splits a fixture bundle of the generator's tests into its spec files: each starts with a line
-/// `# file: NAME` (`g.yaml`, becoming `spec/g.yaml`). A bundle without `api.yaml` gets a minimal
-/// one listing the group `g`. Used by `codegen/tests` and `codegen/fixtures-check`.
-pub fn bundle(text: &str) -> Vec<SourceFile> {
-    const DEFAULT_ROOT: &str = "api:
+/// The `api.yaml` of a test fixture that has none: the service facts and one group, `g`.
+pub const FIXTURE_ROOT: &str = "api:
   title_zh: 测试
   summary: A fixture.
   doc_url: https://example.com/doc
@@ -51,6 +48,11 @@ pub fn bundle(text: &str) -> Vec<SourceFile> {
   rate_limit: { requests: 200, per_seconds: 10 }
 groups: [g]
 ";
+
+/// Splits a fixture bundle of the generator's tests into its spec files: each starts with a line
+/// `# file: NAME` (`g.yaml`, becoming `spec/g.yaml`). A bundle without `api.yaml` gets
+/// [`FIXTURE_ROOT`]. Used by `codegen/tests` and `codegen/fixtures-check`.
+pub fn bundle(text: &str) -> Vec<SourceFile> {
     let mut files: Vec<SourceFile> = Vec::new();
     for line in text.split_inclusive('\n') {
         if let Some(name) = line.strip_prefix("# file: ") {
@@ -65,7 +67,7 @@ groups: [g]
     if !files.iter().any(|f| f.name == "spec/api.yaml") {
         files.push(SourceFile {
             name: "spec/api.yaml".into(),
-            text: DEFAULT_ROOT.into(),
+            text: FIXTURE_ROOT.into(),
         });
     }
     files

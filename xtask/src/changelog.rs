@@ -435,17 +435,8 @@ fn field_ty(f: &ir::Field) -> String {
 mod tests {
     use super::*;
 
-    const DEFAULT_ROOT: &str = "api:
-  title_zh: 测试
-  summary: A fixture.
-  doc_url: https://example.com/doc
-  base_url: https://{private_domain}.example.com
-  rate_limit: { requests: 200, per_seconds: 10 }
-groups: [g]
-";
-
     /// A fixture bundles both sides: `# old: NAME` and `# new: NAME` start a file of the spec at
-    /// the base and in the working tree. A side without `api.yaml` gets a minimal one.
+    /// the base and in the working tree. A side without `api.yaml` gets `codegen::FIXTURE_ROOT`.
     fn sides(text: &str) -> (Vec<codegen::SourceFile>, Vec<codegen::SourceFile>) {
         let mut old: Vec<codegen::SourceFile> = Vec::new();
         let mut new: Vec<codegen::SourceFile> = Vec::new();
@@ -477,7 +468,7 @@ groups: [g]
             if !side.iter().any(|f| f.name == "spec/api.yaml") {
                 side.push(codegen::SourceFile {
                     name: "spec/api.yaml".into(),
-                    text: DEFAULT_ROOT.into(),
+                    text: codegen::FIXTURE_ROOT.into(),
                 });
             }
         }

@@ -5,10 +5,10 @@
 //! written by hand.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::{Module, UsedNames, collect_names, doc_lines, ident, ty, zh_en};
-use crate::ir::{Api, Encoding, Endpoint, ParamTy, Scalar, Ty};
+use crate::ir::{Api, Encoding, Endpoint, Param, ParamTy, Scalar, Ty};
 use crate::naming::option_setter;
 
 pub(super) fn module(api: &Api) -> Module {
@@ -154,41 +154,35 @@ pub(super) fn module(api: &Api) -> Module {
 /// setters, as a user would build it: the request type needs nothing of its own for the fake.
 fn read(group: &str, e: &Endpoint) -> TokenStream {
     let (group, req) = (ident(group), ident(&e.request_type));
-    let required = e.params.iter().filter(|p| p.required).map(|p| {
-        let wire = &p.wire;
-        match &p.ty {
-            ParamTy::File => quote!(received.file(#wire)),
-            // `new` takes `impl Into<String>`: name the type read.
-            ParamTy::Scalar(Scalar::String) => quote!(received.required::<String>(#wire)?),
-            ParamTy::Scalar(_) => quote!(received.required(#wire)?),
-            ParamTy::List {
-                encoding: Encoding::Csv,
-                ..
-            } => quote!(received.required_csv(#wire)?),
-            ParamTy::List {
-                encoding: Encoding::Json,
-                ..
-            } => quote!(received.required_json(#wire)?),
-        }
-    });
+    let required = e.params.iter().filter(|p| p.required).map(read_param);
     let setters = e.params.iter().filter(|p| !p.required).map(|p| {
-        let wire = &p.wire;
         let set = ident(&option_setter(&p.ident));
-        let value = match &p.ty {
-            ParamTy::File => quote!(received.file(#wire)),
-            ParamTy::Scalar(_) => quote!(received.optional(#wire)?),
-            ParamTy::List {
-                encoding: Encoding::Csv,
-                ..
-            } => quote!(received.optional_csv(#wire)?),
-            ParamTy::List {
-                encoding: Encoding::Json,
-                ..
-            } => quote!(received.optional_json(#wire)?),
-        };
+        let value = read_param(p);
         quote!(.#set(#value))
     });
     quote!(crate::#group::#req::new(#(#required),*) #(#setters)*)
+}
+
+/// One parameter read from `received`, typed by where it goes: `received.required_csv("ids")?`.
+fn read_param(p: &Param) -> TokenStream {
+    let wire = &p.wire;
+    let kind = match &p.ty {
+        ParamTy::File => return quote!(received.file(#wire)),
+        ParamTy::Scalar(_) => "",
+        ParamTy::List {
+            encoding: Encoding::Csv,
+            ..
+        } => "_csv",
+        ParamTy::List {
+            encoding: Encoding::Json,
+            ..
+        } => "_json",
+    };
+    let presence = if p.required { "required" } else { "optional" };
+    let method = format_ident!("{presence}{kind}");
+    // `new` takes `impl Into<String>`: name the type read.
+    let named = (p.required && p.ty == ParamTy::Scalar(Scalar::String)).then(|| quote!(::<String>));
+    quote!(received.#method #named (#wire)?)
 }
 
 /// Whether the doc's first example of an `ack` endpoint answers `data: true`.
