@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use baijiayun::RateLimit;
-use baijiayun::types::{BasicInfo, PlaybackPage, ProductType};
+use baijiayun::types::{BasicInfo, PlaybackPage, ProductType, RoomId};
 use baijiayun_bench::{
     Baseline, BlockingBaseline, ROOM, basic_info_body, basic_info_params, canned_server, client,
     list_body, list_params,
@@ -47,8 +47,8 @@ mod get_basic_info {
     fn generated_async(b: Bencher<'_, '_>) {
         let rt = runtime();
         let c = client(servers().0).build().expect("client");
-        assert!(rt.block_on(c.get_basic_info(ROOM).send()).is_ok());
-        b.bench_local(|| black_box(rt.block_on(c.get_basic_info(ROOM).send()).is_ok()));
+        assert!(rt.block_on(c.get_basic_info(RoomId(ROOM)).send()).is_ok());
+        b.bench_local(|| black_box(rt.block_on(c.get_basic_info(RoomId(ROOM)).send()).is_ok()));
     }
 
     #[divan::bench]
@@ -63,8 +63,8 @@ mod get_basic_info {
     #[divan::bench]
     fn generated_blocking(b: Bencher<'_, '_>) {
         let c = client(servers().0).build_blocking().expect("client");
-        assert!(c.get_basic_info(ROOM).send().is_ok());
-        b.bench_local(|| black_box(c.get_basic_info(ROOM).send().is_ok()));
+        assert!(c.get_basic_info(RoomId(ROOM)).send().is_ok());
+        b.bench_local(|| black_box(c.get_basic_info(RoomId(ROOM)).send().is_ok()));
     }
 
     #[divan::bench]
@@ -126,7 +126,7 @@ mod throughput_32_in_flight {
         let rt = runtime();
         let c = client(servers().0).build().expect("client");
         b.bench_local(|| {
-            let calls = (0..32).map(|_| c.get_basic_info(ROOM).send());
+            let calls = (0..32).map(|_| c.get_basic_info(RoomId(ROOM)).send());
             black_box(rt.block_on(join_all(calls)).iter().all(Result::is_ok))
         });
     }
@@ -164,7 +164,7 @@ mod overhead {
             .rate_limit(RateLimit::new(u32::MAX, Duration::from_secs(1)))
             .build()
             .expect("client");
-        b.bench_local(|| black_box(rt.block_on(c.get_basic_info(ROOM).send()).is_ok()));
+        b.bench_local(|| black_box(rt.block_on(c.get_basic_info(RoomId(ROOM)).send()).is_ok()));
     }
 
     #[divan::bench]
@@ -173,7 +173,7 @@ mod overhead {
         let c = client(servers().0).build().expect("client");
         let subscriber = tracing_subscriber::registry().with(Listening);
         tracing::subscriber::with_default(subscriber, || {
-            b.bench_local(|| black_box(rt.block_on(c.get_basic_info(ROOM).send()).is_ok()));
+            b.bench_local(|| black_box(rt.block_on(c.get_basic_info(RoomId(ROOM)).send()).is_ok()));
         });
     }
 
@@ -181,6 +181,6 @@ mod overhead {
     fn both_off(b: Bencher<'_, '_>) {
         let rt = runtime();
         let c = client(servers().0).build().expect("client");
-        b.bench_local(|| black_box(rt.block_on(c.get_basic_info(ROOM).send()).is_ok()));
+        b.bench_local(|| black_box(rt.block_on(c.get_basic_info(RoomId(ROOM)).send()).is_ok()));
     }
 }

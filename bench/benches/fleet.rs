@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use baijiayun::RateLimit;
 use baijiayun::fleet::{FleetLimit, FleetState};
+use baijiayun::types::RoomId;
 use baijiayun_bench::{ROOM, basic_info_body, canned_server, client, paired};
 use redis_test_server::RedisServer;
 
@@ -51,13 +52,19 @@ fn main() {
     let rounds = 3000;
     let async_pair = paired(
         rounds,
-        || rt.block_on(shared.get_basic_info(ROOM).send()).is_ok(),
-        || rt.block_on(local.get_basic_info(ROOM).send()).is_ok(),
+        || {
+            rt.block_on(shared.get_basic_info(RoomId(ROOM)).send())
+                .is_ok()
+        },
+        || {
+            rt.block_on(local.get_basic_info(RoomId(ROOM)).send())
+                .is_ok()
+        },
     );
     let blocking_pair = paired(
         rounds,
-        || shared_b.get_basic_info(ROOM).send().is_ok(),
-        || local_b.get_basic_info(ROOM).send().is_ok(),
+        || shared_b.get_basic_info(RoomId(ROOM)).send().is_ok(),
+        || local_b.get_basic_info(RoomId(ROOM)).send().is_ok(),
     );
     // The connections made for every call above, less the one this count itself opens.
     let connections = connections_received(&redis) - before - 1;

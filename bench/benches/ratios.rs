@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use baijiayun::__private::wire::sign;
-use baijiayun::types::{BasicInfo, PlaybackPage, ProductType};
+use baijiayun::types::{BasicInfo, PlaybackPage, ProductType, RoomId};
 use baijiayun::{RateLimit, playback::GetListRequest};
 use baijiayun_bench::{
     Baseline, BlockingBaseline, Envelope, PARTNER_KEY, ROOM, StrictPage, baseline_sign,
@@ -157,7 +157,10 @@ fn main() {
     let baseline = Baseline::new(small);
     let (m, r) = paired(
         3000,
-        || rt.block_on(generated.get_basic_info(ROOM).send()).is_ok(),
+        || {
+            rt.block_on(generated.get_basic_info(RoomId(ROOM)).send())
+                .is_ok()
+        },
         || {
             rt.block_on(
                 baseline.call::<BasicInfo>("/openapi/playback/getBasicInfo", basic_info_params()),
@@ -176,7 +179,7 @@ fn main() {
     let baseline_b = BlockingBaseline::new(small);
     let (m, r) = paired(
         3000,
-        || generated_b.get_basic_info(ROOM).send().is_ok(),
+        || generated_b.get_basic_info(RoomId(ROOM)).send().is_ok(),
         || {
             baseline_b
                 .call::<BasicInfo>("/openapi/playback/getBasicInfo", basic_info_params())
@@ -236,7 +239,7 @@ fn main() {
     let (m, r) = paired(
         300,
         || {
-            let calls = (0..32).map(|_| generated.get_basic_info(ROOM).send());
+            let calls = (0..32).map(|_| generated.get_basic_info(RoomId(ROOM)).send());
             rt.block_on(futures_util::future::join_all(calls))
                 .iter()
                 .all(Result::is_ok)
@@ -284,8 +287,14 @@ fn main() {
         .expect("client");
     let (m, r) = paired(
         3000,
-        || rt.block_on(limited.get_basic_info(ROOM).send()).is_ok(),
-        || rt.block_on(generated.get_basic_info(ROOM).send()).is_ok(),
+        || {
+            rt.block_on(limited.get_basic_info(RoomId(ROOM)).send())
+                .is_ok()
+        },
+        || {
+            rt.block_on(generated.get_basic_info(RoomId(ROOM)).send())
+                .is_ok()
+        },
     );
     rows.push(Row {
         what: "limiter on / off, per call",
@@ -301,12 +310,16 @@ fn main() {
         tracing::subscriber::with_default(subscriber, || {
             paired(
                 3000,
-                || rt.block_on(generated.get_basic_info(ROOM).send()).is_ok(),
+                || {
+                    rt.block_on(generated.get_basic_info(RoomId(ROOM)).send())
+                        .is_ok()
+                },
                 || {
                     let _off = tracing::subscriber::set_default(
                         tracing::subscriber::NoSubscriber::default(),
                     );
-                    rt.block_on(generated.get_basic_info(ROOM).send()).is_ok()
+                    rt.block_on(generated.get_basic_info(RoomId(ROOM)).send())
+                        .is_ok()
                 },
             )
         })

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use baijiayun::operations::Operation;
 use baijiayun::types::{
     ChatDeletion, CropSegment, ExpireSetting, Mark, ProductType, PublishStatus,
-    RecordTemplate, ReplaceType, SearchTimeType,
+    RecordTemplate, ReplaceType, RoomId, SearchTimeType, SessionId, UserId, VideoId,
 };
-use baijiayun::{Date, DateTime, PlaybackRef};
+use std::time::Duration;
+use baijiayun::{Date, DateTime, PlaybackRef, Source, Target};
 use crate::args::{self, JsonItems};
 use crate::call::{Call, Outcome};
 
@@ -391,20 +392,20 @@ impl Endpoint {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetBasicInfo {
     #[arg(long = "room-id", value_name = "INT", help = "教室号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
 }
 
 impl GetBasicInfo {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_basic_info(self.room_id.into());
+        let mut request = call.client().get_basic_info(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -448,7 +449,7 @@ pub(crate) struct GetList {
         value_name = "INT",
         help = "教室号 — Only list this room's playbacks."
     )]
-    room_id: Option<i64>,
+    room_id: Option<RoomId>,
     #[arg(
         long,
         help = "Page through every item, one JSON line each (a progress bar on a terminal)"
@@ -463,14 +464,14 @@ impl GetList {
             .client()
             .get_list(
                 self.product_type,
-                self.page.unwrap_or(1i64).into(),
-                self.page_size.unwrap_or(1000i64).into(),
+                self.page.unwrap_or(1i64),
+                self.page_size.unwrap_or(1000i64),
             );
         if let Some(value) = self.crop_video {
             request = request.crop_video(value);
         }
         if let Some(value) = self.room_id {
-            request = request.room_id(value.into());
+            request = request.room_id(value);
         }
         if all {
             return call.all(Operation::GetList, request.pages()).await;
@@ -487,12 +488,12 @@ pub(crate) struct GetSessionList {
         value_name = "INT",
         help = "房间号 — The long-term room's id."
     )]
-    room_id: i64,
+    room_id: RoomId,
 }
 
 impl GetSessionList {
     async fn run(self, call: &Call) -> Outcome {
-        let request = call.client().get_session_list(self.room_id.into());
+        let request = call.client().get_session_list(self.room_id);
         call.send(&request).await
     }
 }
@@ -505,13 +506,13 @@ pub(crate) struct SetPublishStatus {
         value_name = "INT",
         help = "回放教室号 — The room id."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "长期房间的序列号，普通房间不需要传 — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "status",
         value_name = "NAME|CODE",
@@ -524,11 +525,9 @@ pub(crate) struct SetPublishStatus {
 
 impl SetPublishStatus {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call
-            .client()
-            .set_publish_status(self.room_id.into(), self.status);
+        let mut request = call.client().set_publish_status(self.room_id, self.status);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -538,13 +537,13 @@ impl SetPublishStatus {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeletePlayback {
     #[arg(long = "room-id", value_name = "INT", help = "教室号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
@@ -555,12 +554,12 @@ pub(crate) struct DeletePlayback {
 
 impl DeletePlayback {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().delete_playback(self.room_id.into());
+        let mut request = call.client().delete_playback(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.version {
-            request = request.version(value.into());
+            request = request.version(value);
         }
         call.send(&request).await
     }
@@ -570,13 +569,13 @@ impl DeletePlayback {
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpdatePlayback {
     #[arg(long = "room-id", value_name = "INT", help = "教室号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(long = "name", value_name = "TEXT", help = "回放名称 — The new name.")]
     name: String,
     #[arg(
@@ -589,9 +588,9 @@ pub(crate) struct UpdatePlayback {
 
 impl UpdatePlayback {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().update_playback(self.room_id.into(), self.name);
+        let mut request = call.client().update_playback(self.room_id, self.name);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.preface {
             request = request.preface(args::upload(&value)?);
@@ -612,13 +611,13 @@ pub(crate) struct GetCropList {
     )]
     product_type: Option<ProductType>,
     #[arg(long = "room-id", value_name = "INT", help = "教室号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "page",
         value_name = "INT",
@@ -641,18 +640,18 @@ pub(crate) struct GetCropList {
 impl GetCropList {
     async fn run(self, call: &Call) -> Outcome {
         let all = self.all;
-        let mut request = call.client().get_crop_list(self.room_id.into());
+        let mut request = call.client().get_crop_list(self.room_id);
         if let Some(value) = self.product_type {
             request = request.product_type(value);
         }
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.page {
-            request = request.page(value.into());
+            request = request.page(value);
         }
         if let Some(value) = self.page_size {
-            request = request.page_size(value.into());
+            request = request.page_size(value);
         }
         if all {
             return call.all(Operation::GetCropList, request.pages()).await;
@@ -665,13 +664,13 @@ impl GetCropList {
 #[derive(Debug, clap::Args)]
 pub(crate) struct SetMainVersion {
     #[arg(long = "room-id", value_name = "INT", help = "教室号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
@@ -682,11 +681,9 @@ pub(crate) struct SetMainVersion {
 
 impl SetMainVersion {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call
-            .client()
-            .set_main_version(self.room_id.into(), self.version.into());
+        let mut request = call.client().set_main_version(self.room_id, self.version);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -708,13 +705,13 @@ pub(crate) struct ReplacePlayback {
         value_name = "INT",
         help = "源回放 room_id — The source playback's room id."
     )]
-    source_room_id: i64,
+    source_room_id: RoomId,
     #[arg(
         long = "source-session-id",
         value_name = "INT",
         help = "源回放 session_id（长期教室传） — The source's session number (long-term rooms)."
     )]
-    source_session_id: Option<i64>,
+    source_session_id: Option<SessionId>,
     #[arg(
         long = "source-version",
         value_name = "INT",
@@ -734,13 +731,13 @@ pub(crate) struct ReplacePlayback {
         value_name = "INT",
         help = "目标回放 room_id — The target playback's room id."
     )]
-    target_room_id: i64,
+    target_room_id: RoomId,
     #[arg(
         long = "target-session-id",
         value_name = "INT",
         help = "目标回放 session_id；新增长期直播间的回放，建议格式为 日期+顺序(201912010) — The target's session number; for a new long-term playback use date plus sequence, e.g. 201912010."
     )]
-    target_session_id: Option<i64>,
+    target_session_id: Option<SessionId>,
     #[arg(
         long = "target-version",
         value_name = "INT",
@@ -755,23 +752,23 @@ impl ReplacePlayback {
             .client()
             .replace_playback(
                 self.type_,
-                self.source_room_id.into(),
-                self.target_room_id.into(),
+                Source(self.source_room_id),
+                Target(self.target_room_id),
             );
         if let Some(value) = self.source_session_id {
-            request = request.source_session_id(value.into());
+            request = request.source_session_id(value);
         }
         if let Some(value) = self.source_version {
-            request = request.source_version(value.into());
+            request = request.source_version(value);
         }
         if let Some(value) = self.is_replace_main {
             request = request.is_replace_main(value);
         }
         if let Some(value) = self.target_session_id {
-            request = request.target_session_id(value.into());
+            request = request.target_session_id(value);
         }
         if let Some(value) = self.target_version {
-            request = request.target_version(value.into());
+            request = request.target_version(value);
         }
         call.send(&request).await
     }
@@ -785,7 +782,7 @@ pub(crate) struct ReplacePlaybackByVideo {
         value_name = "INT",
         help = "点播视频ID — The video-on-demand video's id."
     )]
-    video_id: i64,
+    video_id: VideoId,
     #[arg(
         long = "is-replace-main",
         value_name = "BOOL",
@@ -799,13 +796,13 @@ pub(crate) struct ReplacePlaybackByVideo {
         value_name = "INT",
         help = "目标回放 room_id — The target playback's room id."
     )]
-    target_room_id: i64,
+    target_room_id: RoomId,
     #[arg(
         long = "target-session-id",
         value_name = "INT",
         help = "目标回放 session_id；建议格式为 日期+顺序(201912010) — The target's session number."
     )]
-    target_session_id: Option<i64>,
+    target_session_id: Option<SessionId>,
     #[arg(
         long = "target-version",
         value_name = "INT",
@@ -818,15 +815,15 @@ impl ReplacePlaybackByVideo {
     async fn run(self, call: &Call) -> Outcome {
         let mut request = call
             .client()
-            .replace_playback_by_video(self.video_id.into(), self.target_room_id.into());
+            .replace_playback_by_video(self.video_id, Target(self.target_room_id));
         if let Some(value) = self.is_replace_main {
             request = request.is_replace_main(value);
         }
         if let Some(value) = self.target_session_id {
-            request = request.target_session_id(value.into());
+            request = request.target_session_id(value);
         }
         if let Some(value) = self.target_version {
-            request = request.target_version(value.into());
+            request = request.target_version(value);
         }
         call.send(&request).await
     }
@@ -836,20 +833,20 @@ impl ReplacePlaybackByVideo {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetRecordTimeNode {
     #[arg(long = "room-id", value_name = "INT", help = "房间号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID（[…]（原文截断） — The session number; the doc's note is cut (presumably for long-term rooms). [vendor default 0]"
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
 }
 
 impl GetRecordTimeNode {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_record_time_node(self.room_id.into());
+        let mut request = call.client().get_record_time_node(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -859,28 +856,28 @@ impl GetRecordTimeNode {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetPlayerToken {
     #[arg(long = "room-id", value_name = "INT", help = "房间号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "expires-in",
-        value_name = "INT",
+        value_name = "SECONDS",
         help = "过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires."
     )]
-    expires_in: i64,
+    expires_in: u64,
 }
 
 impl GetPlayerToken {
     async fn run(self, call: &Call) -> Outcome {
         let mut request = call
             .client()
-            .get_player_token(self.room_id.into(), self.expires_in.into());
+            .get_player_token(self.room_id, Duration::from_secs(self.expires_in));
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -900,17 +897,17 @@ pub(crate) struct GetPlayerTokenBatch {
     room_ids: Vec<PlaybackRef>,
     #[arg(
         long = "expires-in",
-        value_name = "INT",
+        value_name = "SECONDS",
         help = "过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire."
     )]
-    expires_in: i64,
+    expires_in: u64,
 }
 
 impl GetPlayerTokenBatch {
     async fn run(self, call: &Call) -> Outcome {
         let request = call
             .client()
-            .get_player_token_batch(self.room_ids, self.expires_in.into());
+            .get_player_token_batch(self.room_ids, Duration::from_secs(self.expires_in));
         call.send(&request).await
     }
 }
@@ -919,20 +916,20 @@ impl GetPlayerTokenBatch {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetLimitedToken {
     #[arg(long = "room-id", value_name = "INT", help = "房间号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
 }
 
 impl GetLimitedToken {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_limited_token(self.room_id.into());
+        let mut request = call.client().get_limited_token(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -946,13 +943,13 @@ pub(crate) struct GetPlaybackPlayRecord {
         value_name = "INT",
         help = "回放教室号 — The room id."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "user-number",
         value_name = "INT",
@@ -1001,25 +998,21 @@ impl GetPlaybackPlayRecord {
         let all = self.all;
         let mut request = call
             .client()
-            .get_playback_play_record(
-                self.room_id.into(),
-                self.start_time,
-                self.end_time,
-            );
+            .get_playback_play_record(self.room_id, self.start_time, self.end_time);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.user_number {
-            request = request.user_number(value.into());
+            request = request.user_number(value);
         }
         if let Some(value) = self.version {
-            request = request.version(value.into());
+            request = request.version(value);
         }
         if let Some(value) = self.page {
-            request = request.page(value.into());
+            request = request.page(value);
         }
         if let Some(value) = self.page_size {
-            request = request.page_size(value.into());
+            request = request.page_size(value);
         }
         if all {
             return call.all(Operation::GetPlaybackPlayRecord, request.pages()).await;
@@ -1080,10 +1073,10 @@ impl GetPartnerPlaybackPlayRecord {
             request = request.search_time_type(value);
         }
         if let Some(value) = self.page {
-            request = request.page(value.into());
+            request = request.page(value);
         }
         if let Some(value) = self.page_size {
-            request = request.page_size(value.into());
+            request = request.page_size(value);
         }
         if all {
             return call
@@ -1102,7 +1095,7 @@ pub(crate) struct GetPlaybackPptUrlList {
         value_name = "INT",
         help = "房间ID（原文无描述） — The room id."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "date",
         value_name = "YYYY-MM-DD",
@@ -1113,7 +1106,7 @@ pub(crate) struct GetPlaybackPptUrlList {
 
 impl GetPlaybackPptUrlList {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_playback_ppt_url_list(self.room_id.into());
+        let mut request = call.client().get_playback_ppt_url_list(self.room_id);
         if let Some(value) = self.date {
             request = request.date(value);
         }
@@ -1125,20 +1118,20 @@ impl GetPlaybackPptUrlList {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetPlaybackPptUrl {
     #[arg(long = "room-id", value_name = "INT", help = "教室号 — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "session_id — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
 }
 
 impl GetPlaybackPptUrl {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_playback_ppt_url(self.room_id.into());
+        let mut request = call.client().get_playback_ppt_url(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -1148,20 +1141,20 @@ impl GetPlaybackPptUrl {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GenerateCourseware {
     #[arg(long = "room-id", value_name = "INT", help = "房[间ID] — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课[节ID]，默[…]，短[期课不]传（方括号内为推测补全） — The session id; not sent for short-term classes."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
 }
 
 impl GenerateCourseware {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().generate_courseware(self.room_id.into());
+        let mut request = call.client().generate_courseware(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -1171,20 +1164,20 @@ impl GenerateCourseware {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetCoursewareData {
     #[arg(long = "room-id", value_name = "INT", help = "房间ID — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID — The session id; long-term rooms only. [vendor default 0]"
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
 }
 
 impl GetCoursewareData {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_courseware_data(self.room_id.into());
+        let mut request = call.client().get_courseware_data(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -1194,13 +1187,13 @@ impl GetCoursewareData {
 #[derive(Debug, clap::Args)]
 pub(crate) struct RecordVideo {
     #[arg(long = "room-id", value_name = "INT", help = "room_id — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "session_id — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
@@ -1219,12 +1212,12 @@ pub(crate) struct RecordVideo {
 
 impl RecordVideo {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().record_video(self.room_id.into());
+        let mut request = call.client().record_video(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.version {
-            request = request.version(value.into());
+            request = request.version(value);
         }
         if let Some(value) = self.record_template {
             request = request.record_template(value);
@@ -1237,12 +1230,12 @@ impl RecordVideo {
 #[derive(Debug, clap::Args)]
 pub(crate) struct RecordRoomVideo {
     #[arg(long = "room-id", value_name = "INT", help = "房间ID — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
 }
 
 impl RecordRoomVideo {
     async fn run(self, call: &Call) -> Outcome {
-        let request = call.client().record_room_video(self.room_id.into());
+        let request = call.client().record_room_video(self.room_id);
         call.send(&request).await
     }
 }
@@ -1251,13 +1244,13 @@ impl RecordRoomVideo {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetRecordVideoUrl {
     #[arg(long = "room-id", value_name = "INT", help = "房间ID — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID（[…] — The session id; long-term rooms only. [vendor default 0]"
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
@@ -1268,12 +1261,12 @@ pub(crate) struct GetRecordVideoUrl {
 
 impl GetRecordVideoUrl {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_record_video_url(self.room_id.into());
+        let mut request = call.client().get_record_video_url(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.version {
-            request = request.version(value.into());
+            request = request.version(value);
         }
         call.send(&request).await
     }
@@ -1292,9 +1285,7 @@ pub(crate) struct CreateMixedPlaybackVideo {
 
 impl CreateMixedPlaybackVideo {
     async fn run(self, call: &Call) -> Outcome {
-        let request = call
-            .client()
-            .create_mixed_playback_video(self.mixed_playback_id.into());
+        let request = call.client().create_mixed_playback_video(self.mixed_playback_id);
         call.send(&request).await
     }
 }
@@ -1314,7 +1305,7 @@ impl GetMixedPlaybackVideoInfo {
     async fn run(self, call: &Call) -> Outcome {
         let request = call
             .client()
-            .get_mixed_playback_video_info(self.mixed_playback_id.into());
+            .get_mixed_playback_video_info(self.mixed_playback_id);
         call.send(&request).await
     }
 }
@@ -1323,13 +1314,13 @@ impl GetMixedPlaybackVideoInfo {
 #[derive(Debug, clap::Args)]
 pub(crate) struct CropBySegment {
     #[arg(long = "room-id", value_name = "INT", help = "[…] — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "[…] — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "length-per-segment",
         value_name = "INT",
@@ -1342,9 +1333,9 @@ impl CropBySegment {
     async fn run(self, call: &Call) -> Outcome {
         let mut request = call
             .client()
-            .crop_by_segment(self.room_id.into(), self.length_per_segment.into());
+            .crop_by_segment(self.room_id, self.length_per_segment);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -1353,6 +1344,8 @@ impl CropBySegment {
 /// `batch-crop`: 批量裁剪生成多段回放 (API 35) — Cut several named segments out of one playback, each becoming a new cropped playback.
 #[derive(Debug, clap::Args)]
 pub(crate) struct BatchCrop {
+    #[arg(long = "room-id", value_name = "INT", help = "房间ID — The room id.")]
+    room_id: RoomId,
     #[arg(
         long = "crop-info",
         action = clap::ArgAction::Append,
@@ -1361,14 +1354,12 @@ pub(crate) struct BatchCrop {
         help = "裁剪信息，包含开始时间、结束时间、回放名称，时间为[…]，开始和结束时间之间不得少于[…]，多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array. [a JSON object or array of objects; repeatable]"
     )]
     crop_info: Vec<JsonItems<CropSegment>>,
-    #[arg(long = "room-id", value_name = "INT", help = "房间ID — The room id.")]
-    room_id: i64,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID，短期课可不传 — The session number; may be omitted for short-term rooms."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
 }
 
 impl BatchCrop {
@@ -1376,11 +1367,11 @@ impl BatchCrop {
         let mut request = call
             .client()
             .batch_crop(
+                self.room_id,
                 self.crop_info.into_iter().flat_map(JsonItems::into_vec),
-                self.room_id.into(),
             );
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         call.send(&request).await
     }
@@ -1390,13 +1381,13 @@ impl BatchCrop {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetMarkList {
     #[arg(long = "room-id", value_name = "INT", help = "房间ID — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID — The session number; long-term rooms only. [vendor default 0]"
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
@@ -1407,12 +1398,12 @@ pub(crate) struct GetMarkList {
 
 impl GetMarkList {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().get_mark_list(self.room_id.into());
+        let mut request = call.client().get_mark_list(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.version {
-            request = request.version(value.into());
+            request = request.version(value);
         }
         call.send(&request).await
     }
@@ -1422,7 +1413,7 @@ impl GetMarkList {
 #[derive(Debug, clap::Args)]
 pub(crate) struct SetMark {
     #[arg(long = "room-id", value_name = "INT", help = "[…] — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "content",
         action = clap::ArgAction::Append,
@@ -1435,7 +1426,7 @@ pub(crate) struct SetMark {
         value_name = "INT",
         help = "[…] — The session number; long-term rooms only."
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
@@ -1446,16 +1437,16 @@ pub(crate) struct SetMark {
 
 impl SetMark {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().set_mark(self.room_id.into());
+        let mut request = call.client().set_mark(self.room_id);
         if !self.content.is_empty() {
             request = request
                 .content(self.content.into_iter().flat_map(JsonItems::into_vec));
         }
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.version {
-            request = request.version(value.into());
+            request = request.version(value);
         }
         call.send(&request).await
     }
@@ -1465,13 +1456,13 @@ impl SetMark {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeleteChat {
     #[arg(long = "room-id", value_name = "INT", help = "[…] — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "[…] — The session number; long-term rooms only. [vendor default 0]"
     )]
-    session_id: Option<i64>,
+    session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
@@ -1507,12 +1498,12 @@ pub(crate) struct DeleteChat {
 
 impl DeleteChat {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().delete_chat(self.room_id.into());
+        let mut request = call.client().delete_chat(self.room_id);
         if let Some(value) = self.session_id {
-            request = request.session_id(value.into());
+            request = request.session_id(value);
         }
         if let Some(value) = self.version {
-            request = request.version(value.into());
+            request = request.version(value);
         }
         if let Some(value) = self.delete_start_time {
             request = request.delete_start_time(value);
@@ -1539,7 +1530,7 @@ pub(crate) struct AddSessionWhitelist {
         value_name = "INT",
         help = "点播ID — The room id (the doc calls it a video-on-demand id)."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "user-ids",
         action = clap::ArgAction::Append,
@@ -1548,24 +1539,20 @@ pub(crate) struct AddSessionWhitelist {
         required = true,
         help = "用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. [comma-separated or repeated]"
     )]
-    user_ids: Vec<i64>,
+    user_ids: Vec<UserId>,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID — The session number of the long-term room's playback."
     )]
-    session_id: i64,
+    session_id: SessionId,
 }
 
 impl AddSessionWhitelist {
     async fn run(self, call: &Call) -> Outcome {
         let request = call
             .client()
-            .add_session_whitelist(
-                self.room_id.into(),
-                self.user_ids.into_iter().map(Into::into),
-                self.session_id.into(),
-            );
+            .add_session_whitelist(self.room_id, self.user_ids, self.session_id);
         call.send(&request).await
     }
 }
@@ -1578,7 +1565,7 @@ pub(crate) struct DeleteSessionWhitelist {
         value_name = "INT",
         help = "点播ID — The room id (the doc calls it a video-on-demand id)."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "user-ids",
         action = clap::ArgAction::Append,
@@ -1587,24 +1574,20 @@ pub(crate) struct DeleteSessionWhitelist {
         required = true,
         help = "用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. [comma-separated or repeated]"
     )]
-    user_ids: Vec<i64>,
+    user_ids: Vec<UserId>,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID — The session number of the long-term room's playback."
     )]
-    session_id: i64,
+    session_id: SessionId,
 }
 
 impl DeleteSessionWhitelist {
     async fn run(self, call: &Call) -> Outcome {
         let request = call
             .client()
-            .delete_session_whitelist(
-                self.room_id.into(),
-                self.user_ids.into_iter().map(Into::into),
-                self.session_id.into(),
-            );
+            .delete_session_whitelist(self.room_id, self.user_ids, self.session_id);
         call.send(&request).await
     }
 }
@@ -1613,13 +1596,13 @@ impl DeleteSessionWhitelist {
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetSessionWhitelist {
     #[arg(long = "room-id", value_name = "INT", help = "房间ID — The room id.")]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "session-id",
         value_name = "INT",
         help = "课节ID — The session number of the long-term room's playback."
     )]
-    session_id: i64,
+    session_id: SessionId,
     #[arg(
         long = "page",
         value_name = "INT",
@@ -1644,12 +1627,12 @@ impl GetSessionWhitelist {
         let all = self.all;
         let mut request = call
             .client()
-            .get_session_whitelist(self.room_id.into(), self.session_id.into());
+            .get_session_whitelist(self.room_id, self.session_id);
         if let Some(value) = self.page {
-            request = request.page(value.into());
+            request = request.page(value);
         }
         if let Some(value) = self.page_size {
-            request = request.page_size(value.into());
+            request = request.page_size(value);
         }
         if all {
             return call.all(Operation::GetSessionWhitelist, request.pages()).await;
@@ -1666,7 +1649,7 @@ pub(crate) struct AddRoomWhitelist {
         value_name = "INT",
         help = "点播ID — The room id (the doc calls it a video-on-demand id)."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "user-ids",
         action = clap::ArgAction::Append,
@@ -1675,17 +1658,12 @@ pub(crate) struct AddRoomWhitelist {
         required = true,
         help = "用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. [comma-separated or repeated]"
     )]
-    user_ids: Vec<i64>,
+    user_ids: Vec<UserId>,
 }
 
 impl AddRoomWhitelist {
     async fn run(self, call: &Call) -> Outcome {
-        let request = call
-            .client()
-            .add_room_whitelist(
-                self.room_id.into(),
-                self.user_ids.into_iter().map(Into::into),
-            );
+        let request = call.client().add_room_whitelist(self.room_id, self.user_ids);
         call.send(&request).await
     }
 }
@@ -1698,7 +1676,7 @@ pub(crate) struct GetRoomWhitelist {
         value_name = "INT",
         help = "点播ID — The room id (the doc calls it a video-on-demand id)."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "page",
         value_name = "INT",
@@ -1721,12 +1699,12 @@ pub(crate) struct GetRoomWhitelist {
 impl GetRoomWhitelist {
     async fn run(self, call: &Call) -> Outcome {
         let all = self.all;
-        let mut request = call.client().get_room_whitelist(self.room_id.into());
+        let mut request = call.client().get_room_whitelist(self.room_id);
         if let Some(value) = self.page {
-            request = request.page(value.into());
+            request = request.page(value);
         }
         if let Some(value) = self.page_size {
-            request = request.page_size(value.into());
+            request = request.page_size(value);
         }
         if all {
             return call.all(Operation::GetRoomWhitelist, request.pages()).await;
@@ -1743,7 +1721,7 @@ pub(crate) struct DeleteRoomWhitelist {
         value_name = "INT",
         help = "点播ID — The room id (typed string and called a video-on-demand id in the doc)."
     )]
-    room_id: i64,
+    room_id: RoomId,
     #[arg(
         long = "user-ids",
         action = clap::ArgAction::Append,
@@ -1752,17 +1730,12 @@ pub(crate) struct DeleteRoomWhitelist {
         required = true,
         help = "用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. [comma-separated or repeated]"
     )]
-    user_ids: Vec<i64>,
+    user_ids: Vec<UserId>,
 }
 
 impl DeleteRoomWhitelist {
     async fn run(self, call: &Call) -> Outcome {
-        let request = call
-            .client()
-            .delete_room_whitelist(
-                self.room_id.into(),
-                self.user_ids.into_iter().map(Into::into),
-            );
+        let request = call.client().delete_room_whitelist(self.room_id, self.user_ids);
         call.send(&request).await
     }
 }
@@ -1785,7 +1758,7 @@ pub(crate) struct GetValidDay {
         value_delimiter = ',',
         help = "回放视频ID，多个英文逗号拼接，不传则返回产品线有效期 — The playbacks' video ids, comma-separated; without them only the product line's period is returned. [comma-separated or repeated]"
     )]
-    video_ids: Vec<i64>,
+    video_ids: Vec<VideoId>,
 }
 
 impl GetValidDay {
@@ -1795,7 +1768,7 @@ impl GetValidDay {
             request = request.product_type(value);
         }
         if !self.video_ids.is_empty() {
-            request = request.video_ids(self.video_ids.into_iter().map(Into::into));
+            request = request.video_ids(self.video_ids);
         }
         call.send(&request).await
     }
@@ -1819,7 +1792,7 @@ pub(crate) struct SetValidDay {
         value_delimiter = ',',
         help = "回放视频ID，多个英文逗号拼接，不传则设置产品线级有效期 — The playbacks' video ids, comma-separated; without them the product line's period is set. [comma-separated or repeated]"
     )]
-    video_ids: Vec<i64>,
+    video_ids: Vec<VideoId>,
     #[arg(
         long = "valid-day",
         value_name = "INT",
@@ -1830,12 +1803,12 @@ pub(crate) struct SetValidDay {
 
 impl SetValidDay {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call.client().set_valid_day(self.valid_day.into());
+        let mut request = call.client().set_valid_day(self.valid_day);
         if let Some(value) = self.product_type {
             request = request.product_type(value);
         }
         if !self.video_ids.is_empty() {
-            request = request.video_ids(self.video_ids.into_iter().map(Into::into));
+            request = request.video_ids(self.video_ids);
         }
         call.send(&request).await
     }

@@ -12,11 +12,6 @@ mod config;
 mod doctor;
 mod exchange;
 #[rustfmt::skip]
-#[allow(
-    clippy::useless_conversion,
-    reason = "integer arguments go through `.into()` so that the generated calls keep compiling when \
-              the client takes id types (`RoomId`, ...) instead of plain integers"
-)]
 mod generated;
 mod mock;
 mod output;

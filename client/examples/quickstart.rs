@@ -15,10 +15,11 @@
 #![allow(clippy::print_stdout, reason = "an example prints what it does")]
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use baijiayun::mock::{MockServer, ResponseStyle};
 use baijiayun::types::{ProductType, PublishStatus};
-use baijiayun::{Client, ClientBuilder};
+use baijiayun::{Client, ClientBuilder, PlaybackRef};
 
 /// Where the quickstart runs.
 enum Target {
@@ -58,7 +59,7 @@ fn target() -> Result<Target, String> {
 }
 
 /// The async half: list and page through playbacks, read one, mint a token, build the player URL.
-async fn with_async_client(client: &Client) -> baijiayun::Result<Option<(i64, Option<i64>)>> {
+async fn with_async_client(client: &Client) -> baijiayun::Result<Option<PlaybackRef>> {
     let first = client
         .get_list(ProductType::LargeClass, 1, 10)
         .send()
@@ -93,48 +94,50 @@ async fn with_async_client(client: &Client) -> baijiayun::Result<Option<(i64, Op
         newest.status,
         newest.length.unwrap_or(0)
     );
-    // A long-term room's playbacks are its sessions; session 0 means a short-term room.
-    let (room, session) = (newest.room_id, newest.session_id.filter(|s| *s != 0));
-    let mut info = client.get_basic_info(room);
-    let mut token = client.get_player_token(room, 3600);
-    let mut url = client.player_url(room);
-    if let Some(s) = session {
-        info = info.session_id(s);
-        token = token.session_id(s);
-        url = url.session_id(s);
-    }
-    let info = info.send().await?;
+    // One value names the playback: its room, and its session for a long-term room.
+    let playback = PlaybackRef::from(newest);
+    let info = client
+        .get_basic_info(playback.room_id)
+        .set_session_id(playback.session_id)
+        .send()
+        .await?;
     println!(
         "  info:      video {}, {} bytes transcoded, {:?}",
-        info.video_id.unwrap_or(0),
+        info.video_id
+            .map_or_else(|| "-".to_owned(), |v| v.to_string()),
         info.total_transcode_size.unwrap_or(0),
         info.publish_status.unwrap_or(PublishStatus::Published)
     );
-    let token = token.send().await?;
-    let url = url.token(token.token).user_name("张三").user_number(42);
+    let token = client
+        .player_token_for(playback, Duration::from_secs(3600))
+        .send()
+        .await?;
+    let url = client
+        .player_url(playback)
+        .token(token.token)
+        .user_name("张三")
+        .user_number(42);
     println!("  player:    {url}");
-    Ok(Some((room, session)))
+    Ok(Some(playback))
 }
 
 /// The blocking half: change a publish status, read it back, and restore it.
 fn with_blocking_client(
     client: &baijiayun::blocking::Client,
-    (room, session): (i64, Option<i64>),
+    playback: PlaybackRef,
 ) -> baijiayun::Result<()> {
     let read = || {
-        let mut info = client.get_basic_info(room);
-        if let Some(s) = session {
-            info = info.session_id(s);
-        }
-        info.send()
+        client
+            .get_basic_info(playback.room_id)
+            .set_session_id(playback.session_id)
+            .send()
             .map(|i| i.publish_status.unwrap_or(PublishStatus::Published))
     };
     let set = |status| {
-        let mut req = client.set_publish_status(room, status);
-        if let Some(s) = session {
-            req = req.session_id(s);
-        }
-        req.send()
+        client
+            .set_publish_status(playback.room_id, status)
+            .set_session_id(playback.session_id)
+            .send()
     };
     let before = read()?;
     set(PublishStatus::Blocked)?;
@@ -190,14 +193,14 @@ fn main() -> ExitCode {
             Some(playback) if writes => {
                 with_blocking_client(&blocking, playback).map_err(|e| e.to_string())?;
             }
-            Some((room, session)) => {
-                let mut info = blocking.get_basic_info(room);
-                if let Some(s) = session {
-                    info = info.session_id(s);
-                }
-                let info = info.send().map_err(|e| e.to_string())?;
+            Some(playback) => {
+                let info = blocking
+                    .get_basic_info(playback.room_id)
+                    .set_session_id(playback.session_id)
+                    .send()
+                    .map_err(|e| e.to_string())?;
                 println!(
-                    "  status of room {room}: {:?} (writes run only on the fake server)",
+                    "  status of playback {playback}: {:?} (writes run only on the fake server)",
                     info.status
                 );
             }

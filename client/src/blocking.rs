@@ -33,7 +33,7 @@ pub type ClientBuilder = crate::ClientBuilder<Client>;
 /// use baijiayun::blocking::Client;
 ///
 /// let client = Client::builder(12345678, "partner-key").private_domain("e12345678").build()?;
-/// let info = client.get_basic_info(17081558148393).send()?;
+/// let info = client.get_basic_info(17081558148393.into()).send()?;
 /// println!("{:?}", info.status);
 /// # Ok(())
 /// # }
@@ -117,10 +117,27 @@ impl Client {
         &self.shared.base_url
     }
 
-    /// A web player link for `room_id` on this client's domain; add the token from
-    /// `get_player_token` (see [`crate::player`]).
-    pub fn player_url(&self, room_id: i64) -> crate::player::PlayerUrl {
-        crate::player::PlayerUrl::new(self.base_url(), room_id)
+    /// A web player link for `playback` on this client's domain: a room's playback
+    /// ([`RoomId`](crate::types::RoomId)), one session's ([`PlaybackRef`](crate::PlaybackRef)) or a
+    /// listed [`&Playback`](crate::types::Playback). Add the token from
+    /// [`Self::player_token_for`] (see [`crate::player`]).
+    pub fn player_url(&self, playback: impl Into<crate::PlaybackRef>) -> crate::player::PlayerUrl {
+        crate::player::PlayerUrl::new(self.base_url(), playback)
+    }
+
+    /// API 4's request for the player token of `playback` (a room's, one session's, or a listed
+    /// [`&Playback`](crate::types::Playback)), valid for `expires_in` ([`Duration::ZERO`]: never
+    /// expires): [`Self::get_player_token`] with the room and session taken from one value.
+    ///
+    /// [`Duration::ZERO`]: std::time::Duration::ZERO
+    pub fn player_token_for(
+        &self,
+        playback: impl Into<crate::PlaybackRef>,
+        expires_in: std::time::Duration,
+    ) -> crate::token::GetPlayerTokenRequest<&Self> {
+        let playback = playback.into();
+        self.get_player_token(playback.room_id, expires_in)
+            .set_session_id(playback.session_id)
     }
 
     /// The path `operation` is sent to (an override, or the spec's).
@@ -146,7 +163,8 @@ impl Client {
     /// Sends any request value.
     pub fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
         let call = self.shared.endpoint_call(request)?;
-        self.decoded(call, E::DATA_RULES)
+        let output = self.decoded(call, E::DATA_RULES)?;
+        crate::request::confirmed(request, output)
     }
 
     /// Sends any request value and returns its `data` as JSON, untyped; see

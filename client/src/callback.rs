@@ -10,7 +10,8 @@
 //! ```
 //! # async fn run() {
 //! use baijiayun::callback::{CallbackEvent, MemoryStore, TranscodeEvent, TranscodeSucceeded, Verifier};
-//! # let event = CallbackEvent::Transcode(TranscodeEvent::Succeeded(TranscodeSucceeded::new(17, 2, "8c2b")));
+//! # use baijiayun::types::{RoomId, VideoId};
+//! # let event = CallbackEvent::Transcode(TranscodeEvent::Succeeded(TranscodeSucceeded::new(RoomId(17), VideoId(2), "8c2b")));
 //! # let body = baijiayun::callback::signed_body("partner-key", &event);
 //! let verifier = Verifier::new("partner-key").store(MemoryStore::new());
 //! // `body` is the raw `application/x-www-form-urlencoded` request body.
@@ -18,7 +19,7 @@
 //!     .handle(None, body.as_bytes(), |callback| async move {
 //!         if let CallbackEvent::Transcode(TranscodeEvent::Succeeded(done)) = &callback.event {
 //!             // Store it; an error here asks the vendor to retry, and the retry is handled.
-//!             assert_eq!(done.room_id, 17);
+//!             assert_eq!(done.room_id, RoomId(17));
 //!         }
 //!         Ok::<(), std::io::Error>(())
 //!     })
@@ -718,7 +719,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::types::{TranscodeStatus, VersionType};
+    use crate::types::{RoomId, TranscodeStatus, VersionType, VideoId};
 
     const KEY: &str = "key";
 
@@ -745,7 +746,7 @@ mod tests {
             Ok(CallbackEvent::Transcode(TranscodeEvent::Started(s))) => {
                 assert_eq!(
                     (s.room_id, s.video_id, s.total_size, s.session_id),
-                    (1, 2, Some(9), None)
+                    (RoomId(1), VideoId(2), Some(9), None)
                 );
             }
             other => panic!("{other:?}"),
@@ -1113,7 +1114,7 @@ mod tests {
 
     #[test]
     fn written_events_read_back_the_same() {
-        let mut event = TranscodeSucceeded::new(17, 900, "qid-1");
+        let mut event = TranscodeSucceeded::new(RoomId(17), VideoId(900), "qid-1");
         let stamped = event.timestamp;
         assert!((stamped - crate::request::unix_now()).abs() <= 5);
         event.timestamp = 1_700_000_000;

@@ -69,16 +69,33 @@ pub trait Lenient: DeserializeOwned {
     }
 }
 
-/// A generated enum, coded on the wire by `Code` (`i64` or `String`). Unknown codes are kept.
-pub trait CodeEnum: Clone + From<Self::Code> + Into<Self::Code> + DeserializeOwned {
+/// A generated type that is a code on the wire (`i64` or `String`): an enum, whose unknown codes
+/// are kept, or an id (`RoomId`, ...).
+pub trait Coded: Clone + From<Self::Code> + Into<Self::Code> + DeserializeOwned {
     /// The type of the code on the wire.
     type Code: Lenient;
 
-    /// Whether the value is one the spec names (not `Unknown`).
+    /// Whether the value is one the spec names (not an enum's `Unknown`).
     fn is_known(&self) -> bool;
+
+    /// Whether the value is the one the spec says means "none" (a session id of `0`): it is never
+    /// sent, and an optional field holding it reads as `None`.
+    fn is_unset(&self) -> bool {
+        false
+    }
 }
 
-impl<T: CodeEnum> Lenient for T {}
+impl<T: Coded> Lenient for T {}
+
+/// Decodes an optional field of a [`Coded`] type, reading the value that means "none" (a session
+/// id of `0`) as `None`, so that "no session" has one form. Used by the generated records.
+#[doc(hidden)]
+pub fn optional_code<'de, D: Deserializer<'de>, T: Coded>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    let value: Option<T> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(value.filter(|v| !v.is_unset()))
+}
 
 /// Decodes a required value under the rules `R` (for `deserialize_with` in hand-written types).
 pub fn lenient<'de, const R: u8, T: Lenient, D: Deserializer<'de>>(

@@ -180,10 +180,11 @@ pub(crate) fn missing(endpoint: &Label) -> Error {
 ///
 /// ```
 /// use baijiayun::playback::GetBasicInfoRequest;
+/// use baijiayun::types::VideoId;
 ///
 /// let body = br#"{"code":0,"data":{"status":"100","video_id":153582},"msg":"","ts":1}"#;
 /// let info = baijiayun::decode::<GetBasicInfoRequest>(&body[..])?;
-/// assert_eq!(info.video_id, Some(153582));
+/// assert_eq!(info.video_id, Some(VideoId(153582)));
 /// # Ok::<(), baijiayun::Error>(())
 /// ```
 pub fn decode<E: Endpoint>(body: impl Into<Bytes>) -> Result<E::Output> {

@@ -152,6 +152,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A batch was only partly applied: the vendor's success list leaves out some of the requested
+    /// ids (API 36's `success_list`). Those in `confirmed` were applied; those in `missing` were
+    /// not, or the vendor did not say so. Nothing is retried.
+    #[error("{endpoint}: the vendor confirmed {} of the requested ids; not confirmed: {missing:?}", .confirmed.len())]
+    Incomplete {
+        /// The endpoint.
+        endpoint: Cow<'static, str>,
+        /// The requested ids the success list leaves out, in request order.
+        missing: Vec<i64>,
+        /// The ids the vendor listed as applied.
+        confirmed: Vec<i64>,
+    },
+
     /// The request breaks a limit of the spec (e.g. `page_size` over 1000) and was not sent.
     #[error("{endpoint}: invalid request: {message}")]
     InvalidRequest {
@@ -185,6 +198,7 @@ impl Error {
             | Error::Transport { endpoint, .. }
             | Error::Decode { endpoint, .. }
             | Error::RateLimited { endpoint, .. }
+            | Error::Incomplete { endpoint, .. }
             | Error::InvalidRequest { endpoint, .. } => Some(endpoint),
             Error::LimiterUnavailable { .. } | Error::Config(_) => None,
         }
@@ -227,6 +241,7 @@ impl Error {
             Error::Api { .. } => self.is_rate_limited(),
             Error::Redirect { .. }
             | Error::ResponseTooLarge { .. }
+            | Error::Incomplete { .. }
             | Error::InvalidRequest { .. }
             | Error::Config(_) => false,
         }
@@ -382,6 +397,16 @@ impl fmt::Debug for Error {
                 .debug_struct("RateLimited")
                 .field("endpoint", endpoint)
                 .field("retry_after", retry_after)
+                .finish(),
+            Error::Incomplete {
+                endpoint,
+                missing,
+                confirmed,
+            } => f
+                .debug_struct("Incomplete")
+                .field("endpoint", endpoint)
+                .field("missing", missing)
+                .field("confirmed", confirmed)
                 .finish(),
             Error::InvalidRequest { endpoint, message } => f
                 .debug_struct("InvalidRequest")

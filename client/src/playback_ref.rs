@@ -5,21 +5,26 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::de::Coded as _;
+use crate::types::{Playback, RoomId, SessionId};
 use crate::wire::{ParamValue, ToParam};
 
 /// A playback: a short-term room's (`room_id`), or one session of a long-term room
 /// (`room_id-session_id`), as API 4 takes them and returns its tokens.
+///
+/// "No session" has one form, `session_id: None`: [`PlaybackRef::session`] with
+/// [`SessionId(0)`](SessionId) (the vendor's "none") is the room's playback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PlaybackRef {
     /// The room id.
-    pub room_id: i64,
+    pub room_id: RoomId,
     /// The session number, for long-term rooms.
-    pub session_id: Option<i64>,
+    pub session_id: Option<SessionId>,
 }
 
 impl PlaybackRef {
     /// The playback of a short-term room.
-    pub fn room(room_id: i64) -> Self {
+    pub fn room(room_id: RoomId) -> Self {
         PlaybackRef {
             room_id,
             session_id: None,
@@ -27,11 +32,31 @@ impl PlaybackRef {
     }
 
     /// One session's playback of a long-term room.
-    pub fn session(room_id: i64, session_id: i64) -> Self {
+    pub fn session(room_id: RoomId, session_id: SessionId) -> Self {
+        PlaybackRef::new(room_id, Some(session_id))
+    }
+
+    /// A room's playback, or one session's when `session_id` is a session (not `None` or
+    /// `SessionId(0)`).
+    pub fn new(room_id: RoomId, session_id: Option<SessionId>) -> Self {
         PlaybackRef {
             room_id,
-            session_id: Some(session_id),
+            session_id: session_id.filter(|s| !s.is_unset()),
         }
+    }
+}
+
+impl From<RoomId> for PlaybackRef {
+    /// The room's playback (a short-term room's).
+    fn from(room_id: RoomId) -> Self {
+        PlaybackRef::room(room_id)
+    }
+}
+
+impl From<&Playback> for PlaybackRef {
+    /// The listed playback's room and session.
+    fn from(playback: &Playback) -> Self {
+        PlaybackRef::new(playback.room_id, playback.session_id)
     }
 }
 
@@ -61,8 +86,11 @@ impl FromStr for PlaybackRef {
             t.parse().map_err(|_| bad())
         };
         match s.split_once('-') {
-            Some((room, session)) => Ok(PlaybackRef::session(digits(room)?, digits(session)?)),
-            None => Ok(PlaybackRef::room(digits(s)?)),
+            Some((room, session)) => Ok(PlaybackRef::session(
+                RoomId(digits(room)?),
+                SessionId(digits(session)?),
+            )),
+            None => Ok(PlaybackRef::room(RoomId(digits(s)?))),
         }
     }
 }
@@ -93,12 +121,19 @@ mod tests {
     #[test]
     fn parses_and_prints_both_forms() {
         let short: PlaybackRef = "17110879095169".parse().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(short, PlaybackRef::room(17_110_879_095_169));
+        assert_eq!(short, PlaybackRef::room(RoomId(17_110_879_095_169)));
         let long: PlaybackRef = "1711087909231-201711281"
             .parse()
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(long, PlaybackRef::session(1_711_087_909_231, 201_711_281));
+        assert_eq!(
+            long,
+            PlaybackRef::session(RoomId(1_711_087_909_231), SessionId(201_711_281))
+        );
         assert_eq!(long.to_string(), "1711087909231-201711281");
+        // "No session" has one form: session 0 is the room's playback.
+        let zero: PlaybackRef = "17-0".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(zero, PlaybackRef::room(RoomId(17)));
+        assert_eq!(zero.to_string(), "17");
         for bad in ["", "-1", "1-", "a", "1-2-3", "1 -2", "+1"] {
             assert!(bad.parse::<PlaybackRef>().is_err(), "{bad}");
         }

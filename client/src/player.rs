@@ -2,10 +2,13 @@
 //!
 //! ```
 //! use baijiayun::player::PlayerUrl;
+//! use baijiayun::types::{RoomId, SessionId};
+//! use baijiayun::PlaybackRef;
 //!
-//! let url = PlayerUrl::new("https://e12345678.at.baijiayun.com", 17081558148393)
+//! // A room's playback (`RoomId`), one session's (`PlaybackRef`), or a listed `&Playback`.
+//! let playback = PlaybackRef::session(RoomId(17081558148393), SessionId(201801040));
+//! let url = PlayerUrl::new("https://e12345678.at.baijiayun.com", playback)
 //!     .token("zY1XA5xo-Ve9cWOOu4")            // from get_player_token
-//!     .session_id(201801040)                   // long-term rooms only
 //!     .user_name("张三")
 //!     .user_number(42)
 //!     .to_string();
@@ -19,6 +22,9 @@
 //! `user_name` and `user_number` are what the play records (APIs 6 and 37) report for the viewer.
 
 use std::fmt;
+
+use crate::PlaybackRef;
+use crate::types::{RoomId, SessionId};
 
 /// How the player is authorised.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,25 +42,27 @@ enum Credential {
 #[must_use]
 pub struct PlayerUrl {
     base_url: String,
-    classid: i64,
-    session_id: Option<i64>,
+    classid: RoomId,
+    session_id: Option<SessionId>,
     credential: Credential,
     user_name: Option<String>,
     user_number: Option<i64>,
 }
 
 impl PlayerUrl {
-    /// The player for room `room_id` on `base_url` (the private domain's URL, e.g.
-    /// `https://e12345678.at.baijiayun.com`, or [`crate::Client::base_url`]).
-    pub fn new(base_url: impl Into<String>, room_id: i64) -> Self {
+    /// The player of `playback` on `base_url` (the private domain's URL, e.g.
+    /// `https://e12345678.at.baijiayun.com`, or [`crate::Client::base_url`]): a room's playback
+    /// ([`RoomId`]), one session's ([`PlaybackRef`]) or a listed [`&Playback`](crate::types::Playback).
+    pub fn new(base_url: impl Into<String>, playback: impl Into<PlaybackRef>) -> Self {
         let mut base_url = base_url.into();
         while base_url.ends_with('/') {
             base_url.pop();
         }
+        let playback = playback.into();
         PlayerUrl {
             base_url,
-            classid: room_id,
-            session_id: None,
+            classid: playback.room_id,
+            session_id: playback.session_id,
             credential: Credential::None,
             user_name: None,
             user_number: None,
@@ -73,9 +81,9 @@ impl PlayerUrl {
         self
     }
 
-    /// The session of a long-term room.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    /// The session of a long-term room (`SessionId(0)`, "none", clears it).
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into()).filter(|s| !crate::de::Coded::is_unset(s));
         self
     }
 
@@ -112,9 +120,9 @@ fn html_escape(s: &str) -> String {
 impl fmt::Display for PlayerUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("classid", itoa::Buffer::new().format(self.classid));
+        query.append_pair("classid", itoa::Buffer::new().format(self.classid.0));
         if let Some(s) = self.session_id {
-            query.append_pair("session_id", itoa::Buffer::new().format(s));
+            query.append_pair("session_id", itoa::Buffer::new().format(s.0));
         }
         match &self.credential {
             Credential::None => {}
@@ -143,7 +151,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_a_url_parser() {
-        let url = PlayerUrl::new("https://e1.at.baijiayun.com/", 17)
+        let url = PlayerUrl::new("https://e1.at.baijiayun.com/", RoomId(17))
             .limited_token("a&b=c")
             .user_name("张 三+")
             .to_string();
@@ -162,12 +170,24 @@ mod tests {
 
     #[test]
     fn iframe_escapes_its_attributes() {
-        let html = PlayerUrl::new("https://x", 1)
+        let html = PlayerUrl::new("https://x", RoomId(1))
             .token("t")
             .iframe("100%", "\"><script>");
         assert!(
             html.starts_with("<iframe src=\"https://x/web/playback/index?classid=1&amp;token=t\"")
         );
         assert!(html.contains("height=\"&quot;&gt;&lt;script&gt;\""));
+    }
+
+    #[test]
+    fn a_session_of_zero_is_no_session() {
+        let url = PlayerUrl::new("https://x", PlaybackRef::session(RoomId(1), SessionId(0)))
+            .session_id(0)
+            .to_string();
+        assert_eq!(url, "https://x/web/playback/index?classid=1");
+        let url = PlayerUrl::new("https://x", RoomId(1))
+            .session_id(5)
+            .to_string();
+        assert_eq!(url, "https://x/web/playback/index?classid=1&session_id=5");
     }
 }

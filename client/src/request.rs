@@ -230,6 +230,18 @@ pub fn unix_now() -> i64 {
 }
 
 /// Checks what the spec says before anything is sent: limits and encodings.
+/// A batch's output, or [`Error::Incomplete`] when its response leaves out requested ids.
+pub(crate) fn confirmed<E: Endpoint>(request: &E, output: E::Output) -> Result<E::Output> {
+    match request.unconfirmed(&output) {
+        None => Ok(output),
+        Some(u) => Err(Error::Incomplete {
+            endpoint: Cow::Borrowed(E::INFO.name),
+            missing: u.missing,
+            confirmed: u.confirmed,
+        }),
+    }
+}
+
 pub(crate) fn check(info: &'static OperationInfo, params: &Params<'_>) -> Result<()> {
     if let Some(message) = params.encoding_error() {
         return Err(Error::InvalidRequest {

@@ -2,17 +2,18 @@
 //! bodies), strictly: what is not exactly of its type is an error naming the field.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use crate::de::CodeEnum;
+use crate::de::Coded;
 use crate::{Date, DateTime, PlaybackRef};
 
 /// A value a text field can be read as, strictly: a request parameter as the fake server
 /// received it (`mock::RecordedRequest::param`, feature `mock`) or a field of a callback's form.
 ///
-/// Implemented for `i64`, `String`, `bool` (`0`/`1`), [`Date`], [`DateTime`], [`PlaybackRef`]
-/// and the code enums of [`crate::types`]; sealed.
+/// Implemented for `i64`, `String`, `bool` (`0`/`1`), [`Date`], [`DateTime`], [`PlaybackRef`],
+/// [`Duration`] (whole seconds) and the ids and code enums of [`crate::types`]; sealed.
 pub trait FromText: Sized + sealed::Sealed {
     /// Reads the value, or says why the text is not one.
     fn from_text(text: &str) -> Result<Self, String>;
@@ -26,10 +27,17 @@ pub trait FromText: Sized + sealed::Sealed {
     fn is_documented(&self) -> bool {
         true
     }
+
+    /// Whether the value is the one that means "none" (a session id of `0`): an optional field
+    /// holding it reads as `None`.
+    #[doc(hidden)]
+    fn is_unset(&self) -> bool {
+        false
+    }
 }
 
 mod sealed {
-    use crate::de::CodeEnum;
+    use crate::de::Coded;
     use crate::{Date, DateTime, PlaybackRef};
 
     #[allow(
@@ -43,7 +51,8 @@ mod sealed {
     impl Sealed for Date {}
     impl Sealed for DateTime {}
     impl Sealed for PlaybackRef {}
-    impl<T: CodeEnum> Sealed for T {}
+    impl Sealed for std::time::Duration {}
+    impl<T: Coded> Sealed for T {}
 }
 
 impl FromText for i64 {
@@ -87,13 +96,25 @@ impl FromText for DateTime {
     }
 }
 
+impl FromText for Duration {
+    /// Whole seconds, not negative.
+    fn from_text(text: &str) -> Result<Self, String> {
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{text:?} is not a whole number of seconds"));
+        }
+        text.parse()
+            .map(Duration::from_secs)
+            .map_err(|_| format!("{text:?} is out of range"))
+    }
+}
+
 impl FromText for PlaybackRef {
     fn from_text(text: &str) -> Result<Self, String> {
         text.parse().map_err(|e| format!("{e}"))
     }
 }
 
-impl<T: CodeEnum> FromText for T
+impl<T: Coded> FromText for T
 where
     T::Code: FromText,
 {
@@ -104,6 +125,10 @@ where
 
     fn is_documented(&self) -> bool {
         self.is_known()
+    }
+
+    fn is_unset(&self) -> bool {
+        Coded::is_unset(self)
     }
 }
 
@@ -135,6 +160,7 @@ impl Fields<'_> {
         self.get(name)
             .map(|t| T::from_text(t).map_err(|p| problem(name, p)))
             .transpose()
+            .map(|v| v.filter(|v| !v.is_unset()))
     }
 
     /// A required field of a received callback, read as responses are: `""` is no value, so it
@@ -152,7 +178,9 @@ impl Fields<'_> {
     pub fn tolerant_optional<T: FromText>(&self, name: &str) -> Result<Option<T>, FieldError> {
         match self.get(name) {
             None | Some("") => Ok(None),
-            Some(t) => T::from_text(t).map(Some).map_err(|p| problem(name, p)),
+            Some(t) => T::from_text(t)
+                .map(|v| (!v.is_unset()).then_some(v))
+                .map_err(|p| problem(name, p)),
         }
     }
 

@@ -34,6 +34,44 @@ pub trait Endpoint: Sealed {
     fn upload(&self) -> Option<(&'static str, &Upload)> {
         None
     }
+
+    /// For a batch whose response lists the ids it applied: when some requested ids are missing
+    /// from that list, the missing ids and the listed ones, which the clients report as
+    /// [`crate::Error::Incomplete`]. `None` for other endpoints.
+    #[doc(hidden)]
+    fn unconfirmed(&self, _output: &Self::Output) -> Option<Unconfirmed> {
+        None
+    }
+}
+
+/// The ids a batch left unconfirmed, and those its response confirmed.
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unconfirmed {
+    /// The requested ids the response leaves out, each once, in request order.
+    pub missing: Vec<i64>,
+    /// The ids the response lists.
+    pub confirmed: Vec<i64>,
+}
+
+/// Which `requested` ids `confirmed` leaves out; `None` when it lists them all.
+#[doc(hidden)]
+pub fn unconfirmed<T: Copy + Ord + Into<i64>>(
+    requested: impl Iterator<Item = T>,
+    confirmed: &[T],
+) -> Option<Unconfirmed> {
+    let listed: std::collections::BTreeSet<T> = confirmed.iter().copied().collect();
+    let mut missing: Vec<i64> = Vec::new();
+    for id in requested {
+        let n = id.into();
+        if !listed.contains(&id) && !missing.contains(&n) {
+            missing.push(n);
+        }
+    }
+    (!missing.is_empty()).then(|| Unconfirmed {
+        missing,
+        confirmed: confirmed.iter().map(|&id| id.into()).collect(),
+    })
 }
 
 /// Implemented by the generated request types only; see [`Endpoint`].
@@ -102,6 +140,17 @@ impl ToParam for i64 {
     }
 }
 
+impl ToParam for std::time::Duration {
+    /// Whole seconds, rounded up: a lifetime of half a second must not become `0`, which the
+    /// vendor reads as "never expires". Past `i64::MAX` seconds it is sent as `i64::MAX`.
+    fn to_param(&self) -> Option<ParamValue<'_>> {
+        let secs = self
+            .as_secs()
+            .saturating_add(u64::from(self.subsec_nanos() > 0));
+        Some(ParamValue::Int(i64::try_from(secs).unwrap_or(i64::MAX)))
+    }
+}
+
 impl ToParam for bool {
     /// The vendor's flags are `1` and `0`, never `true`/`false`.
     fn to_param(&self) -> Option<ParamValue<'_>> {
@@ -127,12 +176,13 @@ impl<T: ToParam> ToParam for Option<T> {
     }
 }
 
-impl<T: crate::de::CodeEnum> ToParam for T
+impl<T: crate::de::Coded> ToParam for T
 where
     ParamValue<'static>: From<T::Code>,
 {
+    /// The code; nothing for the value that means "none" (a session id of `0`).
     fn to_param(&self) -> Option<ParamValue<'_>> {
-        Some(ParamValue::from(self.clone().into()))
+        (!self.is_unset()).then(|| ParamValue::from(self.clone().into()))
     }
 }
 
@@ -337,6 +387,36 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lifetime_is_sent_in_whole_seconds_rounded_up() {
+        use std::time::Duration;
+        let secs = |d: Duration| match d.to_param() {
+            Some(ParamValue::Int(n)) => Some(ParamValue::Int(n)),
+            _ => None,
+        };
+        assert_eq!(secs(Duration::ZERO), Some(ParamValue::Int(0)));
+        assert_eq!(secs(Duration::from_secs(3600)), Some(ParamValue::Int(3600)));
+        // Half a second must not become 0, which means "never expires".
+        assert_eq!(secs(Duration::from_millis(500)), Some(ParamValue::Int(1)));
+        assert_eq!(secs(Duration::from_millis(1_001)), Some(ParamValue::Int(2)));
+        assert_eq!(secs(Duration::MAX), Some(ParamValue::Int(i64::MAX)));
+    }
+
+    #[test]
+    fn unconfirmed_names_each_missing_id_once_in_request_order() {
+        use crate::types::VideoId;
+        let requested = [VideoId(3), VideoId(1), VideoId(3), VideoId(2)];
+        let u = unconfirmed(requested.into_iter(), &[VideoId(1)]);
+        assert_eq!(
+            u,
+            Some(Unconfirmed {
+                missing: vec![3, 2],
+                confirmed: vec![1]
+            })
+        );
+        assert_eq!(unconfirmed(requested.into_iter(), &requested), None);
+    }
 
     /// The vendor doc's vector (reference/endpoints.md §7), also asserted by the vendor's own
     /// Node skill tests.

@@ -14,6 +14,8 @@ pub struct Api {
     pub base_url: String,
     /// The vendor's per-account rate limit.
     pub rate_limit: RateLimit,
+    /// Every id type, in spec order.
+    pub ids: Vec<IdType>,
     /// Every enum, shared and group-local, in spec order.
     pub enums: Vec<Enum>,
     /// Every record type, shared and group-local, in spec order.
@@ -33,6 +35,11 @@ impl Api {
     /// The record type named `name`.
     pub fn record(&self, name: &str) -> Option<&Record> {
         self.records.iter().find(|r| r.name == name)
+    }
+
+    /// The id type named `name`.
+    pub fn id(&self, name: &str) -> Option<&IdType> {
+        self.ids.iter().find(|i| i.name == name)
     }
 
     /// The enum named `name`.
@@ -102,8 +109,24 @@ pub struct Endpoint {
     pub response: Ty,
     /// How the endpoint pages, if it does.
     pub pagination: Option<Pagination>,
+    /// For a batch: how the response confirms which requested ids were applied.
+    pub confirms: Option<Confirms>,
     /// The doc's response examples.
     pub examples: Vec<Example>,
+}
+
+/// A batch endpoint's confirmation: the response lists the ids it applied, and the client reports
+/// the requested ids the list leaves out.
+#[derive(Clone, Debug)]
+pub struct Confirms {
+    /// The Rust field of the list parameter holding the requested items.
+    pub param: String,
+    /// Whether that parameter is required (a `Vec`) or optional (an `Option<Vec>`).
+    pub param_required: bool,
+    /// The Rust field holding each item's id, when the items are records.
+    pub key: Option<String>,
+    /// The Rust field of the response listing the ids applied.
+    pub list: String,
 }
 
 /// An HTTP method.
@@ -148,6 +171,41 @@ pub struct Param {
     pub max: Option<i64>,
     /// Whether the doc omits the parameter and it was inferred.
     pub inferred: bool,
+    /// Which side of a copy a required parameter names, so two of one type cannot be swapped.
+    pub role: Option<Role>,
+}
+
+/// The side of a copy a parameter names (API 14 copies a source playback onto a target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// What is copied from: taken as `Source<T>`.
+    Source,
+    /// What is copied onto: taken as `Target<T>`.
+    Target,
+}
+
+impl Role {
+    /// The runtime wrapper type's name.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Role::Source => "Source",
+            Role::Target => "Target",
+        }
+    }
+}
+
+/// An id: an integer with one meaning (a room, a session, a video, a user), a type of its own so
+/// that two ids of different meanings cannot be swapped.
+#[derive(Clone, Debug)]
+pub struct IdType {
+    /// UpperCamelCase name (`RoomId`).
+    pub name: String,
+    /// Vendor description.
+    pub zh: String,
+    /// English description.
+    pub en: String,
+    /// The value that means "none" (`0` for a session): never sent, and read as `None`.
+    pub none: Option<i64>,
 }
 
 /// A named or built-in type that is not a container.
@@ -165,6 +223,10 @@ pub enum Scalar {
     DateTime,
     /// `PlaybackRef` (`room` or `room-session`).
     PlaybackRef,
+    /// `std::time::Duration`, sent and read as whole seconds.
+    Seconds,
+    /// A spec id type: an integer on the wire.
+    Id(String),
     /// Any JSON, kept as `serde_json::Value`.
     Json,
     /// A spec enum.

@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostics, Location};
 use crate::ir::{
-    Api, Callback, Code, Encoding, Endpoint, Enum, EnumValue, Example, Field, Group, Method,
-    Pagination, Param, ParamTy, RateLimit, Record, Repr, Scalar, Ty, VariantCase, Variants, When,
+    Api, Callback, Code, Confirms, Encoding, Endpoint, Enum, EnumValue, Example, Field, Group,
+    IdType, Method, Pagination, Param, ParamTy, RateLimit, Record, Repr, Role, Scalar, Ty,
+    VariantCase, Variants, When,
 };
 use crate::naming;
 use crate::spec::{
-    CallbackSpec, EndpointSpec, EnumSpec, FieldSpec, ParamSpec, ScalarValue, Spanned, SpecFile,
-    TypeSpec, WhenSpec,
+    CallbackSpec, EndpointSpec, EnumSpec, FieldSpec, IdSpec, ParamSpec, ScalarValue, Spanned,
+    SpecFile, TypeSpec, WhenSpec,
 };
 use crate::types::{self, TyExpr};
 
@@ -58,6 +59,11 @@ pub(crate) fn lower(files: &[SpecFile], diags: &mut Diagnostics) -> Option<Api> 
     if api.is_none() {
         cx.diags.error(&root.at, "api.yaml needs an 'api' section");
     }
+    let ids = ordered
+        .iter()
+        .flat_map(|f| &f.ids)
+        .map(|i| cx.id(i))
+        .collect();
     let enums = ordered
         .iter()
         .flat_map(|f| &f.enums)
@@ -87,6 +93,7 @@ pub(crate) fn lower(files: &[SpecFile], diags: &mut Diagnostics) -> Option<Api> 
         doc_url: api.doc_url.clone(),
         base_url: api.base_url.value.clone(),
         rate_limit,
+        ids,
         enums,
         records,
         groups,
@@ -94,8 +101,11 @@ pub(crate) fn lower(files: &[SpecFile], diags: &mut Diagnostics) -> Option<Api> 
     })
 }
 
+const MAP_KEYS: &str = "a map key must be int, string, playback_ref or an id";
+
 struct Lowerer<'d> {
     diags: &'d mut Diagnostics,
+    ids: BTreeMap<String, ()>,
     enums: BTreeMap<String, Repr>,
     records: BTreeMap<String, ()>,
     /// Field types and requiredness of each record, for pagination checks.
@@ -104,10 +114,14 @@ struct Lowerer<'d> {
 
 impl<'d> Lowerer<'d> {
     fn new(files: &[SpecFile], diags: &'d mut Diagnostics) -> Self {
+        let mut ids = BTreeMap::new();
         let mut enums = BTreeMap::new();
         let mut records = BTreeMap::new();
         let mut record_fields = BTreeMap::new();
         for f in files {
+            for i in &f.ids {
+                ids.insert(i.name.value.clone(), ());
+            }
             for e in &f.enums {
                 let repr = if e.repr.value == "string" {
                     Repr::String
@@ -129,6 +143,7 @@ impl<'d> Lowerer<'d> {
         }
         Lowerer {
             diags,
+            ids,
             enums,
             records,
             record_fields,
@@ -161,6 +176,22 @@ impl<'d> Lowerer<'d> {
                 &name.at,
                 format!("{what} name '{}' must be snake_case", name.value),
             );
+        }
+    }
+
+    fn id(&mut self, i: &IdSpec) -> IdType {
+        self.check_type_name(&i.name, "id");
+        if !i.name.value.ends_with("Id") {
+            self.diags.error(
+                &i.name.at,
+                format!("id name '{}' must end in 'Id'", i.name.value),
+            );
+        }
+        IdType {
+            name: i.name.value.clone(),
+            zh: i.zh.clone(),
+            en: i.en.clone(),
+            none: i.none.as_ref().map(|n| n.value),
         }
     }
 
@@ -250,7 +281,9 @@ impl<'d> Lowerer<'d> {
             "date" => Scalar::Date,
             "datetime" => Scalar::DateTime,
             "playback_ref" => Scalar::PlaybackRef,
+            "seconds" => Scalar::Seconds,
             "json" => Scalar::Json,
+            _ if self.ids.contains_key(name) => Scalar::Id(name.to_owned()),
             _ if self.enums.contains_key(name) => Scalar::Enum(name.to_owned()),
             _ if self.records.contains_key(name) => Scalar::Record(name.to_owned()),
             _ if types::SPECIAL.contains(&name) => {
@@ -271,15 +304,23 @@ impl<'d> Lowerer<'d> {
 
     fn ty_expr(&self, expr: &TyExpr) -> Result<Ty, String> {
         match expr {
-            TyExpr::Name(n) => self.scalar(n).map(Ty::Scalar),
+            TyExpr::Name(n) => match self.scalar(n)? {
+                Scalar::Seconds => {
+                    Err("'seconds' is a param type only (a lifetime the client sends)".into())
+                }
+                s => Ok(Ty::Scalar(s)),
+            },
             TyExpr::List(item) => Ok(Ty::List(Box::new(self.ty_expr(item)?))),
             TyExpr::Map(key, value) => {
                 let key = match &**key {
                     TyExpr::Name(n) => self.scalar(n)?,
-                    _ => return Err("a map key must be int, string or playback_ref".into()),
+                    _ => return Err(MAP_KEYS.into()),
                 };
-                if !matches!(key, Scalar::Int | Scalar::String | Scalar::PlaybackRef) {
-                    return Err("a map key must be int, string or playback_ref".into());
+                if !matches!(
+                    key,
+                    Scalar::Int | Scalar::String | Scalar::PlaybackRef | Scalar::Id(_)
+                ) {
+                    return Err(MAP_KEYS.into());
                 }
                 Ok(Ty::Map(key, Box::new(self.ty_expr(value)?)))
             }
@@ -427,6 +468,10 @@ impl<'d> Lowerer<'d> {
             .pagination
             .as_ref()
             .and_then(|p| self.pagination(p, &params, &response));
+        let confirms = e
+            .confirms
+            .as_ref()
+            .and_then(|c| self.confirms(c, &params, &response));
         let examples = e
             .examples
             .iter()
@@ -457,8 +502,95 @@ impl<'d> Lowerer<'d> {
             params,
             response,
             pagination,
+            confirms,
             examples,
         })
+    }
+
+    /// Checks a batch's `confirms`: a list parameter of ids (or of records with an id `key`), and a
+    /// required list of the same id in the response record.
+    fn confirms(
+        &mut self,
+        c: &crate::spec::ConfirmsSpec,
+        params: &[Param],
+        response: &Ty,
+    ) -> Option<Confirms> {
+        let Some(param) = params.iter().find(|p| p.wire == c.param.value) else {
+            self.diags.error(
+                &c.param.at,
+                format!("confirms.param: no param '{}'", c.param.value),
+            );
+            return None;
+        };
+        let requested = match (&param.ty, &c.key) {
+            (
+                ParamTy::List {
+                    item: Scalar::Id(id),
+                    ..
+                },
+                None,
+            ) => Some(id.clone()),
+            (
+                ParamTy::List {
+                    item: Scalar::Record(r),
+                    ..
+                },
+                Some(key),
+            ) => {
+                match self
+                    .record_field_ty(r, &key.value)
+                    .as_deref()
+                    .map(types::parse)
+                {
+                    Some(Ok(TyExpr::Name(n))) if self.ids.contains_key(&n) => Some(n),
+                    _ => {
+                        self.diags.error(
+                            &key.at,
+                            format!("confirms.key: '{}' must be an id field of {r}", key.value),
+                        );
+                        return None;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let Some(requested) = requested else {
+            self.diags.error(
+                &c.param.at,
+                "confirms.param must be a list of ids, or a list of records with a 'key'",
+            );
+            return None;
+        };
+        let list_ty = match response {
+            Ty::Scalar(Scalar::Record(r)) => self.record_field_ty(r, &c.list.value),
+            _ => None,
+        };
+        let expected = format!("list<{requested}>");
+        if list_ty.as_deref().map(|t| t.replace(' ', "")) != Some(expected.clone()) {
+            self.diags.error(
+                &c.list.at,
+                format!(
+                    "confirms.list: the response record needs a field '{}' of type {expected}",
+                    c.list.value
+                ),
+            );
+            return None;
+        }
+        Some(Confirms {
+            param: param.ident.clone(),
+            param_required: param.required,
+            key: c.key.as_ref().map(|k| naming::field_ident(&k.value)),
+            list: naming::field_ident(&c.list.value),
+        })
+    }
+
+    /// The type text of field `field` of record `record`, as written in the spec.
+    fn record_field_ty(&self, record: &str, field: &str) -> Option<String> {
+        self.record_fields
+            .get(record)?
+            .iter()
+            .find(|(n, _)| n == field)
+            .map(|(_, t)| t.clone())
     }
 
     fn methods(&mut self, list: &Spanned<Vec<Spanned<String>>>) -> Vec<Method> {
@@ -521,6 +653,26 @@ impl<'d> Lowerer<'d> {
                 ScalarValue::Str(s) => s.clone(),
             }
         });
+        let role = p.role.as_ref().and_then(|r| {
+            let role = match r.value.as_str() {
+                "source" => Role::Source,
+                "target" => Role::Target,
+                other => {
+                    self.diags.error(
+                        &r.at,
+                        format!("unknown role '{other}' (expected source or target)"),
+                    );
+                    return None;
+                }
+            };
+            if !p.required {
+                self.diags.error(
+                    &r.at,
+                    "role names a required parameter's side; an optional one is named by its setter",
+                );
+            }
+            Some(role)
+        });
         if ty == ParamTy::File && p.required {
             self.diags.error(
                 &p.name.at,
@@ -538,6 +690,7 @@ impl<'d> Lowerer<'d> {
             min: p.min.as_ref().map(|m| m.value),
             max: p.max.as_ref().map(|m| m.value),
             inferred: p.inferred,
+            role,
         })
     }
 

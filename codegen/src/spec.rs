@@ -24,6 +24,7 @@ pub(crate) struct SpecFile {
     pub(crate) api: Option<ApiSpec>,
     pub(crate) groups: Option<Vec<Spanned<String>>>,
     pub(crate) group: Option<GroupSpec>,
+    pub(crate) ids: Vec<IdSpec>,
     pub(crate) enums: Vec<EnumSpec>,
     pub(crate) types: Vec<TypeSpec>,
     pub(crate) endpoints: Vec<EndpointSpec>,
@@ -46,6 +47,14 @@ pub(crate) struct ApiSpec {
 pub(crate) struct GroupSpec {
     pub(crate) title_zh: String,
     pub(crate) summary: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct IdSpec {
+    pub(crate) name: Spanned<String>,
+    pub(crate) zh: String,
+    pub(crate) en: String,
+    pub(crate) none: Option<Spanned<i64>>,
 }
 
 #[derive(Debug)]
@@ -97,7 +106,19 @@ pub(crate) struct EndpointSpec {
     pub(crate) params: Vec<ParamSpec>,
     pub(crate) response: Spanned<String>,
     pub(crate) pagination: Option<PaginationSpec>,
+    pub(crate) confirms: Option<ConfirmsSpec>,
     pub(crate) examples: Vec<ExampleSpec>,
+}
+
+/// A batch endpoint whose response lists the requested ids it applied.
+#[derive(Debug)]
+pub(crate) struct ConfirmsSpec {
+    /// The list parameter holding the requested items.
+    pub(crate) param: Spanned<String>,
+    /// The id field of each item, when the items are records.
+    pub(crate) key: Option<Spanned<String>>,
+    /// The response field listing the ids applied.
+    pub(crate) list: Spanned<String>,
 }
 
 #[derive(Debug)]
@@ -121,6 +142,7 @@ pub(crate) struct ParamSpec {
     pub(crate) max: Option<Spanned<i64>>,
     pub(crate) encoding: Option<Spanned<String>>,
     pub(crate) inferred: bool,
+    pub(crate) role: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -200,6 +222,7 @@ pub(crate) fn parse_file(file: &str, text: &str, diags: &mut Diagnostics) -> Spe
         Some(items.iter().filter_map(|i| spanned_str(i, diags)).collect())
     });
     out.group = m.optional("group").and_then(|n| read_group(&n, diags));
+    out.ids = named_entries(m.optional("ids"), diags, read_id);
     out.enums = named_entries(m.optional("enums"), diags, read_enum);
     out.types = named_entries(m.optional("types"), diags, read_type);
     out.endpoints = named_entries(m.optional("endpoints"), diags, read_endpoint);
@@ -369,6 +392,20 @@ fn read_group(n: &Node<'_>, diags: &mut Diagnostics) -> Option<GroupSpec> {
     })
 }
 
+fn read_id(name: Spanned<String>, n: &Node<'_>, diags: &mut Diagnostics) -> Option<IdSpec> {
+    let mut m = n.map(diags)?;
+    let zh = req_text(&mut m, "zh", diags);
+    let en = req_text(&mut m, "en", diags);
+    let none = opt_int(&mut m, "none", diags);
+    m.finish(diags);
+    Some(IdSpec {
+        name,
+        zh: zh?,
+        en: en?,
+        none,
+    })
+}
+
 fn read_enum(name: Spanned<String>, n: &Node<'_>, diags: &mut Diagnostics) -> Option<EnumSpec> {
     let mut m = n.map(diags)?;
     let repr = req_str(&mut m, "repr", diags);
@@ -467,6 +504,18 @@ fn read_endpoint(
     let pagination = m
         .optional("pagination")
         .and_then(|p| read_pagination(&p, diags));
+    let confirms = m.optional("confirms").and_then(|c| {
+        let mut cm = c.map(diags)?;
+        let param = req_str(&mut cm, "param", diags);
+        let key = cm.optional("key").and_then(|k| spanned_str(&k, diags));
+        let list = req_str(&mut cm, "list", diags);
+        cm.finish(diags);
+        Some(ConfirmsSpec {
+            param: param?,
+            key,
+            list: list?,
+        })
+    });
     let examples = m
         .optional("examples")
         .map(|e| {
@@ -490,6 +539,7 @@ fn read_endpoint(
         params: params?,
         response: response?,
         pagination,
+        confirms,
         examples,
     })
 }
@@ -525,6 +575,7 @@ fn read_param(name: Spanned<String>, n: &Node<'_>, diags: &mut Diagnostics) -> O
     let max = opt_int(&mut m, "max", diags);
     let encoding = m.optional("encoding").and_then(|e| spanned_str(&e, diags));
     let inferred = opt_bool(&mut m, "inferred", diags).value;
+    let role = m.optional("role").and_then(|r| spanned_str(&r, diags));
     m.finish(diags);
     Some(ParamSpec {
         name,
@@ -537,6 +588,7 @@ fn read_param(name: Spanned<String>, n: &Node<'_>, diags: &mut Diagnostics) -> O
         max,
         encoding,
         inferred,
+        role,
     })
 }
 

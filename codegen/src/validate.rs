@@ -39,9 +39,13 @@ fn report_duplicates<'a>(
     }
 }
 
-/// Enums, records, request types and callback events all live in one Rust namespace
+/// Ids, enums, records, request types and callback events all live in one Rust namespace
 /// (`baijiayun::types` re-exports), so their names must differ from each other.
 fn check_unique_type_names(files: &[SpecFile], diags: &mut Diagnostics) {
+    let ids = files
+        .iter()
+        .flat_map(|f| &f.ids)
+        .map(|i| (i.name.value.clone(), &i.name.at));
     let enums = files
         .iter()
         .flat_map(|f| &f.enums)
@@ -59,7 +63,7 @@ fn check_unique_type_names(files: &[SpecFile], diags: &mut Diagnostics) {
         .flat_map(|f| &f.callbacks)
         .map(|c| (naming::callback_type(&c.name.value), &c.name.at));
     report_duplicates(
-        enums.chain(types).chain(requests).chain(events),
+        ids.chain(enums).chain(types).chain(requests).chain(events),
         "type name",
         diags,
     );

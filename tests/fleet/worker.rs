@@ -80,7 +80,7 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
         .base_url(arg("base_url")?)
         .retry(RetryPolicy::none())
         .fleet_rate_limit(fleet);
-    let room: i64 = num("room")?.try_into()?;
+    let room = baijiayun::types::RoomId(num("room")?.try_into()?);
     let deadline = Instant::now() + Duration::from_secs(num("seconds")?);
     let tally = Arc::new(Tally::default());
 

@@ -13,7 +13,7 @@ use baijiayun::callback::{
     TranscodeFailed, TranscodeStarted, TranscodeSucceeded, Verifier,
 };
 use baijiayun::mock::{MockServer, seed};
-use baijiayun::types::VersionType;
+use baijiayun::types::{VersionType, VideoId};
 
 #[derive(Clone)]
 struct App {
@@ -51,20 +51,20 @@ async fn receiver(key: &str) -> Result<(String, Arc<Mutex<Vec<CallbackEvent>>>)>
 
 fn events() -> Vec<CallbackEvent> {
     let started = {
-        let mut e = TranscodeStarted::new(seed::ROOM, 900_001, "q-started");
+        let mut e = TranscodeStarted::new(seed::ROOM, VideoId(900_001), "q-started");
         e.total_size = Some(109_200_000);
         e.file_md5 = Some("9e107d9d372bb6826bd81d3542a419d6".into());
         e
     };
     let succeeded = {
-        let mut e = TranscodeSucceeded::new(seed::LONG_ROOM, 900_008, "q-done");
+        let mut e = TranscodeSucceeded::new(seed::LONG_ROOM, VideoId(900_008), "q-done");
         e.session_id = Some(seed::LONG_ROOM_SESSIONS[0]);
         e.length = Some(3600);
         e.now_definition = Some("low,std,high".into());
         e
     };
     let pure = {
-        let mut e = PureVideoEvent::new(seed::ROOM, 950_001, 1, "q-pure");
+        let mut e = PureVideoEvent::new(seed::ROOM, VideoId(950_001), 1, "q-pure");
         e.version = Some(0);
         e
     };
@@ -72,7 +72,7 @@ fn events() -> Vec<CallbackEvent> {
         CallbackEvent::Transcode(TranscodeEvent::Started(started)),
         CallbackEvent::Transcode(TranscodeEvent::Failed(TranscodeFailed::new(
             seed::FAILED_ROOM,
-            900_003,
+            VideoId(900_003),
             "q-failed",
         ))),
         CallbackEvent::Transcode(TranscodeEvent::Succeeded(succeeded)),
@@ -80,7 +80,7 @@ fn events() -> Vec<CallbackEvent> {
         CallbackEvent::MainVersion(MainVersionEvent::new(
             seed::ROOM,
             1,
-            900_002,
+            VideoId(900_002),
             VersionType::Main,
             "q-main",
         )),

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
-use baijiayun::types::PublishStatus;
+use baijiayun::types::{PublishStatus, RoomId};
 use baijiayun::{Client, Error, RetryPolicy, TransportKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -102,7 +102,7 @@ async fn a_redirect_reaches_no_second_server() -> Result<()> {
         let location = format!("Location: {target}\r\n");
         let first = raw(move |_| response(status, &location, b"")).await?;
         let result = client(&first.url)?
-            .set_publish_status(1, PublishStatus::Blocked)
+            .set_publish_status(RoomId(1), PublishStatus::Blocked)
             .send()
             .await;
         match &result {
@@ -134,7 +134,7 @@ async fn a_redirect_reaches_no_second_server() -> Result<()> {
         .build_blocking()?;
     let result = tokio::task::spawn_blocking(move || {
         blocking
-            .set_publish_status(1, PublishStatus::Blocked)
+            .set_publish_status(RoomId(1), PublishStatus::Blocked)
             .send()
     })
     .await?;
@@ -156,7 +156,7 @@ async fn a_redirect_loop_is_one_request_and_a_typed_error() -> Result<()> {
         .no_rate_limit()
         .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(2)))
         .build()?;
-    let result = client.get_basic_info(1).send().await;
+    let result = client.get_basic_info(RoomId(1)).send().await;
     ensure!(
         matches!(&result, Err(Error::Redirect { location: Some(l), .. }) if l.starts_with(&looping.url)),
         "{result:?}"
@@ -200,7 +200,7 @@ async fn an_oversized_body_is_refused_as_soon_as_the_cap_is_passed() -> Result<(
     const HUNDRED_MB: u64 = 100 * 1000 * 1000;
     const DEFAULT_CAP: u64 = 32 * 1024 * 1024;
     let (url, written, server) = streaming(HUNDRED_MB).await?;
-    let result = client(&url)?.get_basic_info(1).send().await;
+    let result = client(&url)?.get_basic_info(RoomId(1)).send().await;
     match &result {
         Err(e @ Error::ResponseTooLarge { limit, .. }) => {
             ensure!(*limit == DEFAULT_CAP, "{e}");
@@ -226,7 +226,7 @@ async fn an_oversized_body_is_refused_as_soon_as_the_cap_is_passed() -> Result<(
         .no_rate_limit()
         .max_response_size(64 * 1024)
         .build()?;
-    let result = capped.get_basic_info(1).send().await;
+    let result = capped.get_basic_info(RoomId(1)).send().await;
     ensure!(
         matches!(&result, Err(Error::ResponseTooLarge { limit: 65536, .. })),
         "{result:?}"
@@ -242,7 +242,10 @@ async fn a_10_mb_msg_is_shown_short_and_kept_whole_in_the_body() -> Result<()> {
     let body = format!(r#"{{"code":1001,"data":null,"msg":"{msg}","ts":1}}"#);
     let body_len = body.len();
     let refusing = raw(move |_| response("200 OK", "", body.as_bytes())).await?;
-    let result = client(&refusing.url)?.get_basic_info(1).send().await;
+    let result = client(&refusing.url)?
+        .get_basic_info(RoomId(1))
+        .send()
+        .await;
     let Err(e) = result else { bail!("accepted") };
     ensure!(matches!(e, Error::Api { code: 1001, .. }), "{e:?}");
     let shown = e.to_string();
@@ -257,7 +260,7 @@ async fn a_10_mb_msg_is_shown_short_and_kept_whole_in_the_body() -> Result<()> {
     // An HTTP error with a 10 MB page, likewise.
     let page = vec![b'x'; 10 * 1024 * 1024];
     let failing = raw(move |_| response("500 Internal Server Error", "", &page)).await?;
-    let Err(e) = client(&failing.url)?.get_basic_info(1).send().await else {
+    let Err(e) = client(&failing.url)?.get_basic_info(RoomId(1)).send().await else {
         bail!("accepted")
     };
     ensure!(e.status() == Some(500), "{e:?}");
@@ -277,7 +280,7 @@ async fn a_refusal_with_a_broken_msg_keeps_its_code_and_is_not_retried() -> Resu
         .no_rate_limit()
         .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(2)))
         .build()?;
-    match client.get_basic_info(1).send().await {
+    match client.get_basic_info(RoomId(1)).send().await {
         Err(Error::Api { code, message, .. }) => {
             ensure!(code == 1003);
             ensure!(message == "bad \u{FFFD}\u{FFFD} bytes", "{message:?}");
@@ -296,7 +299,7 @@ async fn a_short_body_and_a_server_that_never_finishes_are_typed_errors() -> Res
     })
     .await?;
     match client(&short.url)?
-        .set_publish_status(1, PublishStatus::Blocked)
+        .set_publish_status(RoomId(1), PublishStatus::Blocked)
         .send()
         .await
     {
@@ -329,7 +332,7 @@ async fn a_short_body_and_a_server_that_never_finishes_are_typed_errors() -> Res
         .retry(RetryPolicy::none())
         .timeout(Duration::from_millis(300))
         .build()?;
-    match slow.get_basic_info(1).send().await {
+    match slow.get_basic_info(RoomId(1)).send().await {
         Err(Error::Transport {
             kind: TransportKind::Timeout,
             ..
@@ -352,7 +355,7 @@ async fn any_typed_call_can_be_read_as_json_on_both_clients() -> Result<()> {
     // The raw `data`: the fields the spec knows, as the vendor sent them.
     ensure!(json.get("status").is_some(), "{json}");
     ensure!(
-        json.get("video_id").and_then(serde_json::Value::as_i64) == typed.video_id,
+        json.get("video_id").and_then(serde_json::Value::as_i64) == typed.video_id.map(i64::from),
         "{json}"
     );
     // `blocking::Client::builder(..).build()` is a blocking client.

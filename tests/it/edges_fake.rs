@@ -16,7 +16,7 @@ use crate::support::unix_now as now;
 /// A signed `get_basic_info` form with the given `timestamp`.
 fn form_at(server: &MockServer, timestamp: i64) -> String {
     let mut p = Params::new();
-    p.insert("room_id", ParamValue::Int(seed::ROOM));
+    p.insert("room_id", ParamValue::Int(seed::ROOM.0));
     p.insert("partner_id", ParamValue::Int(server.partner_id()));
     p.insert("timestamp", ParamValue::Int(timestamp));
     let s = sign(&p, server.partner_key());

@@ -5,11 +5,14 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
 use anyhow::{Result, ensure};
+
 use baijiayun::mock::{MockServer, RecordedRequest, ResponseStyle, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::*;
-use baijiayun::{DateTime, PlaybackRef, Upload};
+use baijiayun::{DateTime, PlaybackRef, Source, Target, Upload};
 use md5::{Digest, Md5};
 
 /// `.await` for the async client, nothing for the blocking one.
@@ -30,7 +33,9 @@ macro_rules! every_endpoint {
         // playback
         let info = call!($mode, c.get_basic_info(seed::ROOM).send())?;
         ensure!(info.status == PlaybackStatus::Ready, "{info:?}");
-        let video = info.video_id.unwrap_or_default();
+        let video = info
+            .video_id
+            .ok_or_else(|| anyhow::anyhow!("no video id"))?;
         let empty = call!($mode, c.get_basic_info(seed::EMPTY_ROOM).send())?;
         ensure!(empty.status == PlaybackStatus::NotRecorded && empty.video_id.is_none());
 
@@ -51,7 +56,7 @@ macro_rules! every_endpoint {
         ensure!(crops.total == 3, "{crops:?}");
 
         let sessions = call!($mode, c.get_session_list(seed::LONG_ROOM).send())?;
-        let ids: Vec<i64> = sessions.list.iter().map(|s| s.session_id).collect();
+        let ids: Vec<SessionId> = sessions.list.iter().map(|s| s.session_id).collect();
         ensure!(ids == seed::LONG_ROOM_SESSIONS, "{ids:?}");
 
         let blocked = call!(
@@ -98,14 +103,18 @@ macro_rules! every_endpoint {
 
         call!(
             $mode,
-            c.replace_playback(ReplaceType::Add, seed::ROOM, seed::EMPTY_ROOM)
-                .send()
+            c.replace_playback(
+                ReplaceType::Add,
+                Source(seed::ROOM),
+                Target(seed::EMPTY_ROOM)
+            )
+            .send()
         )?;
         let copied = call!($mode, c.get_basic_info(seed::EMPTY_ROOM).send())?;
         ensure!(copied.status == PlaybackStatus::Ready && copied.video_id == Some(video));
         call!(
             $mode,
-            c.replace_playback_by_video(seed::VOD_VIDEO_ID, seed::EMPTY_ROOM)
+            c.replace_playback_by_video(seed::VOD_VIDEO_ID, Target(seed::EMPTY_ROOM))
                 .is_replace_main(true)
                 .send()
         )?;
@@ -120,14 +129,18 @@ macro_rules! every_endpoint {
         ensure!(versions.total == 2);
 
         // tokens
-        let token = call!($mode, c.get_player_token(seed::ROOM, 3600).send())?;
+        let token = call!(
+            $mode,
+            c.get_player_token(seed::ROOM, Duration::from_secs(3600))
+                .send()
+        )?;
         ensure!(token.video_id == video && !token.token.is_empty());
         let refs = [
             PlaybackRef::room(seed::ROOM),
             PlaybackRef::session(seed::LONG_ROOM, seed::LONG_ROOM_SESSIONS[0]),
-            PlaybackRef::room(99),
+            PlaybackRef::room(RoomId(99)),
         ];
-        let tokens = call!($mode, c.get_player_token_batch(refs, 0).send())?;
+        let tokens = call!($mode, c.get_player_token_batch(refs, Duration::ZERO).send())?;
         ensure!(
             tokens.len() == 2 && tokens.contains_key(&refs[1]),
             "{tokens:?}"
@@ -200,7 +213,7 @@ macro_rules! every_endpoint {
             CropSegment::new(0, 60, "开头"),
             CropSegment::new(600, 900, "例题"),
         ];
-        let cut = call!($mode, c.batch_crop(crops, seed::ROOM).send())?;
+        let cut = call!($mode, c.batch_crop(seed::ROOM, crops).send())?;
         ensure!(cut.list.len() == 2);
         let marks = call!($mode, c.get_mark_list(seed::ROOM).send())?;
         ensure!(marks.list.len() == 4);
@@ -224,7 +237,7 @@ macro_rules! every_endpoint {
         ensure!(wl.total == 3 && wl.list.len() == 2);
         call!($mode, c.delete_room_whitelist(seed::ROOM, [u2]).send())?;
         let wl = call!($mode, c.get_room_whitelist(seed::ROOM).send())?;
-        let ids: Vec<i64> = wl.list.iter().map(|u| u.user_id).collect();
+        let ids: Vec<UserId> = wl.list.iter().map(|u| u.user_id).collect();
         ensure!(ids == [u0, u1], "{ids:?}");
         let s0 = seed::LONG_ROOM_SESSIONS[0];
         call!(
@@ -251,6 +264,26 @@ macro_rules! every_endpoint {
                 .send()
         )?;
         ensure!(result.success_list == [video]);
+        // A requested id the vendor's success list leaves out is an error naming it, with what
+        // was applied; `Ok` means every requested playback was set.
+        let unknown = VideoId(1);
+        let partial = call!(
+            $mode,
+            c.batch_set_expire_time([
+                ExpireSetting::new(video, expiry.clone()),
+                ExpireSetting::new(unknown, expiry.clone()),
+            ])
+            .send()
+        );
+        match partial {
+            Err(baijiayun::Error::Incomplete {
+                missing, confirmed, ..
+            }) => ensure!(
+                missing == [unknown.0] && confirmed == [video.0],
+                "{missing:?} {confirmed:?}"
+            ),
+            other => anyhow::bail!("expected Error::Incomplete, got {other:?}"),
+        }
         let valid = call!($mode, c.get_valid_day().video_ids([video]).send())?;
         ensure!(valid.expire_time_list.unwrap_or_default().get(&video) == Some(&expiry));
 

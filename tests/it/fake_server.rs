@@ -7,7 +7,7 @@ use anyhow::{Result, bail, ensure};
 use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
-use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus};
+use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus, RoomId, SessionId, UserId};
 use baijiayun::{Client, Error, RetryPolicy, TransportKind};
 
 /// The vendor code of a refusal, or a failure naming what came instead.
@@ -77,7 +77,7 @@ async fn the_vendors_codes() -> Result<()> {
         .build()?;
     ensure!(code_of(stranger.get_basic_info(seed::ROOM).send().await)? == 2001);
     // unknown and deleted rooms
-    ensure!(code_of(client.get_basic_info(1).send().await)? == 3001);
+    ensure!(code_of(client.get_basic_info(RoomId(1)).send().await)? == 3001);
     ensure!(code_of(client.get_basic_info(seed::DELETED_ROOM).send().await)? == 3002);
     // unknown path
     ensure!(
@@ -130,7 +130,7 @@ async fn the_vendors_codes() -> Result<()> {
     );
     // the doc's refusals: session whitelists of short-term rooms, unknown members
     let r = client
-        .add_session_whitelist(seed::ROOM, [seed::USERS[0]], 1)
+        .add_session_whitelist(seed::ROOM, [seed::USERS[0]], SessionId(1))
         .send()
         .await;
     ensure!(code_of(r)? == 1001);
@@ -311,8 +311,12 @@ async fn requests_are_recorded_and_state_resets() -> Result<()> {
     );
     // The same parameters, typed.
     ensure!(recorded[0].param::<PublishStatus>("status")? == PublishStatus::Blocked);
-    ensure!(recorded[0].param::<i64>("room_id")? == seed::ROOM);
-    ensure!(recorded[0].optional_param::<i64>("session_id")?.is_none());
+    ensure!(recorded[0].param::<RoomId>("room_id")? == seed::ROOM);
+    ensure!(
+        recorded[0]
+            .optional_param::<SessionId>("session_id")?
+            .is_none()
+    );
     let missing = recorded[0].param::<i64>("session_id").err();
     ensure!(missing.is_some_and(|e| e.name == "session_id" && e.problem == "missing"));
     let not_a_number = recorded[0].param::<i64>("sign").err();
@@ -331,7 +335,7 @@ async fn requests_are_recorded_and_state_resets() -> Result<()> {
     ensure!(
         added
             .first()
-            .map(|r| r.param_list::<i64>("user_ids"))
+            .map(|r| r.param_list::<UserId>("user_ids"))
             .transpose()?
             == Some(seed::USERS[2..4].to_vec())
     );
@@ -349,13 +353,31 @@ async fn requests_are_recorded_and_state_resets() -> Result<()> {
             .await?;
     }
     let sent = server.requests_for(Operation::GetBasicInfo);
-    let sessions: Vec<Option<i64>> = sent
+    let sessions: Vec<Option<SessionId>> = sent
         .iter()
-        .map(|r| r.optional_param::<i64>("session_id"))
+        .map(|r| r.optional_param::<SessionId>("session_id"))
         .collect::<Result<_, _>>()?;
     ensure!(
         sessions.ends_with(&[None, Some(seed::LONG_ROOM_SESSIONS[0])]),
         "{sessions:?}"
+    );
+    // "No session" has one form: a session id of 0, given either way, is never sent.
+    server.clear_requests();
+    client
+        .get_basic_info(seed::ROOM)
+        .session_id(0)
+        .send()
+        .await?;
+    client
+        .get_basic_info(seed::ROOM)
+        .set_session_id(Some(SessionId(0)))
+        .send()
+        .await?;
+    let sent = server.requests_for(Operation::GetBasicInfo);
+    ensure!(sent.len() == 2, "{sent:?}");
+    ensure!(
+        sent.iter().all(|r| !r.params.contains_key("session_id")),
+        "{sent:?}"
     );
     server.clear_requests();
     ensure!(server.requests().is_empty());

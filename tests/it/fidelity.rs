@@ -2,6 +2,8 @@
 //! with the generated types, keeps every value it carries, and decodes to the same values when
 //! every number in it is turned into a numeric string.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result, bail};
 use baijiayun::Error;
 use baijiayun::operations::Operation;
@@ -33,19 +35,45 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
+/// The fields whose id type has a value meaning "none" (`session_id`: 0), with that value.
+fn unset_values(api: &codegen::ir::Api) -> BTreeMap<String, i64> {
+    use codegen::ir::{Scalar, Ty};
+    api.records
+        .iter()
+        .flat_map(|r| &r.fields)
+        .filter_map(|f| match &f.ty {
+            Ty::Scalar(Scalar::Id(id)) if !f.required => {
+                let none = api.id(id)?.none?;
+                Some((f.wire.clone(), none))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Checks that `decoded` holds every value of `original`: nothing the vendor sent is lost. The
-/// only values allowed to disappear are `null` and `""`, which the spec reads as absent.
-fn assert_kept(original: &Value, decoded: &Value, path: &str) -> Result<()> {
+/// only values allowed to disappear are `null` and `""`, which the spec reads as absent, and an
+/// optional id equal to its "none" value (`unset`: a `session_id` of 0 reads as `None`).
+fn assert_kept(
+    original: &Value,
+    decoded: &Value,
+    path: &str,
+    unset: &BTreeMap<String, i64>,
+) -> Result<()> {
     match (original, decoded) {
         (Value::Object(o), Value::Object(d)) => {
             for (k, v) in o {
                 if v.is_null() || v.as_str() == Some("") {
                     continue;
                 }
+                let none = unset.get(k).map(i64::to_string);
+                if none.is_some() && scalar_text(v) == none && !d.contains_key(k) {
+                    continue;
+                }
                 let Some(dv) = d.get(k) else {
                     bail!("{path}.{k}: the value {v} was dropped by decoding");
                 };
-                assert_kept(v, dv, &format!("{path}.{k}"))?;
+                assert_kept(v, dv, &format!("{path}.{k}"), unset)?;
             }
             Ok(())
         }
@@ -54,7 +82,7 @@ fn assert_kept(original: &Value, decoded: &Value, path: &str) -> Result<()> {
                 bail!("{path}: {} items became {}", o.len(), d.len());
             }
             for (i, (ov, dv)) in o.iter().zip(d).enumerate() {
-                assert_kept(ov, dv, &format!("{path}[{i}]"))?;
+                assert_kept(ov, dv, &format!("{path}[{i}]"), unset)?;
             }
             Ok(())
         }
@@ -68,6 +96,8 @@ fn assert_kept(original: &Value, decoded: &Value, path: &str) -> Result<()> {
 #[test]
 fn every_doc_example_decodes_and_keeps_its_values() -> Result<()> {
     let api = spec()?;
+    let unset = unset_values(&api);
+    assert_eq!(unset.get("session_id"), Some(&0), "{unset:?}");
     let mut checked = 0;
     let mut without_examples = Vec::new();
     for e in api.endpoints() {
@@ -100,7 +130,7 @@ fn every_doc_example_decodes_and_keeps_its_values() -> Result<()> {
                 .with_context(|| format!("{at}: as written"))?;
             // An `ack` endpoint's data (`null`, `true`) carries nothing by the spec's definition.
             if e.response != codegen::ir::Ty::Ack {
-                assert_kept(&original["data"], &decoded, &format!("{at}: data"))?;
+                assert_kept(&original["data"], &decoded, &format!("{at}: data"), &unset)?;
             }
             let from_strings = op
                 .decode_response(&stringified)
@@ -125,7 +155,14 @@ fn every_doc_example_decodes_and_keeps_its_values() -> Result<()> {
 fn a_dropped_value_would_be_caught() {
     let original: Value = serde_json::json!({"a": 1, "b": {"c": "x"}});
     let lossy: Value = serde_json::json!({"a": 1, "b": {}});
-    assert!(assert_kept(&original, &lossy, "data").is_err());
+    let none = BTreeMap::new();
+    assert!(assert_kept(&original, &lossy, "data", &none).is_err());
     let kept: Value = serde_json::json!({"a": "1", "b": {"c": "x", "d": 2}});
-    assert!(assert_kept(&original, &kept, "data").is_ok());
+    assert!(assert_kept(&original, &kept, "data", &none).is_ok());
+    // A session of 0 may read as absent; any other session may not.
+    let unset = BTreeMap::from([("session_id".to_owned(), 0)]);
+    let zero: Value = serde_json::json!({"session_id": "0"});
+    assert!(assert_kept(&zero, &serde_json::json!({}), "data", &unset).is_ok());
+    let five: Value = serde_json::json!({"session_id": 5});
+    assert!(assert_kept(&five, &serde_json::json!({}), "data", &unset).is_err());
 }

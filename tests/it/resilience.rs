@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail, ensure};
 use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
-use baijiayun::types::{PlaybackStatus, ProductType, PublishStatus};
+use baijiayun::types::{PlaybackStatus, ProductType, PublishStatus, RoomId};
 use baijiayun::{Client, Error, RateLimit, RetryPolicy, TransportKind};
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -129,7 +129,12 @@ async fn connection_failures_are_retried_for_writes_too() -> Result<()> {
         .retry(quick())
         .no_rate_limit()
         .build()?;
-    let spans = capture_async(client.set_publish_status(1, PublishStatus::Blocked).send()).await;
+    let spans = capture_async(
+        client
+            .set_publish_status(RoomId(1), PublishStatus::Blocked)
+            .send(),
+    )
+    .await;
     match spans.0 {
         Err(Error::Transport {
             kind: TransportKind::Connect,
@@ -394,7 +399,7 @@ async fn a_span_per_call_with_its_facts_and_no_secret() -> Result<()> {
     let (result, fields) = capture_async(async {
         // get_courseware_data is a GET: its sign travels in the URL.
         let a = client.get_courseware_data(seed::ROOM).send().await;
-        let b = client.get_basic_info(1).send().await;
+        let b = client.get_basic_info(RoomId(1)).send().await;
         (a, b)
     })
     .await;
@@ -428,7 +433,7 @@ async fn a_span_per_call_with_its_facts_and_no_secret() -> Result<()> {
     }
     // Neither Debug nor errors show the key or a sign.
     ensure!(!format!("{client:?}").contains("SECRET"));
-    ensure!(!format!("{:?}", client.get_basic_info(1)).contains("SECRET"));
+    ensure!(!format!("{:?}", client.get_basic_info(RoomId(1))).contains("SECRET"));
     Ok(())
 }
 

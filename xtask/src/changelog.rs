@@ -401,8 +401,9 @@ fn scalar(s: &Scalar) -> String {
         Scalar::Date => "Date".into(),
         Scalar::DateTime => "DateTime".into(),
         Scalar::PlaybackRef => "PlaybackRef".into(),
+        Scalar::Seconds => "Duration".into(),
         Scalar::Json => "serde_json::Value".into(),
-        Scalar::Enum(n) | Scalar::Record(n) => n.clone(),
+        Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => n.clone(),
     }
 }
 

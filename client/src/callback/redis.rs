@@ -165,6 +165,7 @@ mod tests {
     use crate::callback::{
         CallbackEvent, TranscodeEvent, TranscodeSucceeded, Verifier, signed_body,
     };
+    use crate::types::{RoomId, VideoId};
 
     const MIN: Duration = Duration::from_secs(60);
 
@@ -234,7 +235,9 @@ mod tests {
         let a = Verifier::new(key).store(store(&server));
         let b = Verifier::new(key).store(store(&server));
         let event = CallbackEvent::Transcode(TranscodeEvent::Succeeded(TranscodeSucceeded::new(
-            17, 2, "q-once",
+            RoomId(17),
+            VideoId(2),
+            "q-once",
         )));
         let body = signed_body(key, &event);
         let handled = Arc::new(Mutex::new(Vec::new()));

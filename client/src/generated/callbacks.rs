@@ -6,7 +6,7 @@
 
 use crate::text::{FieldError, Fields};
 use crate::wire::Params;
-use crate::types::{TranscodeStatus, VersionType};
+use crate::types::{RoomId, SessionId, TranscodeStatus, VersionType, VideoId};
 
 /// `status=20`: 视频开始生成 — The playback started generating.
 ///
@@ -15,13 +15,13 @@ use crate::types::{TranscodeStatus, VersionType};
 #[non_exhaustive]
 pub struct TranscodeStarted {
     /// 房间ID — The room id.
-    pub room_id: i64,
+    pub room_id: RoomId,
     /// 长期房间的序列号，普通房间无此参数 — The session number; long-term rooms only.
-    pub session_id: Option<i64>,
+    pub session_id: Option<SessionId>,
     /// 裁剪回放的版本号，非裁剪的回放无此参数 — The crop version; cropped playbacks only.
     pub version: Option<i64>,
     /// 云端录制视频ID — The cloud-recording video id.
-    pub video_id: i64,
+    pub video_id: VideoId,
     /// 视频大小，单位是字节 — The video's size in bytes.
     pub total_size: Option<i64>,
     /// 视频文件md5值 — MD5 of the video file.
@@ -34,7 +34,7 @@ pub struct TranscodeStarted {
 
 impl TranscodeStarted {
     /// Builds the event from its always-present fields; the others start as `None`. `timestamp` is now.
-    pub fn new(room_id: i64, video_id: i64, qid: impl Into<String>) -> Self {
+    pub fn new(room_id: RoomId, video_id: VideoId, qid: impl Into<String>) -> Self {
         Self {
             room_id,
             session_id: None,
@@ -80,13 +80,13 @@ impl TranscodeStarted {
 #[non_exhaustive]
 pub struct TranscodeFailed {
     /// 房间ID — The room id.
-    pub room_id: i64,
+    pub room_id: RoomId,
     /// 长期房间的序列号，普通房间无此参数 — The session number; long-term rooms only.
-    pub session_id: Option<i64>,
+    pub session_id: Option<SessionId>,
     /// 裁剪回放的版本号，非裁剪的回放无此参数 — The crop version; cropped playbacks only.
     pub version: Option<i64>,
     /// 云端录制视频ID — The cloud-recording video id.
-    pub video_id: i64,
+    pub video_id: VideoId,
     /// 标记一次请求的唯一ID — The id of this delivery; use it to drop duplicates.
     pub qid: String,
     /// unix时间戳，秒 — Unix time of sending, seconds.
@@ -95,7 +95,7 @@ pub struct TranscodeFailed {
 
 impl TranscodeFailed {
     /// Builds the event from its always-present fields; the others start as `None`. `timestamp` is now.
-    pub fn new(room_id: i64, video_id: i64, qid: impl Into<String>) -> Self {
+    pub fn new(room_id: RoomId, video_id: VideoId, qid: impl Into<String>) -> Self {
         Self {
             room_id,
             session_id: None,
@@ -135,13 +135,13 @@ impl TranscodeFailed {
 #[non_exhaustive]
 pub struct TranscodeSucceeded {
     /// 房间ID — The room id.
-    pub room_id: i64,
+    pub room_id: RoomId,
     /// 长期房间的序列号，普通房间无此参数 — The session number; long-term rooms only.
-    pub session_id: Option<i64>,
+    pub session_id: Option<SessionId>,
     /// 裁剪回放的版本号，非裁剪的回放无此参数 — The crop version; cropped playbacks only.
     pub version: Option<i64>,
     /// 云端录制视频ID — The cloud-recording video id.
-    pub video_id: i64,
+    pub video_id: VideoId,
     /// 封面url（转码成功回调才有） — The cover URL (success only).
     pub preface_url: Option<String>,
     /// 总视频大小（源文件 + 所有转码后文件），单位：字节（转码成功回调才有） — Total bytes, source
@@ -167,7 +167,7 @@ pub struct TranscodeSucceeded {
 
 impl TranscodeSucceeded {
     /// Builds the event from its always-present fields; the others start as `None`. `timestamp` is now.
-    pub fn new(room_id: i64, video_id: i64, qid: impl Into<String>) -> Self {
+    pub fn new(room_id: RoomId, video_id: VideoId, qid: impl Into<String>) -> Self {
         Self {
             room_id,
             session_id: None,
@@ -282,13 +282,13 @@ impl TranscodeEvent {
 #[non_exhaustive]
 pub struct PureVideoEvent {
     /// 房间ID — The room id.
-    pub room_id: i64,
+    pub room_id: RoomId,
     /// 长期房间的序列号 — The session number.
-    pub session_id: Option<i64>,
+    pub session_id: Option<SessionId>,
     /// 回放的版本号 — The playback version.
     pub version: Option<i64>,
     /// 纯视频的视频ID — The pure video's id.
-    pub video_id: i64,
+    pub video_id: VideoId,
     /// 状态（示例为1，含义未说明） — Status; 1 in the doc's example, meaning undocumented.
     pub status: i64,
     /// 封面url — The cover URL.
@@ -314,8 +314,8 @@ pub struct PureVideoEvent {
 impl PureVideoEvent {
     /// Builds the event from its always-present fields; the others start as `None`. `timestamp` is now.
     pub fn new(
-        room_id: i64,
-        video_id: i64,
+        room_id: RoomId,
+        video_id: VideoId,
         status: i64,
         qid: impl Into<String>,
     ) -> Self {
@@ -385,14 +385,14 @@ impl PureVideoEvent {
 #[non_exhaustive]
 pub struct MainVersionEvent {
     /// 房间ID — The room id.
-    pub room_id: i64,
+    pub room_id: RoomId,
     /// 非长期房间为\[…\]（原文截断） — The session number; the doc's note on ordinary rooms is
     /// cut (presumably 0).
-    pub session_id: Option<i64>,
+    pub session_id: Option<SessionId>,
     /// 回放的版本号 — The version now set.
     pub version: i64,
     /// 云端录制视频ID — The cloud-recording video id.
-    pub video_id: i64,
+    pub video_id: VideoId,
     /// 版本类型，0是主版本 — 0 for the main version.
     pub version_type: VersionType,
     /// 标记一次请求的唯一ID — The id of this delivery.
@@ -404,9 +404,9 @@ pub struct MainVersionEvent {
 impl MainVersionEvent {
     /// Builds the event from its always-present fields; the others start as `None`. `timestamp` is now.
     pub fn new(
-        room_id: i64,
+        room_id: RoomId,
         version: i64,
-        video_id: i64,
+        video_id: VideoId,
         version_type: VersionType,
         qid: impl Into<String>,
     ) -> Self {

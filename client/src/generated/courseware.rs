@@ -7,7 +7,9 @@
 
 use crate::info::OperationInfo;
 use crate::operations::Operation;
-use crate::types::{CoursewareGeneration, CoursewarePageList, PptUrlList};
+use crate::types::{
+    CoursewareGeneration, CoursewarePageList, PptUrlList, RoomId, SessionId,
+};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, Date, Result};
 #[cfg(feature = "blocking")]
@@ -31,7 +33,7 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPptUrlListRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
+    pub(crate) room_id: RoomId,
     pub(crate) date: Option<Date>,
 }
 
@@ -39,13 +41,13 @@ impl GetPlaybackPptUrlListRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间ID（原文无描述） — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetPlaybackPptUrlListRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -116,21 +118,21 @@ impl GetPlaybackPptUrlListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPptUrlRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
 }
 
 impl GetPlaybackPptUrlRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 教室号 — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetPlaybackPptUrlRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -139,13 +141,13 @@ impl<C> GetPlaybackPptUrlRequest<C> {
     }
 
     /// session_id — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -204,21 +206,21 @@ impl GetPlaybackPptUrlRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateCoursewareRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
 }
 
 impl GenerateCoursewareRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房\[间ID\] — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GenerateCoursewareRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -228,13 +230,13 @@ impl<C> GenerateCoursewareRequest<C> {
 
     /// 课\[节ID\]，默\[…\]，短\[期课不\]传（方括号内为推测补全） — The session id; not sent for
     /// short-term classes.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -293,21 +295,21 @@ impl GenerateCoursewareRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCoursewareDataRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
 }
 
 impl GetCoursewareDataRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间ID — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetCoursewareDataRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -318,13 +320,13 @@ impl<C> GetCoursewareDataRequest<C> {
     /// 课节ID — The session id; long-term rooms only.
     ///
     /// The vendor's default is `0`.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -368,7 +370,7 @@ impl Client {
     /// Optional parameters are set on the returned [`GetPlaybackPptUrlListRequest`], which `send` sends.
     pub fn get_playback_ppt_url_list(
         &self,
-        room_id: i64,
+        room_id: RoomId,
     ) -> GetPlaybackPptUrlListRequest<&Self> {
         GetPlaybackPptUrlListRequest::with_client(self, room_id)
     }
@@ -376,21 +378,30 @@ impl Client {
     /// 获取ppt转成的pdf具体路径 (API 13) — Get the PDF converted from one playback's PPT.
     ///
     /// Optional parameters are set on the returned [`GetPlaybackPptUrlRequest`], which `send` sends.
-    pub fn get_playback_ppt_url(&self, room_id: i64) -> GetPlaybackPptUrlRequest<&Self> {
+    pub fn get_playback_ppt_url(
+        &self,
+        room_id: RoomId,
+    ) -> GetPlaybackPptUrlRequest<&Self> {
         GetPlaybackPptUrlRequest::with_client(self, room_id)
     }
 
     /// 回放课件生成接口 (API 31) — Start (or check) the generation of a playback's courseware and get its state.
     ///
     /// Optional parameters are set on the returned [`GenerateCoursewareRequest`], which `send` sends.
-    pub fn generate_courseware(&self, room_id: i64) -> GenerateCoursewareRequest<&Self> {
+    pub fn generate_courseware(
+        &self,
+        room_id: RoomId,
+    ) -> GenerateCoursewareRequest<&Self> {
         GenerateCoursewareRequest::with_client(self, room_id)
     }
 
     /// 获取回放课件数据接口 (API 34) — Get a playback's courseware page turns - which document page was shown at which moment (large classes only).
     ///
     /// Optional parameters are set on the returned [`GetCoursewareDataRequest`], which `send` sends.
-    pub fn get_courseware_data(&self, room_id: i64) -> GetCoursewareDataRequest<&Self> {
+    pub fn get_courseware_data(
+        &self,
+        room_id: RoomId,
+    ) -> GetCoursewareDataRequest<&Self> {
         GetCoursewareDataRequest::with_client(self, room_id)
     }
 }
@@ -402,7 +413,7 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`GetPlaybackPptUrlListRequest`], which `send` sends.
     pub fn get_playback_ppt_url_list(
         &self,
-        room_id: i64,
+        room_id: RoomId,
     ) -> GetPlaybackPptUrlListRequest<&Self> {
         GetPlaybackPptUrlListRequest::with_client(self, room_id)
     }
@@ -410,21 +421,30 @@ impl blocking::Client {
     /// 获取ppt转成的pdf具体路径 (API 13) — Get the PDF converted from one playback's PPT.
     ///
     /// Optional parameters are set on the returned [`GetPlaybackPptUrlRequest`], which `send` sends.
-    pub fn get_playback_ppt_url(&self, room_id: i64) -> GetPlaybackPptUrlRequest<&Self> {
+    pub fn get_playback_ppt_url(
+        &self,
+        room_id: RoomId,
+    ) -> GetPlaybackPptUrlRequest<&Self> {
         GetPlaybackPptUrlRequest::with_client(self, room_id)
     }
 
     /// 回放课件生成接口 (API 31) — Start (or check) the generation of a playback's courseware and get its state.
     ///
     /// Optional parameters are set on the returned [`GenerateCoursewareRequest`], which `send` sends.
-    pub fn generate_courseware(&self, room_id: i64) -> GenerateCoursewareRequest<&Self> {
+    pub fn generate_courseware(
+        &self,
+        room_id: RoomId,
+    ) -> GenerateCoursewareRequest<&Self> {
         GenerateCoursewareRequest::with_client(self, room_id)
     }
 
     /// 获取回放课件数据接口 (API 34) — Get a playback's courseware page turns - which document page was shown at which moment (large classes only).
     ///
     /// Optional parameters are set on the returned [`GetCoursewareDataRequest`], which `send` sends.
-    pub fn get_courseware_data(&self, room_id: i64) -> GetCoursewareDataRequest<&Self> {
+    pub fn get_courseware_data(
+        &self,
+        room_id: RoomId,
+    ) -> GetCoursewareDataRequest<&Self> {
         GetCoursewareDataRequest::with_client(self, room_id)
     }
 }

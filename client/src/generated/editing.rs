@@ -7,7 +7,9 @@
 
 use crate::info::OperationInfo;
 use crate::operations::Operation;
-use crate::types::{ChatDeletion, CropSegment, CroppedVideoList, Mark, MarkList};
+use crate::types::{
+    ChatDeletion, CropSegment, CroppedVideoList, Mark, MarkList, RoomId, SessionId,
+};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, DateTime, Result};
 #[cfg(feature = "blocking")]
@@ -36,8 +38,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct CropBySegmentRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) length_per_segment: i64,
 }
 
@@ -46,13 +48,13 @@ impl CropBySegmentRequest {
     ///
     /// * `room_id`: \[…\] — The room id.
     /// * `length_per_segment`: \[…\] — The length of each segment (unit not printed, presumably seconds).
-    pub fn new(room_id: i64, length_per_segment: i64) -> Self {
+    pub fn new(room_id: RoomId, length_per_segment: i64) -> Self {
         Self::with_client((), room_id, length_per_segment)
     }
 }
 
 impl<C> CropBySegmentRequest<C> {
-    fn with_client(client: C, room_id: i64, length_per_segment: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId, length_per_segment: i64) -> Self {
         Self {
             client,
             room_id,
@@ -62,13 +64,13 @@ impl<C> CropBySegmentRequest<C> {
     }
 
     /// \[…\] — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -125,48 +127,53 @@ impl CropBySegmentRequest<&blocking::Client> {
 /// request) is defective: crop_info's two objects lack the comma between them and the line is
 /// cut at the right edge, every numeric param is sent as a string, timestamp is "1" and sign
 /// "test123"; its room_id (22042060202747) differs from the response example's (22030364712442).
-/// room_id is a string in the response example.
+/// room_id is a string in the response example. The doc's table lists crop_info before room_id;
+/// room_id is listed first here so that, as in every other method, the room comes first among
+/// the arguments.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCropRequest<C = ()> {
     client: C,
+    pub(crate) room_id: RoomId,
     pub(crate) crop_info: Vec<CropSegment>,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) session_id: Option<SessionId>,
 }
 
 impl BatchCropRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `crop_info`: 裁剪信息，包含开始时间、结束时间、回放名称，时间为\[…\]，开始和结束时间之间不得少于\[…\]， 多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array. Sent as a JSON array.
     /// * `room_id`: 房间ID — The room id.
-    pub fn new(crop_info: impl IntoIterator<Item = CropSegment>, room_id: i64) -> Self {
-        Self::with_client((), crop_info, room_id)
+    /// * `crop_info`: 裁剪信息，包含开始时间、结束时间、回放名称，时间为\[…\]，开始和结束时间之间不得少于\[…\]， 多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array. Sent as a JSON array.
+    pub fn new(
+        room_id: RoomId,
+        crop_info: impl IntoIterator<Item = CropSegment>,
+    ) -> Self {
+        Self::with_client((), room_id, crop_info)
     }
 }
 
 impl<C> BatchCropRequest<C> {
     fn with_client(
         client: C,
+        room_id: RoomId,
         crop_info: impl IntoIterator<Item = CropSegment>,
-        room_id: i64,
     ) -> Self {
         Self {
             client,
-            crop_info: crop_info.into_iter().collect(),
             room_id,
+            crop_info: crop_info.into_iter().collect(),
             session_id: None,
         }
     }
 
     /// 课节ID，短期课可不传 — The session number; may be omitted for short-term rooms.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -178,8 +185,8 @@ impl<C> Endpoint for BatchCropRequest<C> {
     const INFO: &'static OperationInfo = Operation::BatchCrop.info();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
-        out.json("crop_info", &self.crop_info);
         out.put("room_id", &self.room_id);
+        out.json("crop_info", &self.crop_info);
         out.put("session_id", &self.session_id);
     }
 }
@@ -224,8 +231,8 @@ impl BatchCropRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarkListRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) version: Option<i64>,
 }
 
@@ -233,13 +240,13 @@ impl GetMarkListRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间ID — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetMarkListRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -251,13 +258,13 @@ impl<C> GetMarkListRequest<C> {
     /// 课节ID — The session number; long-term rooms only.
     ///
     /// The vendor's default is `0`.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -332,9 +339,9 @@ impl GetMarkListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetMarkRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
+    pub(crate) room_id: RoomId,
     pub(crate) content: Option<Vec<Mark>>,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) version: Option<i64>,
 }
 
@@ -342,13 +349,13 @@ impl SetMarkRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: \[…\] — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> SetMarkRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -374,13 +381,13 @@ impl<C> SetMarkRequest<C> {
     }
 
     /// \[…\] — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -458,8 +465,8 @@ impl SetMarkRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteChatRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) version: Option<i64>,
     pub(crate) delete_start_time: Option<DateTime>,
     pub(crate) delete_end_time: Option<DateTime>,
@@ -471,13 +478,13 @@ impl DeleteChatRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: \[…\] — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> DeleteChatRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -493,13 +500,13 @@ impl<C> DeleteChatRequest<C> {
     /// \[…\] — The session number; long-term rooms only.
     ///
     /// The vendor's default is `0`.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -620,7 +627,7 @@ impl Client {
     /// Optional parameters are set on the returned [`CropBySegmentRequest`], which `send` sends.
     pub fn crop_by_segment(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         length_per_segment: i64,
     ) -> CropBySegmentRequest<&Self> {
         CropBySegmentRequest::with_client(self, room_id, length_per_segment)
@@ -631,30 +638,30 @@ impl Client {
     /// Optional parameters are set on the returned [`BatchCropRequest`], which `send` sends.
     pub fn batch_crop(
         &self,
+        room_id: RoomId,
         crop_info: impl IntoIterator<Item = CropSegment>,
-        room_id: i64,
     ) -> BatchCropRequest<&Self> {
-        BatchCropRequest::with_client(self, crop_info, room_id)
+        BatchCropRequest::with_client(self, room_id, crop_info)
     }
 
     /// 获取大班课回放打点标记数据接口 (API 21) — Get the timeline marks of a large-class playback.
     ///
     /// Optional parameters are set on the returned [`GetMarkListRequest`], which `send` sends.
-    pub fn get_mark_list(&self, room_id: i64) -> GetMarkListRequest<&Self> {
+    pub fn get_mark_list(&self, room_id: RoomId) -> GetMarkListRequest<&Self> {
         GetMarkListRequest::with_client(self, room_id)
     }
 
     /// 回放打点设置接口 (API 32) — Set the timeline marks of a playback.
     ///
     /// Optional parameters are set on the returned [`SetMarkRequest`], which `send` sends.
-    pub fn set_mark(&self, room_id: i64) -> SetMarkRequest<&Self> {
+    pub fn set_mark(&self, room_id: RoomId) -> SetMarkRequest<&Self> {
         SetMarkRequest::with_client(self, room_id)
     }
 
     /// 删除回放指定聊天数据接口 (API 22) — Delete chat messages from a playback by time range, by user, or by a list of user and time-range rules.
     ///
     /// Optional parameters are set on the returned [`DeleteChatRequest`], which `send` sends.
-    pub fn delete_chat(&self, room_id: i64) -> DeleteChatRequest<&Self> {
+    pub fn delete_chat(&self, room_id: RoomId) -> DeleteChatRequest<&Self> {
         DeleteChatRequest::with_client(self, room_id)
     }
 }
@@ -666,7 +673,7 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`CropBySegmentRequest`], which `send` sends.
     pub fn crop_by_segment(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         length_per_segment: i64,
     ) -> CropBySegmentRequest<&Self> {
         CropBySegmentRequest::with_client(self, room_id, length_per_segment)
@@ -677,30 +684,30 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`BatchCropRequest`], which `send` sends.
     pub fn batch_crop(
         &self,
+        room_id: RoomId,
         crop_info: impl IntoIterator<Item = CropSegment>,
-        room_id: i64,
     ) -> BatchCropRequest<&Self> {
-        BatchCropRequest::with_client(self, crop_info, room_id)
+        BatchCropRequest::with_client(self, room_id, crop_info)
     }
 
     /// 获取大班课回放打点标记数据接口 (API 21) — Get the timeline marks of a large-class playback.
     ///
     /// Optional parameters are set on the returned [`GetMarkListRequest`], which `send` sends.
-    pub fn get_mark_list(&self, room_id: i64) -> GetMarkListRequest<&Self> {
+    pub fn get_mark_list(&self, room_id: RoomId) -> GetMarkListRequest<&Self> {
         GetMarkListRequest::with_client(self, room_id)
     }
 
     /// 回放打点设置接口 (API 32) — Set the timeline marks of a playback.
     ///
     /// Optional parameters are set on the returned [`SetMarkRequest`], which `send` sends.
-    pub fn set_mark(&self, room_id: i64) -> SetMarkRequest<&Self> {
+    pub fn set_mark(&self, room_id: RoomId) -> SetMarkRequest<&Self> {
         SetMarkRequest::with_client(self, room_id)
     }
 
     /// 删除回放指定聊天数据接口 (API 22) — Delete chat messages from a playback by time range, by user, or by a list of user and time-range rules.
     ///
     /// Optional parameters are set on the returned [`DeleteChatRequest`], which `send` sends.
-    pub fn delete_chat(&self, room_id: i64) -> DeleteChatRequest<&Self> {
+    pub fn delete_chat(&self, room_id: RoomId) -> DeleteChatRequest<&Self> {
         DeleteChatRequest::with_client(self, room_id)
     }
 }

@@ -1317,18 +1317,18 @@ static OPERATIONS: [OperationInfo; 41] = [
         upload: false,
         params: &[
             ParamInfo {
-                name: "crop_info",
-                kind: ParamKind::List {
-                    item: &ParamKind::Record,
-                    encoding: Encoding::Json,
-                },
+                name: "room_id",
+                kind: ParamKind::Int,
                 required: true,
                 min: None,
                 max: None,
             },
             ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
+                name: "crop_info",
+                kind: ParamKind::List {
+                    item: &ParamKind::Record,
+                    encoding: Encoding::Json,
+                },
                 required: true,
                 min: None,
                 max: None,

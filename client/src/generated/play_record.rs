@@ -7,7 +7,7 @@
 
 use crate::info::OperationInfo;
 use crate::operations::Operation;
-use crate::types::{PlayRecord, PlayRecordPage, SearchTimeType};
+use crate::types::{PlayRecord, PlayRecordPage, RoomId, SearchTimeType, SessionId};
 use crate::pagination::{self, Paginated};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, DateTime, Result};
@@ -34,8 +34,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPlayRecordRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) user_number: Option<i64>,
     pub(crate) version: Option<i64>,
     pub(crate) start_time: DateTime,
@@ -50,7 +50,7 @@ impl GetPlaybackPlayRecordRequest {
     /// * `room_id`: 回放教室号 — The room id.
     /// * `start_time`: 查询起始时间，格式如：2017-09-08 00:30:00 — The start of the window.
     /// * `end_time`: 查询结束时间，格式如：2017-09-08 23:59:59。查询时间不能跨天 — The end of the window; it must be on the same day as the start.
-    pub fn new(room_id: i64, start_time: DateTime, end_time: DateTime) -> Self {
+    pub fn new(room_id: RoomId, start_time: DateTime, end_time: DateTime) -> Self {
         Self::with_client((), room_id, start_time, end_time)
     }
 }
@@ -58,7 +58,7 @@ impl GetPlaybackPlayRecordRequest {
 impl<C> GetPlaybackPlayRecordRequest<C> {
     fn with_client(
         client: C,
-        room_id: i64,
+        room_id: RoomId,
         start_time: DateTime,
         end_time: DateTime,
     ) -> Self {
@@ -76,13 +76,13 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
     }
 
     /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -459,7 +459,7 @@ impl Client {
     /// Optional parameters are set on the returned [`GetPlaybackPlayRecordRequest`], which `send` sends.
     pub fn get_playback_play_record(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         start_time: DateTime,
         end_time: DateTime,
     ) -> GetPlaybackPlayRecordRequest<&Self> {
@@ -485,7 +485,7 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`GetPlaybackPlayRecordRequest`], which `send` sends.
     pub fn get_playback_play_record(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         start_time: DateTime,
         end_time: DateTime,
     ) -> GetPlaybackPlayRecordRequest<&Self> {

@@ -9,11 +9,11 @@ use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{
     BasicInfo, Playback, PlaybackPage, ProductType, PublishStatus, PublishStatusResult,
-    RecordTimeNodes, ReplaceType, SessionPlaybackList,
+    RecordTimeNodes, ReplaceType, RoomId, SessionId, SessionPlaybackList, VideoId,
 };
 use crate::pagination::{self, Paginated};
 use crate::wire::{Endpoint, Params};
-use crate::{Client, Result, Upload};
+use crate::{Client, Result, Source, Target, Upload};
 #[cfg(feature = "blocking")]
 use crate::blocking;
 
@@ -29,21 +29,21 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBasicInfoRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
 }
 
 impl GetBasicInfoRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 教室号 — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetBasicInfoRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -52,13 +52,13 @@ impl<C> GetBasicInfoRequest<C> {
     }
 
     /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -116,7 +116,7 @@ pub struct GetListRequest<C = ()> {
     pub(crate) page: i64,
     pub(crate) page_size: i64,
     pub(crate) crop_video: Option<bool>,
-    pub(crate) room_id: Option<i64>,
+    pub(crate) room_id: Option<RoomId>,
 }
 
 impl GetListRequest {
@@ -162,13 +162,13 @@ impl<C> GetListRequest<C> {
     }
 
     /// 教室号 — Only list this room's playbacks.
-    pub fn room_id(mut self, room_id: i64) -> Self {
-        self.room_id = Some(room_id);
+    pub fn room_id(mut self, room_id: impl Into<RoomId>) -> Self {
+        self.room_id = Some(room_id.into());
         self
     }
 
     /// Sets or clears (`None`) `room_id`: [`Self::room_id`] for a value that may be absent.
-    pub fn set_room_id(mut self, room_id: Option<i64>) -> Self {
+    pub fn set_room_id(mut self, room_id: Option<RoomId>) -> Self {
         self.room_id = room_id;
         self
     }
@@ -285,20 +285,20 @@ impl<'c> GetListRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionListRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
+    pub(crate) room_id: RoomId,
 }
 
 impl GetSessionListRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间号 — The long-term room's id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetSessionListRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self { client, room_id }
     }
 }
@@ -347,8 +347,8 @@ impl GetSessionListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPublishStatusRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) status: PublishStatus,
 }
 
@@ -357,13 +357,13 @@ impl SetPublishStatusRequest {
     ///
     /// * `room_id`: 回放教室号 — The room id.
     /// * `status`: 发布状态 1:发布 2:屏蔽 — Publish or block.
-    pub fn new(room_id: i64, status: PublishStatus) -> Self {
+    pub fn new(room_id: RoomId, status: PublishStatus) -> Self {
         Self::with_client((), room_id, status)
     }
 }
 
 impl<C> SetPublishStatusRequest<C> {
-    fn with_client(client: C, room_id: i64, status: PublishStatus) -> Self {
+    fn with_client(client: C, room_id: RoomId, status: PublishStatus) -> Self {
         Self {
             client,
             room_id,
@@ -373,13 +373,13 @@ impl<C> SetPublishStatusRequest<C> {
     }
 
     /// 长期房间的序列号，普通房间不需要传 — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -435,8 +435,8 @@ impl SetPublishStatusRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePlaybackRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) version: Option<i64>,
 }
 
@@ -444,13 +444,13 @@ impl DeletePlaybackRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 教室号 — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> DeletePlaybackRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -460,13 +460,13 @@ impl<C> DeletePlaybackRequest<C> {
     }
 
     /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -534,8 +534,8 @@ impl DeletePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePlaybackRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) name: String,
     pub(crate) preface: Option<Upload>,
 }
@@ -545,13 +545,13 @@ impl UpdatePlaybackRequest {
     ///
     /// * `room_id`: 教室号 — The room id.
     /// * `name`: 回放名称 — The new name.
-    pub fn new(room_id: i64, name: impl Into<String>) -> Self {
+    pub fn new(room_id: RoomId, name: impl Into<String>) -> Self {
         Self::with_client((), room_id, name)
     }
 }
 
 impl<C> UpdatePlaybackRequest<C> {
-    fn with_client(client: C, room_id: i64, name: impl Into<String>) -> Self {
+    fn with_client(client: C, room_id: RoomId, name: impl Into<String>) -> Self {
         Self {
             client,
             room_id,
@@ -562,13 +562,13 @@ impl<C> UpdatePlaybackRequest<C> {
     }
 
     /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -643,8 +643,8 @@ impl UpdatePlaybackRequest<&blocking::Client> {
 pub struct GetCropListRequest<C = ()> {
     client: C,
     pub(crate) product_type: Option<ProductType>,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) page: Option<i64>,
     pub(crate) page_size: Option<i64>,
 }
@@ -653,13 +653,13 @@ impl GetCropListRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 教室号 — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetCropListRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             product_type: None,
@@ -685,13 +685,13 @@ impl<C> GetCropListRequest<C> {
     }
 
     /// 序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -845,8 +845,8 @@ impl<'c> GetCropListRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetMainVersionRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) version: i64,
 }
 
@@ -855,13 +855,13 @@ impl SetMainVersionRequest {
     ///
     /// * `room_id`: 教室号 — The room id.
     /// * `version`: 版本号 — The version to make main (0 is the original). Must be at least `0`.
-    pub fn new(room_id: i64, version: i64) -> Self {
+    pub fn new(room_id: RoomId, version: i64) -> Self {
         Self::with_client((), room_id, version)
     }
 }
 
 impl<C> SetMainVersionRequest<C> {
-    fn with_client(client: C, room_id: i64, version: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId, version: i64) -> Self {
         Self {
             client,
             room_id,
@@ -871,13 +871,13 @@ impl<C> SetMainVersionRequest<C> {
     }
 
     /// 序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -934,12 +934,12 @@ impl SetMainVersionRequest<&blocking::Client> {
 pub struct ReplacePlaybackRequest<C = ()> {
     client: C,
     pub(crate) type_: ReplaceType,
-    pub(crate) source_room_id: i64,
-    pub(crate) source_session_id: Option<i64>,
+    pub(crate) source_room_id: RoomId,
+    pub(crate) source_session_id: Option<SessionId>,
     pub(crate) source_version: Option<i64>,
     pub(crate) is_replace_main: Option<bool>,
-    pub(crate) target_room_id: i64,
-    pub(crate) target_session_id: Option<i64>,
+    pub(crate) target_room_id: RoomId,
+    pub(crate) target_session_id: Option<SessionId>,
     pub(crate) target_version: Option<i64>,
 }
 
@@ -949,7 +949,11 @@ impl ReplacePlaybackRequest {
     /// * `type_`: 类型 1:替换 2:新增 — Replace an existing target, or add a new one.
     /// * `source_room_id`: 源回放 room_id — The source playback's room id.
     /// * `target_room_id`: 目标回放 room_id — The target playback's room id.
-    pub fn new(type_: ReplaceType, source_room_id: i64, target_room_id: i64) -> Self {
+    pub fn new(
+        type_: ReplaceType,
+        source_room_id: Source<RoomId>,
+        target_room_id: Target<RoomId>,
+    ) -> Self {
         Self::with_client((), type_, source_room_id, target_room_id)
     }
 }
@@ -958,30 +962,33 @@ impl<C> ReplacePlaybackRequest<C> {
     fn with_client(
         client: C,
         type_: ReplaceType,
-        source_room_id: i64,
-        target_room_id: i64,
+        source_room_id: Source<RoomId>,
+        target_room_id: Target<RoomId>,
     ) -> Self {
         Self {
             client,
             type_,
-            source_room_id,
+            source_room_id: source_room_id.0,
             source_session_id: None,
             source_version: None,
             is_replace_main: None,
-            target_room_id,
+            target_room_id: target_room_id.0,
             target_session_id: None,
             target_version: None,
         }
     }
 
     /// 源回放 session_id（长期教室传） — The source's session number (long-term rooms).
-    pub fn source_session_id(mut self, source_session_id: i64) -> Self {
-        self.source_session_id = Some(source_session_id);
+    pub fn source_session_id(mut self, source_session_id: impl Into<SessionId>) -> Self {
+        self.source_session_id = Some(source_session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `source_session_id`: [`Self::source_session_id`] for a value that may be absent.
-    pub fn set_source_session_id(mut self, source_session_id: Option<i64>) -> Self {
+    pub fn set_source_session_id(
+        mut self,
+        source_session_id: Option<SessionId>,
+    ) -> Self {
         self.source_session_id = source_session_id;
         self
     }
@@ -1014,13 +1021,16 @@ impl<C> ReplacePlaybackRequest<C> {
 
     /// 目标回放 session_id；新增长期直播间的回放，建议格式为 日期+顺序(201912010) — The target's
     /// session number; for a new long-term playback use date plus sequence, e.g. 201912010.
-    pub fn target_session_id(mut self, target_session_id: i64) -> Self {
-        self.target_session_id = Some(target_session_id);
+    pub fn target_session_id(mut self, target_session_id: impl Into<SessionId>) -> Self {
+        self.target_session_id = Some(target_session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
-    pub fn set_target_session_id(mut self, target_session_id: Option<i64>) -> Self {
+    pub fn set_target_session_id(
+        mut self,
+        target_session_id: Option<SessionId>,
+    ) -> Self {
         self.target_session_id = target_session_id;
         self
     }
@@ -1094,10 +1104,10 @@ impl ReplacePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReplacePlaybackByVideoRequest<C = ()> {
     client: C,
-    pub(crate) video_id: i64,
+    pub(crate) video_id: VideoId,
     pub(crate) is_replace_main: Option<bool>,
-    pub(crate) target_room_id: i64,
-    pub(crate) target_session_id: Option<i64>,
+    pub(crate) target_room_id: RoomId,
+    pub(crate) target_session_id: Option<SessionId>,
     pub(crate) target_version: Option<i64>,
 }
 
@@ -1106,18 +1116,22 @@ impl ReplacePlaybackByVideoRequest {
     ///
     /// * `video_id`: 点播视频ID — The video-on-demand video's id.
     /// * `target_room_id`: 目标回放 room_id — The target playback's room id.
-    pub fn new(video_id: i64, target_room_id: i64) -> Self {
+    pub fn new(video_id: VideoId, target_room_id: Target<RoomId>) -> Self {
         Self::with_client((), video_id, target_room_id)
     }
 }
 
 impl<C> ReplacePlaybackByVideoRequest<C> {
-    fn with_client(client: C, video_id: i64, target_room_id: i64) -> Self {
+    fn with_client(
+        client: C,
+        video_id: VideoId,
+        target_room_id: Target<RoomId>,
+    ) -> Self {
         Self {
             client,
             video_id,
             is_replace_main: None,
-            target_room_id,
+            target_room_id: target_room_id.0,
             target_session_id: None,
             target_version: None,
         }
@@ -1138,13 +1152,16 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
     }
 
     /// 目标回放 session_id；建议格式为 日期+顺序(201912010) — The target's session number.
-    pub fn target_session_id(mut self, target_session_id: i64) -> Self {
-        self.target_session_id = Some(target_session_id);
+    pub fn target_session_id(mut self, target_session_id: impl Into<SessionId>) -> Self {
+        self.target_session_id = Some(target_session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `target_session_id`: [`Self::target_session_id`] for a value that may be absent.
-    pub fn set_target_session_id(mut self, target_session_id: Option<i64>) -> Self {
+    pub fn set_target_session_id(
+        mut self,
+        target_session_id: Option<SessionId>,
+    ) -> Self {
         self.target_session_id = target_session_id;
         self
     }
@@ -1214,21 +1231,21 @@ impl ReplacePlaybackByVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecordTimeNodeRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
 }
 
 impl GetRecordTimeNodeRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间号 — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetRecordTimeNodeRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -1240,13 +1257,13 @@ impl<C> GetRecordTimeNodeRequest<C> {
     /// rooms).
     ///
     /// The vendor's default is `0`.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -1288,7 +1305,7 @@ impl Client {
     /// 查询直播回放信息 (API 1) — Query a room's playback status and details.
     ///
     /// Optional parameters are set on the returned [`GetBasicInfoRequest`], which `send` sends.
-    pub fn get_basic_info(&self, room_id: i64) -> GetBasicInfoRequest<&Self> {
+    pub fn get_basic_info(&self, room_id: RoomId) -> GetBasicInfoRequest<&Self> {
         GetBasicInfoRequest::with_client(self, room_id)
     }
 
@@ -1314,7 +1331,7 @@ impl Client {
     /// 获取长期房间云录制的序列号列表 (API 5) — List all session numbers a long-term room's cloud recording produced.
     ///
     /// Optional parameters are set on the returned [`GetSessionListRequest`], which `send` sends.
-    pub fn get_session_list(&self, room_id: i64) -> GetSessionListRequest<&Self> {
+    pub fn get_session_list(&self, room_id: RoomId) -> GetSessionListRequest<&Self> {
         GetSessionListRequest::with_client(self, room_id)
     }
 
@@ -1323,7 +1340,7 @@ impl Client {
     /// Optional parameters are set on the returned [`SetPublishStatusRequest`], which `send` sends.
     pub fn set_publish_status(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         status: PublishStatus,
     ) -> SetPublishStatusRequest<&Self> {
         SetPublishStatusRequest::with_client(self, room_id, status)
@@ -1332,7 +1349,7 @@ impl Client {
     /// 删除回放 (API 8) — Delete a playback, or one cropped version of it.
     ///
     /// Optional parameters are set on the returned [`DeletePlaybackRequest`], which `send` sends.
-    pub fn delete_playback(&self, room_id: i64) -> DeletePlaybackRequest<&Self> {
+    pub fn delete_playback(&self, room_id: RoomId) -> DeletePlaybackRequest<&Self> {
         DeletePlaybackRequest::with_client(self, room_id)
     }
 
@@ -1341,7 +1358,7 @@ impl Client {
     /// Optional parameters are set on the returned [`UpdatePlaybackRequest`], which `send` sends.
     pub fn update_playback(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         name: impl Into<String>,
     ) -> UpdatePlaybackRequest<&Self> {
         UpdatePlaybackRequest::with_client(self, room_id, name)
@@ -1350,7 +1367,7 @@ impl Client {
     /// 获取裁剪回放列表 (API 10) — List a room's playbacks with their cropped versions and crop links.
     ///
     /// Optional parameters are set on the returned [`GetCropListRequest`], which `send` sends.
-    pub fn get_crop_list(&self, room_id: i64) -> GetCropListRequest<&Self> {
+    pub fn get_crop_list(&self, room_id: RoomId) -> GetCropListRequest<&Self> {
         GetCropListRequest::with_client(self, room_id)
     }
 
@@ -1359,7 +1376,7 @@ impl Client {
     /// Optional parameters are set on the returned [`SetMainVersionRequest`], which `send` sends.
     pub fn set_main_version(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         version: i64,
     ) -> SetMainVersionRequest<&Self> {
         SetMainVersionRequest::with_client(self, room_id, version)
@@ -1371,8 +1388,8 @@ impl Client {
     pub fn replace_playback(
         &self,
         type_: ReplaceType,
-        source_room_id: i64,
-        target_room_id: i64,
+        source_room_id: Source<RoomId>,
+        target_room_id: Target<RoomId>,
     ) -> ReplacePlaybackRequest<&Self> {
         ReplacePlaybackRequest::with_client(self, type_, source_room_id, target_room_id)
     }
@@ -1382,8 +1399,8 @@ impl Client {
     /// Optional parameters are set on the returned [`ReplacePlaybackByVideoRequest`], which `send` sends.
     pub fn replace_playback_by_video(
         &self,
-        video_id: i64,
-        target_room_id: i64,
+        video_id: VideoId,
+        target_room_id: Target<RoomId>,
     ) -> ReplacePlaybackByVideoRequest<&Self> {
         ReplacePlaybackByVideoRequest::with_client(self, video_id, target_room_id)
     }
@@ -1391,7 +1408,10 @@ impl Client {
     /// 查询直播间录制节点数据 (API 18) — Get the start, pause, resume and stop points of a room's micro-recording.
     ///
     /// Optional parameters are set on the returned [`GetRecordTimeNodeRequest`], which `send` sends.
-    pub fn get_record_time_node(&self, room_id: i64) -> GetRecordTimeNodeRequest<&Self> {
+    pub fn get_record_time_node(
+        &self,
+        room_id: RoomId,
+    ) -> GetRecordTimeNodeRequest<&Self> {
         GetRecordTimeNodeRequest::with_client(self, room_id)
     }
 }
@@ -1401,7 +1421,7 @@ impl blocking::Client {
     /// 查询直播回放信息 (API 1) — Query a room's playback status and details.
     ///
     /// Optional parameters are set on the returned [`GetBasicInfoRequest`], which `send` sends.
-    pub fn get_basic_info(&self, room_id: i64) -> GetBasicInfoRequest<&Self> {
+    pub fn get_basic_info(&self, room_id: RoomId) -> GetBasicInfoRequest<&Self> {
         GetBasicInfoRequest::with_client(self, room_id)
     }
 
@@ -1427,7 +1447,7 @@ impl blocking::Client {
     /// 获取长期房间云录制的序列号列表 (API 5) — List all session numbers a long-term room's cloud recording produced.
     ///
     /// Optional parameters are set on the returned [`GetSessionListRequest`], which `send` sends.
-    pub fn get_session_list(&self, room_id: i64) -> GetSessionListRequest<&Self> {
+    pub fn get_session_list(&self, room_id: RoomId) -> GetSessionListRequest<&Self> {
         GetSessionListRequest::with_client(self, room_id)
     }
 
@@ -1436,7 +1456,7 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`SetPublishStatusRequest`], which `send` sends.
     pub fn set_publish_status(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         status: PublishStatus,
     ) -> SetPublishStatusRequest<&Self> {
         SetPublishStatusRequest::with_client(self, room_id, status)
@@ -1445,7 +1465,7 @@ impl blocking::Client {
     /// 删除回放 (API 8) — Delete a playback, or one cropped version of it.
     ///
     /// Optional parameters are set on the returned [`DeletePlaybackRequest`], which `send` sends.
-    pub fn delete_playback(&self, room_id: i64) -> DeletePlaybackRequest<&Self> {
+    pub fn delete_playback(&self, room_id: RoomId) -> DeletePlaybackRequest<&Self> {
         DeletePlaybackRequest::with_client(self, room_id)
     }
 
@@ -1454,7 +1474,7 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`UpdatePlaybackRequest`], which `send` sends.
     pub fn update_playback(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         name: impl Into<String>,
     ) -> UpdatePlaybackRequest<&Self> {
         UpdatePlaybackRequest::with_client(self, room_id, name)
@@ -1463,7 +1483,7 @@ impl blocking::Client {
     /// 获取裁剪回放列表 (API 10) — List a room's playbacks with their cropped versions and crop links.
     ///
     /// Optional parameters are set on the returned [`GetCropListRequest`], which `send` sends.
-    pub fn get_crop_list(&self, room_id: i64) -> GetCropListRequest<&Self> {
+    pub fn get_crop_list(&self, room_id: RoomId) -> GetCropListRequest<&Self> {
         GetCropListRequest::with_client(self, room_id)
     }
 
@@ -1472,7 +1492,7 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`SetMainVersionRequest`], which `send` sends.
     pub fn set_main_version(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         version: i64,
     ) -> SetMainVersionRequest<&Self> {
         SetMainVersionRequest::with_client(self, room_id, version)
@@ -1484,8 +1504,8 @@ impl blocking::Client {
     pub fn replace_playback(
         &self,
         type_: ReplaceType,
-        source_room_id: i64,
-        target_room_id: i64,
+        source_room_id: Source<RoomId>,
+        target_room_id: Target<RoomId>,
     ) -> ReplacePlaybackRequest<&Self> {
         ReplacePlaybackRequest::with_client(self, type_, source_room_id, target_room_id)
     }
@@ -1495,8 +1515,8 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`ReplacePlaybackByVideoRequest`], which `send` sends.
     pub fn replace_playback_by_video(
         &self,
-        video_id: i64,
-        target_room_id: i64,
+        video_id: VideoId,
+        target_room_id: Target<RoomId>,
     ) -> ReplacePlaybackByVideoRequest<&Self> {
         ReplacePlaybackByVideoRequest::with_client(self, video_id, target_room_id)
     }
@@ -1504,7 +1524,10 @@ impl blocking::Client {
     /// 查询直播间录制节点数据 (API 18) — Get the start, pause, resume and stop points of a room's micro-recording.
     ///
     /// Optional parameters are set on the returned [`GetRecordTimeNodeRequest`], which `send` sends.
-    pub fn get_record_time_node(&self, room_id: i64) -> GetRecordTimeNodeRequest<&Self> {
+    pub fn get_record_time_node(
+        &self,
+        room_id: RoomId,
+    ) -> GetRecordTimeNodeRequest<&Self> {
         GetRecordTimeNodeRequest::with_client(self, room_id)
     }
 }

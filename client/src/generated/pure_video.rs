@@ -9,7 +9,7 @@ use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{
     MixedPlaybackVideo, MixedVideoInfo, RecordRoomVideoResult, RecordTemplate,
-    RecordVideoUrl,
+    RecordVideoUrl, RoomId, SessionId,
 };
 use crate::wire::{Endpoint, Params};
 use crate::{Client, Result};
@@ -37,8 +37,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordVideoRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) version: Option<i64>,
     pub(crate) record_template: Option<RecordTemplate>,
 }
@@ -47,13 +47,13 @@ impl RecordVideoRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: room_id — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> RecordVideoRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -64,13 +64,13 @@ impl<C> RecordVideoRequest<C> {
     }
 
     /// session_id — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -160,20 +160,20 @@ impl RecordVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordRoomVideoRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
+    pub(crate) room_id: RoomId,
 }
 
 impl RecordRoomVideoRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间ID — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> RecordRoomVideoRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self { client, room_id }
     }
 }
@@ -228,8 +228,8 @@ impl RecordRoomVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecordVideoUrlRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) version: Option<i64>,
 }
 
@@ -237,13 +237,13 @@ impl GetRecordVideoUrlRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间ID — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetRecordVideoUrlRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -255,13 +255,13 @@ impl<C> GetRecordVideoUrlRequest<C> {
     /// 课节ID（\[…\] — The session id; long-term rooms only.
     ///
     /// The vendor's default is `0`.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -458,21 +458,24 @@ impl Client {
     /// 回放录制纯视频 (API 16) — Record a playback into a pure video; completion is reported by the pure-video callback.
     ///
     /// Optional parameters are set on the returned [`RecordVideoRequest`], which `send` sends.
-    pub fn record_video(&self, room_id: i64) -> RecordVideoRequest<&Self> {
+    pub fn record_video(&self, room_id: RoomId) -> RecordVideoRequest<&Self> {
         RecordVideoRequest::with_client(self, room_id)
     }
 
     /// 回放录制纯视频（针对教室全部回放） (API 19) — Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.
     ///
     /// Optional parameters are set on the returned [`RecordRoomVideoRequest`], which `send` sends.
-    pub fn record_room_video(&self, room_id: i64) -> RecordRoomVideoRequest<&Self> {
+    pub fn record_room_video(&self, room_id: RoomId) -> RecordRoomVideoRequest<&Self> {
         RecordRoomVideoRequest::with_client(self, room_id)
     }
 
     /// 获取回放转纯视频下载地址 (API 20) — Get the download URL (valid 30 days) of a playback's pure video.
     ///
     /// Optional parameters are set on the returned [`GetRecordVideoUrlRequest`], which `send` sends.
-    pub fn get_record_video_url(&self, room_id: i64) -> GetRecordVideoUrlRequest<&Self> {
+    pub fn get_record_video_url(
+        &self,
+        room_id: RoomId,
+    ) -> GetRecordVideoUrlRequest<&Self> {
         GetRecordVideoUrlRequest::with_client(self, room_id)
     }
 
@@ -502,21 +505,24 @@ impl blocking::Client {
     /// 回放录制纯视频 (API 16) — Record a playback into a pure video; completion is reported by the pure-video callback.
     ///
     /// Optional parameters are set on the returned [`RecordVideoRequest`], which `send` sends.
-    pub fn record_video(&self, room_id: i64) -> RecordVideoRequest<&Self> {
+    pub fn record_video(&self, room_id: RoomId) -> RecordVideoRequest<&Self> {
         RecordVideoRequest::with_client(self, room_id)
     }
 
     /// 回放录制纯视频（针对教室全部回放） (API 19) — Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.
     ///
     /// Optional parameters are set on the returned [`RecordRoomVideoRequest`], which `send` sends.
-    pub fn record_room_video(&self, room_id: i64) -> RecordRoomVideoRequest<&Self> {
+    pub fn record_room_video(&self, room_id: RoomId) -> RecordRoomVideoRequest<&Self> {
         RecordRoomVideoRequest::with_client(self, room_id)
     }
 
     /// 获取回放转纯视频下载地址 (API 20) — Get the download URL (valid 30 days) of a playback's pure video.
     ///
     /// Optional parameters are set on the returned [`GetRecordVideoUrlRequest`], which `send` sends.
-    pub fn get_record_video_url(&self, room_id: i64) -> GetRecordVideoUrlRequest<&Self> {
+    pub fn get_record_video_url(
+        &self,
+        room_id: RoomId,
+    ) -> GetRecordVideoUrlRequest<&Self> {
         GetRecordVideoUrlRequest::with_client(self, room_id)
     }
 

@@ -355,8 +355,8 @@ pub(crate) fn dispatch<S: Service>(
         Operation::ReplacePlayback => {
             let request = crate::playback::ReplacePlaybackRequest::new(
                     received.required("type")?,
-                    received.required("source_room_id")?,
-                    received.required("target_room_id")?,
+                    crate::Source(received.required("source_room_id")?),
+                    crate::Target(received.required("target_room_id")?),
                 )
                 .set_source_session_id(received.optional("source_session_id")?)
                 .set_source_version(received.optional("source_version")?)
@@ -370,7 +370,7 @@ pub(crate) fn dispatch<S: Service>(
         Operation::ReplacePlaybackByVideo => {
             let request = crate::playback::ReplacePlaybackByVideoRequest::new(
                     received.required("video_id")?,
-                    received.required("target_room_id")?,
+                    crate::Target(received.required("target_room_id")?),
                 )
                 .set_is_replace_main(received.optional("is_replace_main")?)
                 .set_target_session_id(received.optional("target_session_id")?)
@@ -521,8 +521,8 @@ pub(crate) fn dispatch<S: Service>(
         }
         Operation::BatchCrop => {
             let request = crate::editing::BatchCropRequest::new(
-                    received.required_json("crop_info")?,
                     received.required("room_id")?,
+                    received.required_json("crop_info")?,
                 )
                 .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;

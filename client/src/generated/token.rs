@@ -6,9 +6,10 @@
 //! with `send`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 use crate::info::OperationInfo;
 use crate::operations::Operation;
-use crate::types::{LimitedToken, PlayerToken};
+use crate::types::{LimitedToken, PlayerToken, RoomId, SessionId};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, PlaybackRef, Result};
 #[cfg(feature = "blocking")]
@@ -34,9 +35,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlayerTokenRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
-    pub(crate) expires_in: i64,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
+    pub(crate) expires_in: Duration,
 }
 
 impl GetPlayerTokenRequest {
@@ -44,13 +45,13 @@ impl GetPlayerTokenRequest {
     ///
     /// * `room_id`: 房间号 — The room id.
     /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires.
-    pub fn new(room_id: i64, expires_in: i64) -> Self {
+    pub fn new(room_id: RoomId, expires_in: Duration) -> Self {
         Self::with_client((), room_id, expires_in)
     }
 }
 
 impl<C> GetPlayerTokenRequest<C> {
-    fn with_client(client: C, room_id: i64, expires_in: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId, expires_in: Duration) -> Self {
         Self {
             client,
             room_id,
@@ -60,13 +61,13 @@ impl<C> GetPlayerTokenRequest<C> {
     }
 
     /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -126,7 +127,7 @@ impl GetPlayerTokenRequest<&blocking::Client> {
 pub struct GetPlayerTokenBatchRequest<C = ()> {
     client: C,
     pub(crate) room_ids: Vec<PlaybackRef>,
-    pub(crate) expires_in: i64,
+    pub(crate) expires_in: Duration,
 }
 
 impl GetPlayerTokenBatchRequest {
@@ -136,7 +137,7 @@ impl GetPlayerTokenBatchRequest {
     /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire.
     pub fn new(
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: i64,
+        expires_in: Duration,
     ) -> Self {
         Self::with_client((), room_ids, expires_in)
     }
@@ -146,7 +147,7 @@ impl<C> GetPlayerTokenBatchRequest<C> {
     fn with_client(
         client: C,
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: i64,
+        expires_in: Duration,
     ) -> Self {
         Self {
             client,
@@ -209,21 +210,21 @@ impl GetPlayerTokenBatchRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLimitedTokenRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: Option<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: Option<SessionId>,
 }
 
 impl GetLimitedTokenRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间号 — The room id.
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetLimitedTokenRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -232,13 +233,13 @@ impl<C> GetLimitedTokenRequest<C> {
     }
 
     /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
-    pub fn session_id(mut self, session_id: i64) -> Self {
-        self.session_id = Some(session_id);
+    pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
+        self.session_id = Some(session_id.into());
         self
     }
 
     /// Sets or clears (`None`) `session_id`: [`Self::session_id`] for a value that may be absent.
-    pub fn set_session_id(mut self, session_id: Option<i64>) -> Self {
+    pub fn set_session_id(mut self, session_id: Option<SessionId>) -> Self {
         self.session_id = session_id;
         self
     }
@@ -282,8 +283,8 @@ impl Client {
     /// Optional parameters are set on the returned [`GetPlayerTokenRequest`], which `send` sends.
     pub fn get_player_token(
         &self,
-        room_id: i64,
-        expires_in: i64,
+        room_id: RoomId,
+        expires_in: Duration,
     ) -> GetPlayerTokenRequest<&Self> {
         GetPlayerTokenRequest::with_client(self, room_id, expires_in)
     }
@@ -294,7 +295,7 @@ impl Client {
     pub fn get_player_token_batch(
         &self,
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: i64,
+        expires_in: Duration,
     ) -> GetPlayerTokenBatchRequest<&Self> {
         GetPlayerTokenBatchRequest::with_client(self, room_ids, expires_in)
     }
@@ -302,7 +303,7 @@ impl Client {
     /// 获取回放 limited_token (API 33) — Get a one-time token to append to a web playback link; it expires after one use or 24 hours.
     ///
     /// Optional parameters are set on the returned [`GetLimitedTokenRequest`], which `send` sends.
-    pub fn get_limited_token(&self, room_id: i64) -> GetLimitedTokenRequest<&Self> {
+    pub fn get_limited_token(&self, room_id: RoomId) -> GetLimitedTokenRequest<&Self> {
         GetLimitedTokenRequest::with_client(self, room_id)
     }
 }
@@ -314,8 +315,8 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`GetPlayerTokenRequest`], which `send` sends.
     pub fn get_player_token(
         &self,
-        room_id: i64,
-        expires_in: i64,
+        room_id: RoomId,
+        expires_in: Duration,
     ) -> GetPlayerTokenRequest<&Self> {
         GetPlayerTokenRequest::with_client(self, room_id, expires_in)
     }
@@ -326,7 +327,7 @@ impl blocking::Client {
     pub fn get_player_token_batch(
         &self,
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: i64,
+        expires_in: Duration,
     ) -> GetPlayerTokenBatchRequest<&Self> {
         GetPlayerTokenBatchRequest::with_client(self, room_ids, expires_in)
     }
@@ -334,7 +335,7 @@ impl blocking::Client {
     /// 获取回放 limited_token (API 33) — Get a one-time token to append to a web playback link; it expires after one use or 24 hours.
     ///
     /// Optional parameters are set on the returned [`GetLimitedTokenRequest`], which `send` sends.
-    pub fn get_limited_token(&self, room_id: i64) -> GetLimitedTokenRequest<&Self> {
+    pub fn get_limited_token(&self, room_id: RoomId) -> GetLimitedTokenRequest<&Self> {
         GetLimitedTokenRequest::with_client(self, room_id)
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::info::OperationInfo;
 use crate::operations::Operation;
-use crate::types::{ExpireResult, ExpireSetting, ProductType, ValidDays};
+use crate::types::{ExpireResult, ExpireSetting, ProductType, ValidDays, VideoId};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, Result};
 #[cfg(feature = "blocking")]
@@ -34,7 +34,7 @@ use crate::blocking;
 pub struct GetValidDayRequest<C = ()> {
     client: C,
     pub(crate) product_type: Option<ProductType>,
-    pub(crate) video_ids: Option<Vec<i64>>,
+    pub(crate) video_ids: Option<Vec<VideoId>>,
 }
 
 impl GetValidDayRequest {
@@ -75,13 +75,13 @@ impl<C> GetValidDayRequest<C> {
     /// without them only the product line's period is returned.
     ///
     /// Sent joined with `,`.
-    pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = VideoId>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
         self
     }
 
     /// Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
-    pub fn set_video_ids(mut self, video_ids: Option<Vec<i64>>) -> Self {
+    pub fn set_video_ids(mut self, video_ids: Option<Vec<VideoId>>) -> Self {
         self.video_ids = video_ids;
         self
     }
@@ -141,7 +141,7 @@ impl GetValidDayRequest<&blocking::Client> {
 pub struct SetValidDayRequest<C = ()> {
     client: C,
     pub(crate) product_type: Option<ProductType>,
-    pub(crate) video_ids: Option<Vec<i64>>,
+    pub(crate) video_ids: Option<Vec<VideoId>>,
     pub(crate) valid_day: i64,
 }
 
@@ -180,13 +180,13 @@ impl<C> SetValidDayRequest<C> {
     /// without them the product line's period is set.
     ///
     /// Sent joined with `,`.
-    pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = VideoId>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
         self
     }
 
     /// Sets or clears (`None`) `video_ids`: [`Self::video_ids`] for a value that may be absent.
-    pub fn set_video_ids(mut self, video_ids: Option<Vec<i64>>) -> Self {
+    pub fn set_video_ids(mut self, video_ids: Option<Vec<VideoId>>) -> Self {
         self.video_ids = video_ids;
         self
     }
@@ -274,6 +274,13 @@ impl<C> Endpoint for BatchSetExpireTimeRequest<C> {
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.json("data", &self.data);
+    }
+
+    fn unconfirmed(&self, output: &Self::Output) -> Option<crate::wire::Unconfirmed> {
+        crate::wire::unconfirmed(
+            self.data.iter().map(|item| item.video_id),
+            &output.success_list,
+        )
     }
 }
 

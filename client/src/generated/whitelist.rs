@@ -7,7 +7,7 @@
 
 use crate::info::OperationInfo;
 use crate::operations::Operation;
-use crate::types::{WhitelistPage, WhitelistUser};
+use crate::types::{RoomId, SessionId, UserId, WhitelistPage, WhitelistUser};
 use crate::pagination::{self, Paginated};
 use crate::wire::{Endpoint, Params};
 use crate::{Client, Result};
@@ -34,9 +34,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSessionWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) user_ids: Vec<i64>,
-    pub(crate) session_id: i64,
+    pub(crate) room_id: RoomId,
+    pub(crate) user_ids: Vec<UserId>,
+    pub(crate) session_id: SessionId,
 }
 
 impl AddSessionWhitelistRequest {
@@ -46,9 +46,9 @@ impl AddSessionWhitelistRequest {
     /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. Sent joined with `,`.
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
     pub fn new(
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> Self {
         Self::with_client((), room_id, user_ids, session_id)
     }
@@ -57,9 +57,9 @@ impl AddSessionWhitelistRequest {
 impl<C> AddSessionWhitelistRequest<C> {
     fn with_client(
         client: C,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> Self {
         Self {
             client,
@@ -123,9 +123,9 @@ impl AddSessionWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSessionWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) user_ids: Vec<i64>,
-    pub(crate) session_id: i64,
+    pub(crate) room_id: RoomId,
+    pub(crate) user_ids: Vec<UserId>,
+    pub(crate) session_id: SessionId,
 }
 
 impl DeleteSessionWhitelistRequest {
@@ -135,9 +135,9 @@ impl DeleteSessionWhitelistRequest {
     /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. Sent joined with `,`.
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
     pub fn new(
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> Self {
         Self::with_client((), room_id, user_ids, session_id)
     }
@@ -146,9 +146,9 @@ impl DeleteSessionWhitelistRequest {
 impl<C> DeleteSessionWhitelistRequest<C> {
     fn with_client(
         client: C,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> Self {
         Self {
             client,
@@ -212,8 +212,8 @@ impl DeleteSessionWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) session_id: i64,
+    pub(crate) room_id: RoomId,
+    pub(crate) session_id: SessionId,
     pub(crate) page: Option<i64>,
     pub(crate) page_size: Option<i64>,
 }
@@ -223,13 +223,13 @@ impl GetSessionWhitelistRequest {
     ///
     /// * `room_id`: 房间ID — The room id.
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
-    pub fn new(room_id: i64, session_id: i64) -> Self {
+    pub fn new(room_id: RoomId, session_id: SessionId) -> Self {
         Self::with_client((), room_id, session_id)
     }
 }
 
 impl<C> GetSessionWhitelistRequest<C> {
-    fn with_client(client: C, room_id: i64, session_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId, session_id: SessionId) -> Self {
         Self {
             client,
             room_id,
@@ -390,8 +390,8 @@ impl<'c> GetSessionWhitelistRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddRoomWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) user_ids: Vec<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) user_ids: Vec<UserId>,
 }
 
 impl AddRoomWhitelistRequest {
@@ -399,7 +399,7 @@ impl AddRoomWhitelistRequest {
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
     /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. Sent joined with `,`.
-    pub fn new(room_id: i64, user_ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn new(room_id: RoomId, user_ids: impl IntoIterator<Item = UserId>) -> Self {
         Self::with_client((), room_id, user_ids)
     }
 }
@@ -407,8 +407,8 @@ impl AddRoomWhitelistRequest {
 impl<C> AddRoomWhitelistRequest<C> {
     fn with_client(
         client: C,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> Self {
         Self {
             client,
@@ -470,7 +470,7 @@ impl AddRoomWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRoomWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
+    pub(crate) room_id: RoomId,
     pub(crate) page: Option<i64>,
     pub(crate) page_size: Option<i64>,
 }
@@ -479,13 +479,13 @@ impl GetRoomWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
-    pub fn new(room_id: i64) -> Self {
+    pub fn new(room_id: RoomId) -> Self {
         Self::with_client((), room_id)
     }
 }
 
 impl<C> GetRoomWhitelistRequest<C> {
-    fn with_client(client: C, room_id: i64) -> Self {
+    fn with_client(client: C, room_id: RoomId) -> Self {
         Self {
             client,
             room_id,
@@ -646,8 +646,8 @@ impl<'c> GetRoomWhitelistRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRoomWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: i64,
-    pub(crate) user_ids: Vec<i64>,
+    pub(crate) room_id: RoomId,
+    pub(crate) user_ids: Vec<UserId>,
 }
 
 impl DeleteRoomWhitelistRequest {
@@ -655,7 +655,7 @@ impl DeleteRoomWhitelistRequest {
     ///
     /// * `room_id`: 点播ID — The room id (typed string and called a video-on-demand id in the doc).
     /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. Sent joined with `,`.
-    pub fn new(room_id: i64, user_ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn new(room_id: RoomId, user_ids: impl IntoIterator<Item = UserId>) -> Self {
         Self::with_client((), room_id, user_ids)
     }
 }
@@ -663,8 +663,8 @@ impl DeleteRoomWhitelistRequest {
 impl<C> DeleteRoomWhitelistRequest<C> {
     fn with_client(
         client: C,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> Self {
         Self {
             client,
@@ -712,9 +712,9 @@ impl Client {
     /// Optional parameters are set on the returned [`AddSessionWhitelistRequest`], which `send` sends.
     pub fn add_session_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> AddSessionWhitelistRequest<&Self> {
         AddSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
     }
@@ -724,9 +724,9 @@ impl Client {
     /// Optional parameters are set on the returned [`DeleteSessionWhitelistRequest`], which `send` sends.
     pub fn delete_session_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> DeleteSessionWhitelistRequest<&Self> {
         DeleteSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
     }
@@ -736,8 +736,8 @@ impl Client {
     /// Optional parameters are set on the returned [`GetSessionWhitelistRequest`], which `send` sends.
     pub fn get_session_whitelist(
         &self,
-        room_id: i64,
-        session_id: i64,
+        room_id: RoomId,
+        session_id: SessionId,
     ) -> GetSessionWhitelistRequest<&Self> {
         GetSessionWhitelistRequest::with_client(self, room_id, session_id)
     }
@@ -747,8 +747,8 @@ impl Client {
     /// Optional parameters are set on the returned [`AddRoomWhitelistRequest`], which `send` sends.
     pub fn add_room_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> AddRoomWhitelistRequest<&Self> {
         AddRoomWhitelistRequest::with_client(self, room_id, user_ids)
     }
@@ -756,7 +756,7 @@ impl Client {
     /// 查询房间回放白名单学员 (API 27) — List the students on a room's playback whitelist.
     ///
     /// Optional parameters are set on the returned [`GetRoomWhitelistRequest`], which `send` sends.
-    pub fn get_room_whitelist(&self, room_id: i64) -> GetRoomWhitelistRequest<&Self> {
+    pub fn get_room_whitelist(&self, room_id: RoomId) -> GetRoomWhitelistRequest<&Self> {
         GetRoomWhitelistRequest::with_client(self, room_id)
     }
 
@@ -765,8 +765,8 @@ impl Client {
     /// Optional parameters are set on the returned [`DeleteRoomWhitelistRequest`], which `send` sends.
     pub fn delete_room_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> DeleteRoomWhitelistRequest<&Self> {
         DeleteRoomWhitelistRequest::with_client(self, room_id, user_ids)
     }
@@ -779,9 +779,9 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`AddSessionWhitelistRequest`], which `send` sends.
     pub fn add_session_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> AddSessionWhitelistRequest<&Self> {
         AddSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
     }
@@ -791,9 +791,9 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`DeleteSessionWhitelistRequest`], which `send` sends.
     pub fn delete_session_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
-        session_id: i64,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
+        session_id: SessionId,
     ) -> DeleteSessionWhitelistRequest<&Self> {
         DeleteSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
     }
@@ -803,8 +803,8 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`GetSessionWhitelistRequest`], which `send` sends.
     pub fn get_session_whitelist(
         &self,
-        room_id: i64,
-        session_id: i64,
+        room_id: RoomId,
+        session_id: SessionId,
     ) -> GetSessionWhitelistRequest<&Self> {
         GetSessionWhitelistRequest::with_client(self, room_id, session_id)
     }
@@ -814,8 +814,8 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`AddRoomWhitelistRequest`], which `send` sends.
     pub fn add_room_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> AddRoomWhitelistRequest<&Self> {
         AddRoomWhitelistRequest::with_client(self, room_id, user_ids)
     }
@@ -823,7 +823,7 @@ impl blocking::Client {
     /// 查询房间回放白名单学员 (API 27) — List the students on a room's playback whitelist.
     ///
     /// Optional parameters are set on the returned [`GetRoomWhitelistRequest`], which `send` sends.
-    pub fn get_room_whitelist(&self, room_id: i64) -> GetRoomWhitelistRequest<&Self> {
+    pub fn get_room_whitelist(&self, room_id: RoomId) -> GetRoomWhitelistRequest<&Self> {
         GetRoomWhitelistRequest::with_client(self, room_id)
     }
 
@@ -832,8 +832,8 @@ impl blocking::Client {
     /// Optional parameters are set on the returned [`DeleteRoomWhitelistRequest`], which `send` sends.
     pub fn delete_room_whitelist(
         &self,
-        room_id: i64,
-        user_ids: impl IntoIterator<Item = i64>,
+        room_id: RoomId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> DeleteRoomWhitelistRequest<&Self> {
         DeleteRoomWhitelistRequest::with_client(self, room_id, user_ids)
     }

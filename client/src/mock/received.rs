@@ -56,7 +56,7 @@ impl Refusal {
     }
 
     /// 3001 房间号不存在.
-    pub(crate) fn no_room(room_id: i64) -> Self {
+    pub(crate) fn no_room(room_id: crate::types::RoomId) -> Self {
         Refusal::new(ErrorCode::RoomNotFound, format!("房间号不存在: {room_id}"))
     }
 

@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use super::state::{Play, Room, Row, State, count, hex};
+use super::state::{NO_SESSION, Play, Room, Row, State, count, hex};
 use crate::types::*;
 use crate::{Date, DateTime};
 
@@ -31,29 +31,40 @@ pub const PARTNER_ID: i64 = 10_000_001;
 pub const PARTNER_KEY: &str = "mock-partner-key";
 
 /// A short-term large-class room with a ready playback and two cropped versions.
-pub const ROOM: i64 = 23_111_300_000_001;
+pub const ROOM: RoomId = RoomId(23_111_300_000_001);
 /// A short-term room whose playback is still transcoding.
-pub const TRANSCODING_ROOM: i64 = 23_111_300_000_002;
+pub const TRANSCODING_ROOM: RoomId = RoomId(23_111_300_000_002);
 /// A short-term room whose playback failed to generate.
-pub const FAILED_ROOM: i64 = 23_111_300_000_003;
+pub const FAILED_ROOM: RoomId = RoomId(23_111_300_000_003);
 /// A short-term room that has no playback.
-pub const EMPTY_ROOM: i64 = 23_111_300_000_004;
+pub const EMPTY_ROOM: RoomId = RoomId(23_111_300_000_004);
 /// A small-class room (product line 2) with a ready playback.
-pub const SMALL_CLASS_ROOM: i64 = 23_111_300_000_005;
+pub const SMALL_CLASS_ROOM: RoomId = RoomId(23_111_300_000_005);
 /// A room that was deleted.
-pub const DELETED_ROOM: i64 = 23_111_300_000_009;
+pub const DELETED_ROOM: RoomId = RoomId(23_111_300_000_009);
 /// A long-term room.
-pub const LONG_ROOM: i64 = 23_111_300_000_100;
+pub const LONG_ROOM: RoomId = RoomId(23_111_300_000_100);
 /// The sessions of [`LONG_ROOM`], each with a ready playback.
-pub const LONG_ROOM_SESSIONS: [i64; 3] = [202_311_130, 202_311_140, 202_311_150];
-/// Further ready large-class rooms.
+pub const LONG_ROOM_SESSIONS: [SessionId; 3] = [
+    SessionId(202_311_130),
+    SessionId(202_311_140),
+    SessionId(202_311_150),
+];
+/// Further ready large-class rooms (their ids as numbers: `RoomId(n)` names one).
 pub const FILLER_ROOMS: Range<i64> = 23_111_300_000_010..23_111_300_000_034;
 /// A video-on-demand video id.
-pub const VOD_VIDEO_ID: i64 = 700_000_001;
+pub const VOD_VIDEO_ID: VideoId = VideoId(700_000_001);
 /// A merged playback id.
 pub const MIXED_PLAYBACK_ID: i64 = 5_001;
 /// User ids that can be whitelisted.
-pub const USERS: [i64; 6] = [291_455, 291_456, 291_457, 291_458, 291_459, 291_460];
+pub const USERS: [UserId; 6] = [
+    UserId(291_455),
+    UserId(291_456),
+    UserId(291_457),
+    UserId(291_458),
+    UserId(291_459),
+    UserId(291_460),
+];
 /// The days [`ROOM`]'s play records fall on.
 pub const PLAY_DAYS: [&str; 3] = ["2023-11-14", "2023-11-15", "2023-11-16"];
 /// How many play records [`ROOM`]'s main version has on each of [`PLAY_DAYS`].
@@ -82,7 +93,7 @@ impl State {
             rooms: BTreeMap::new(),
             rows: Vec::new(),
             next_id: 1,
-            next_video_id: 900_001,
+            next_video_id: VideoId(900_001),
             plays: Vec::new(),
             users: BTreeMap::new(),
             room_whitelist: BTreeMap::new(),
@@ -103,7 +114,7 @@ impl State {
         s.add_room(ROOM, large, false);
         let main = s.add_row(
             ROOM,
-            0,
+            NO_SESSION,
             "高一数学 函数的单调性",
             PlaybackStatus::Ready,
             "2023-11-13",
@@ -115,7 +126,7 @@ impl State {
         s.add_room(TRANSCODING_ROOM, large, false);
         s.add_row(
             TRANSCODING_ROOM,
-            0,
+            NO_SESSION,
             "高一物理 牛顿第一定律",
             PlaybackStatus::Transcoding,
             "2023-11-13",
@@ -125,7 +136,7 @@ impl State {
         s.add_room(FAILED_ROOM, large, false);
         s.add_row(
             FAILED_ROOM,
-            0,
+            NO_SESSION,
             "高一化学 氧化还原",
             PlaybackStatus::Failed,
             "2023-11-12",
@@ -136,7 +147,7 @@ impl State {
         s.add_room(SMALL_CLASS_ROOM, ProductType::SmallClass, false);
         s.add_row(
             SMALL_CLASS_ROOM,
-            0,
+            NO_SESSION,
             "小班课 英语口语",
             PlaybackStatus::Ready,
             "2023-11-11",
@@ -146,7 +157,7 @@ impl State {
         s.add_room(DELETED_ROOM, large, false);
         s.add_row(
             DELETED_ROOM,
-            0,
+            NO_SESSION,
             "已删除的房间",
             PlaybackStatus::Ready,
             "2023-11-01",
@@ -169,12 +180,12 @@ impl State {
                 3600,
             );
         }
-        for (i, room) in FILLER_ROOMS.enumerate() {
+        for (i, room) in FILLER_ROOMS.map(RoomId).enumerate() {
             s.add_room(room, large, false);
             let i = count(i);
             s.add_row(
                 room,
-                0,
+                NO_SESSION,
                 &format!("示例课程 {}", i + 1),
                 PlaybackStatus::Ready,
                 "2023-10-20",
@@ -185,12 +196,12 @@ impl State {
         s.seed_plays(main);
         s.seed_users();
         s.video_valid_days
-            .insert(s.video_of(ROOM, 0, 0).unwrap_or(0), 15);
-        if let Some(v) = s.video_of(SMALL_CLASS_ROOM, 0, 0) {
+            .insert(s.video_of(ROOM, NO_SESSION, 0).unwrap_or(VideoId(0)), 15);
+        if let Some(v) = s.video_of(SMALL_CLASS_ROOM, NO_SESSION, 0) {
             s.video_expiry.insert(v, at("2024-12-12", 19 * 3600));
         }
         s.marks.insert(
-            (ROOM, 0, 0),
+            (ROOM, NO_SESSION, 0),
             [
                 ("00:00:02", "test1"),
                 ("00:00:05", "test2"),
@@ -206,7 +217,7 @@ impl State {
         );
         let base = at("2023-11-13", 9 * 3600).to_unix();
         s.time_nodes.insert(
-            (ROOM, 0),
+            (ROOM, NO_SESSION),
             vec![
                 RecordTimeNode {
                     start: base,
@@ -228,7 +239,7 @@ impl State {
         s
     }
 
-    fn add_room(&mut self, id: i64, product: ProductType, long_term: bool) {
+    fn add_room(&mut self, id: RoomId, product: ProductType, long_term: bool) {
         self.rooms.insert(
             id,
             Room {
@@ -245,8 +256,8 @@ impl State {
     )]
     fn add_row(
         &mut self,
-        room_id: i64,
-        session_id: i64,
+        room_id: RoomId,
+        session_id: SessionId,
         name: &str,
         status: PlaybackStatus,
         day: &str,
@@ -254,7 +265,7 @@ impl State {
         length: i64,
     ) -> usize {
         let video_id = self.next_video_id;
-        self.next_video_id += 1;
+        self.next_video_id.0 += 1;
         let ready = status == PlaybackStatus::Ready;
         let row = Row {
             id: self.next_id,
@@ -286,7 +297,7 @@ impl State {
         row.id = self.next_id;
         self.next_id += 1;
         row.video_id = self.next_video_id;
-        self.next_video_id += 1;
+        self.next_video_id.0 += 1;
         row.version = version;
         row.name = name.to_owned();
         row.main = false;
@@ -341,7 +352,7 @@ impl State {
                 };
                 self.plays.push(Play {
                     room_id: ROOM,
-                    session_id: 0,
+                    session_id: NO_SESSION,
                     version: 0,
                     record,
                 });

@@ -30,11 +30,11 @@ use crate::{DateTime, PlaybackRef};
 #[derive(Clone, Debug)]
 pub(super) struct Row {
     pub(super) id: i64,
-    pub(super) room_id: i64,
-    /// 0 for short-term rooms.
-    pub(super) session_id: i64,
+    pub(super) room_id: RoomId,
+    /// [`NO_SESSION`] for short-term rooms.
+    pub(super) session_id: SessionId,
     pub(super) version: i64,
-    pub(super) video_id: i64,
+    pub(super) video_id: VideoId,
     pub(super) name: String,
     pub(super) status: PlaybackStatus,
     pub(super) publish: PublishStatus,
@@ -58,32 +58,35 @@ pub(super) struct Room {
 /// A play record and the playback it belongs to.
 #[derive(Clone, Debug)]
 pub(super) struct Play {
-    pub(super) room_id: i64,
-    pub(super) session_id: i64,
+    pub(super) room_id: RoomId,
+    pub(super) session_id: SessionId,
     pub(super) version: i64,
     pub(super) record: PlayRecord,
 }
 
-pub(super) type Key = (i64, i64, i64);
+pub(super) type Key = (RoomId, SessionId, i64);
+
+/// The session of a short-term room's playback, as the vendor writes it.
+pub(super) const NO_SESSION: SessionId = SessionId(0);
 
 /// Everything the fake server knows.
 #[derive(Debug)]
 pub(crate) struct State {
     pub(super) base_url: String,
-    pub(super) rooms: BTreeMap<i64, Room>,
+    pub(super) rooms: BTreeMap<RoomId, Room>,
     pub(super) rows: Vec<Row>,
     pub(super) next_id: i64,
-    pub(super) next_video_id: i64,
+    pub(super) next_video_id: VideoId,
     pub(super) plays: Vec<Play>,
-    pub(super) users: BTreeMap<i64, WhitelistUser>,
-    pub(super) room_whitelist: BTreeMap<i64, BTreeSet<i64>>,
-    pub(super) session_whitelist: BTreeMap<(i64, i64), BTreeSet<i64>>,
+    pub(super) users: BTreeMap<UserId, WhitelistUser>,
+    pub(super) room_whitelist: BTreeMap<RoomId, BTreeSet<UserId>>,
+    pub(super) session_whitelist: BTreeMap<(RoomId, SessionId), BTreeSet<UserId>>,
     pub(super) product_valid_days: BTreeMap<i64, i64>,
-    pub(super) video_valid_days: BTreeMap<i64, i64>,
-    pub(super) video_expiry: BTreeMap<i64, DateTime>,
+    pub(super) video_valid_days: BTreeMap<VideoId, i64>,
+    pub(super) video_expiry: BTreeMap<VideoId, DateTime>,
     pub(super) marks: BTreeMap<Key, Vec<Mark>>,
-    pub(super) time_nodes: BTreeMap<(i64, i64), Vec<RecordTimeNode>>,
-    pub(super) courseware_calls: BTreeMap<(i64, i64), u8>,
+    pub(super) time_nodes: BTreeMap<(RoomId, SessionId), Vec<RecordTimeNode>>,
+    pub(super) courseware_calls: BTreeMap<(RoomId, SessionId), u8>,
     pub(super) pure_videos: BTreeMap<Key, String>,
     pub(super) mixed_created: BTreeSet<i64>,
     pub(super) chat_deletions: u32,
@@ -130,7 +133,7 @@ pub(super) fn count(n: usize) -> i64 {
 
 impl State {
     /// The room, or the vendor's refusal: 3001 for an unknown room, 3002 for a deleted one.
-    fn room(&self, id: i64) -> Result<&Room, Refusal> {
+    fn room(&self, id: RoomId) -> Result<&Room, Refusal> {
         match self.rooms.get(&id) {
             None => Err(Refusal::no_room(id)),
             Some(r) if r.deleted => Err(Refusal::new(ErrorCode::RoomDeleted, "该房间已删除")),
@@ -152,17 +155,17 @@ impl State {
         })
     }
 
-    fn rows_of(&self, room: i64, session: i64) -> impl Iterator<Item = &Row> {
+    fn rows_of(&self, room: RoomId, session: SessionId) -> impl Iterator<Item = &Row> {
         self.rows
             .iter()
             .filter(move |r| r.room_id == room && r.session_id == session)
     }
 
-    fn main_row(&self, room: i64, session: i64) -> Option<&Row> {
+    fn main_row(&self, room: RoomId, session: SessionId) -> Option<&Row> {
         self.rows_of(room, session).find(|r| r.main)
     }
 
-    fn row_index(&self, room: i64, session: i64, version: Option<i64>) -> Option<usize> {
+    fn row_index(&self, room: RoomId, session: SessionId, version: Option<i64>) -> Option<usize> {
         self.rows.iter().position(|r| {
             r.room_id == room
                 && r.session_id == session
@@ -176,22 +179,27 @@ impl State {
     /// The playback (main version unless `version` is given) or a refusal.
     fn playback(
         &self,
-        room: i64,
-        session: Option<i64>,
+        room: RoomId,
+        session: Option<SessionId>,
         version: Option<i64>,
     ) -> Result<usize, Refusal> {
         self.room(room)?;
-        self.row_index(room, session.unwrap_or(0), version)
+        self.row_index(room, session.unwrap_or(NO_SESSION), version)
             .ok_or_else(|| Refusal::general("回放不存在"))
     }
 
-    pub(super) fn video_of(&self, room: i64, session: i64, version: i64) -> Option<i64> {
+    pub(super) fn video_of(
+        &self,
+        room: RoomId,
+        session: SessionId,
+        version: i64,
+    ) -> Option<VideoId> {
         self.rows_of(room, session)
             .find(|r| r.version == version)
             .map(|r| r.video_id)
     }
 
-    fn token(&self, room: i64, session: i64, salt: &str) -> String {
+    fn token(&self, room: RoomId, session: SessionId, salt: &str) -> String {
         hex(&["token", &room.to_string(), &session.to_string(), salt])
     }
 
@@ -202,7 +210,7 @@ impl State {
             "play",
         ));
         match r.session_id {
-            0 => url,
+            NO_SESSION => url,
             s => url.session_id(s),
         }
         .to_string()

@@ -14,7 +14,9 @@
 macro_rules! runtime {
     () => {
         pub use baijiayun::__private::*;
-        pub use baijiayun::{ClientBuilder, Date, DateTime, PlaybackRef, Result, Upload, info};
+        pub use baijiayun::{
+            ClientBuilder, Date, DateTime, PlaybackRef, Result, Source, Target, Upload, info,
+        };
 
         /// The fixture's async client: the real one, under a type the generated methods can be
         /// added to.

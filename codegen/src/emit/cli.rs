@@ -84,12 +84,16 @@ fn imports(api: &Api) -> Vec<TokenStream> {
             match &p.ty {
                 ParamTy::File => path = true,
                 ParamTy::Scalar(s) | ParamTy::List { item: s, .. } => match s {
-                    Scalar::Enum(n) | Scalar::Record(n) => types.push(n.clone()),
+                    Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => types.push(n.clone()),
                     Scalar::Date => runtime.push("Date".into()),
                     Scalar::DateTime => runtime.push("DateTime".into()),
                     Scalar::PlaybackRef => runtime.push("PlaybackRef".into()),
+                    Scalar::Seconds => runtime.push("Duration".into()),
                     Scalar::Int | Scalar::String | Scalar::Bool | Scalar::Json => {}
                 },
+            }
+            if let Some(role) = p.role {
+                runtime.push(role.type_name().into());
             }
         }
     }
@@ -112,6 +116,12 @@ fn imports(api: &Api) -> Vec<TokenStream> {
         let types = types.iter().map(|t| ident(t));
         out.push(quote!(use baijiayun::types::{#(#types),*};));
     }
+    if runtime.iter().any(|t| t == "Duration") {
+        out.push(quote!(
+            use std::time::Duration;
+        ));
+    }
+    runtime.retain(|t| t != "Duration");
     if !runtime.is_empty() {
         let runtime = runtime.iter().map(|t| ident(t));
         out.push(quote!(use baijiayun::{#(#runtime),*};));
@@ -239,7 +249,8 @@ fn is_paging(e: &Endpoint, wire: &str) -> bool {
 
 fn value_name(s: &Scalar) -> &'static str {
     match s {
-        Scalar::Int => "INT",
+        Scalar::Int | Scalar::Id(_) => "INT",
+        Scalar::Seconds => "SECONDS",
         Scalar::String => "TEXT",
         Scalar::Bool => "BOOL",
         Scalar::Date => "YYYY-MM-DD",
@@ -308,7 +319,7 @@ fn args_struct(e: &Endpoint, api: &Api) -> TokenStream {
                 }
                 // Records are only params inside `list<…>` (the spec's validation), so every
                 // scalar here has a `FromStr` or a parser above.
-                scalar_ty(s)
+                cli_ty(s)
             }
             ParamTy::List { item, .. } => {
                 attrs.push(quote!(action = clap::ArgAction::Append));
@@ -325,7 +336,7 @@ fn args_struct(e: &Endpoint, api: &Api) -> TokenStream {
                     if let Some(vp) = value_parser(item, api) {
                         attrs.push(quote!(value_parser = #vp));
                     }
-                    let t = scalar_ty(item);
+                    let t = cli_ty(item);
                     quote!(Vec<#t>)
                 }
             }
@@ -366,20 +377,32 @@ fn args_struct(e: &Endpoint, api: &Api) -> TokenStream {
     }
 }
 
+/// The type a flag's value is parsed as: the client's own type, except seconds (a whole number).
+fn cli_ty(s: &Scalar) -> TokenStream {
+    match s {
+        Scalar::Seconds => quote!(u64),
+        s => scalar_ty(s),
+    }
+}
+
 /// How a parameter's flag value becomes the argument of the client method or setter.
 fn convert(p: &crate::ir::Param, value: TokenStream) -> TokenStream {
-    match &p.ty {
+    let value = match &p.ty {
         ParamTy::File => quote!(args::upload(&#value)?),
-        ParamTy::Scalar(Scalar::Int) => quote!(#value.into()),
+        ParamTy::Scalar(Scalar::Seconds) => quote!(Duration::from_secs(#value)),
         ParamTy::Scalar(_) => value,
         ParamTy::List {
             item: Scalar::Record(_),
             ..
         } => quote!(#value.into_iter().flat_map(JsonItems::into_vec)),
-        ParamTy::List {
-            item: Scalar::Int, ..
-        } => quote!(#value.into_iter().map(Into::into)),
         ParamTy::List { .. } => value,
+    };
+    match p.role {
+        Some(role) => {
+            let role = ident(role.type_name());
+            quote!(#role(#value))
+        }
+        None => value,
     }
 }
 
@@ -394,7 +417,7 @@ fn run_impl(e: &Endpoint) -> TokenStream {
                 Some(pg) if pg.page_size == p.wire => pg.page_size_limit,
                 _ => 1,
             };
-            quote!(self.#f.unwrap_or(#fallback).into())
+            quote!(self.#f.unwrap_or(#fallback))
         } else {
             convert(p, quote!(self.#f))
         }

@@ -55,6 +55,9 @@ fn imports(g: &Group) -> Vec<TokenStream> {
                 ParamTy::Scalar(s) | ParamTy::List { item: s, .. } => collect_scalar(s, &mut names),
                 ParamTy::File => names.push("Upload".into()),
             }
+            if let Some(role) = p.role {
+                names.push(role.type_name().into());
+            }
         }
     }
     let used = UsedNames::new(names);
@@ -66,6 +69,11 @@ fn imports(g: &Group) -> Vec<TokenStream> {
     if used.btree_map {
         out.push(quote!(
             use std::collections::BTreeMap;
+        ));
+    }
+    if used.duration {
+        out.push(quote!(
+            use std::time::Duration;
         ));
     }
     out.push(quote!(
@@ -100,13 +108,32 @@ struct Arg {
     convert: TokenStream,
 }
 
+///
+/// A required id is taken as its exact type, so that two ids of different meanings (or, with a
+/// `role`, the source and the target of a copy) cannot be swapped; an optional one, named by its
+/// setter, takes anything that converts into it.
 fn arg(p: &Param) -> Arg {
     let name = ident(&p.ident);
+    if let Some(role) = p.role {
+        let role = ident(role.type_name());
+        let inner = param_ty(&p.ty);
+        return Arg {
+            ty: quote!(#role<#inner>),
+            convert: quote!(#name.0),
+        };
+    }
     match &p.ty {
         ParamTy::Scalar(Scalar::String) => Arg {
             ty: quote!(impl Into<String>),
             convert: quote!(#name.into()),
         },
+        ParamTy::Scalar(Scalar::Id(id)) if !p.required => {
+            let id = ident(id);
+            Arg {
+                ty: quote!(impl Into<#id>),
+                convert: quote!(#name.into()),
+            }
+        }
         ParamTy::List { item, .. } => {
             let item = super::scalar_ty(item);
             Arg {
@@ -241,12 +268,11 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
     let inits = e.params.iter().map(|p| {
         let n = ident(&p.ident);
         if p.required {
-            match &p.ty {
-                ParamTy::Scalar(Scalar::String) | ParamTy::List { .. } => {
-                    let c = arg(p).convert;
-                    quote!(#n: #c)
-                }
-                _ => quote!(#n),
+            let c = arg(p).convert;
+            if n == c.to_string() {
+                quote!(#n)
+            } else {
+                quote!(#n: #c)
             }
         } else {
             quote!(#n: None)
@@ -340,6 +366,27 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             }
         }
     });
+    let unconfirmed = e.confirms.as_ref().map(|c| {
+        let param = ident(&c.param);
+        let list = ident(&c.list);
+        let items = if c.param_required {
+            quote!(self.#param.iter())
+        } else {
+            quote!(self.#param.iter().flatten())
+        };
+        let ids = match &c.key {
+            Some(key) => {
+                let key = ident(key);
+                quote!(#items.map(|item| item.#key))
+            }
+            None => quote!(#items.copied()),
+        };
+        quote! {
+            fn unconfirmed(&self, output: &Self::Output) -> Option<crate::wire::Unconfirmed> {
+                crate::wire::unconfirmed(#ids, &output.#list)
+            }
+        }
+    });
     let params_lifetime = if e.params.iter().any(|p| p.ty != ParamTy::File) {
         quote!(out)
     } else {
@@ -355,6 +402,8 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             }
 
             #upload
+
+            #unconfirmed
         }
 
         impl<C> crate::wire::Sealed for #name<C> {}

@@ -154,8 +154,9 @@ pub(crate) fn scalar_ty(s: &Scalar) -> TokenStream {
         Scalar::Date => quote!(Date),
         Scalar::DateTime => quote!(DateTime),
         Scalar::PlaybackRef => quote!(PlaybackRef),
+        Scalar::Seconds => quote!(Duration),
         Scalar::Json => quote!(serde_json::Value),
-        Scalar::Enum(n) | Scalar::Record(n) => {
+        Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => {
             let n = ident(n);
             quote!(#n)
         }
@@ -211,7 +212,8 @@ pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
         Scalar::Date => out.push("Date".into()),
         Scalar::DateTime => out.push("DateTime".into()),
         Scalar::PlaybackRef => out.push("PlaybackRef".into()),
-        Scalar::Enum(n) | Scalar::Record(n) => out.push(n.clone()),
+        Scalar::Seconds => out.push("Duration".into()),
+        Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => out.push(n.clone()),
         Scalar::Int | Scalar::String | Scalar::Bool | Scalar::Json => {}
     }
 }
@@ -222,6 +224,8 @@ pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
 pub(crate) struct UsedNames {
     /// Whether `std::collections::BTreeMap` is used.
     pub(crate) btree_map: bool,
+    /// Whether `std::time::Duration` is used.
+    pub(crate) duration: bool,
     /// The runtime's types, at the crate's root (`crate::Date`).
     pub(crate) runtime: Vec<String>,
     /// The spec's records and enums, in `crate::types`.
@@ -230,16 +234,25 @@ pub(crate) struct UsedNames {
 
 impl UsedNames {
     pub(crate) fn new(mut names: Vec<String>) -> Self {
-        const RUNTIME: [&str; 4] = ["Date", "DateTime", "PlaybackRef", "Upload"];
+        const RUNTIME: [&str; 6] = [
+            "Date",
+            "DateTime",
+            "PlaybackRef",
+            "Source",
+            "Target",
+            "Upload",
+        ];
         names.sort();
         names.dedup();
         let btree_map = names.iter().any(|n| n == "BTreeMap");
-        names.retain(|n| n != "BTreeMap");
+        let duration = names.iter().any(|n| n == "Duration");
+        names.retain(|n| n != "BTreeMap" && n != "Duration");
         let (runtime, types) = names
             .into_iter()
             .partition(|n| RUNTIME.contains(&n.as_str()));
         Self {
             btree_map,
+            duration,
             runtime,
             types,
         }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Module, UsedNames, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
-use crate::ir::{Api, Code, Enum, Field, ParamTy, Record, Repr, Scalar, Ty};
+use crate::ir::{Api, Code, Enum, Field, IdType, ParamTy, Record, Repr, Scalar, Ty};
 use crate::naming::{UNKNOWN_VARIANT, cli_name};
 
 pub(super) fn module(api: &Api) -> Module {
@@ -35,6 +35,7 @@ pub(super) fn module(api: &Api) -> Module {
     if !runtime.is_empty() {
         items.push(quote!(use crate::{#(#runtime),*};));
     }
+    items.extend(api.ids.iter().map(id_type));
     items.extend(api.enums.iter().map(enumeration));
     let sent: Vec<&str> = api
         .endpoints()
@@ -63,7 +64,7 @@ pub(super) fn module(api: &Api) -> Module {
         path: "types.rs".into(),
         source: "spec/*.yaml".into(),
         doc: vec![
-            "Every record and enum of the playback API.".into(),
+            "Every id, record and enum of the playback API.".into(),
             String::new(),
             "Records decode tolerantly, by the type of each field (`crate::de`), when read with the"
                 .into(),
@@ -78,6 +79,78 @@ pub(super) fn module(api: &Api) -> Module {
 /// Whether an item is a `use` declaration.
 fn is_import(item: &TokenStream) -> bool {
     matches!(item.clone().into_iter().next(), Some(proc_macro2::TokenTree::Ident(i)) if i == "use")
+}
+
+/// An id: a newtype over `i64`, so that ids of different meanings cannot be swapped, converted
+/// from and to `i64` freely, written and read as a number.
+fn id_type(i: &IdType) -> TokenStream {
+    let name = ident(&i.name);
+    let mut doc = wrap(&md(&i.zh));
+    doc.push(String::new());
+    doc.extend(wrap(&md(&i.en)));
+    doc.push(String::new());
+    doc.push(format!(
+        "Made from an `i64` with `{}(n)` or `n.into()`; `i64::from(id)` or `id.0` gives the number \
+         back. It is written and read as a number (a numeric string is read too).",
+        i.name
+    ));
+    let unset = i.none.map(|none| {
+        let lit = proc_macro2::Literal::i64_unsuffixed(none);
+        doc.push(String::new());
+        doc.push(format!(
+            "`{}({none})` means \"none\": it is never sent, and a response field holding it reads \
+             as `None`.",
+            i.name
+        ));
+        quote! {
+            fn is_unset(&self) -> bool {
+                self.0 == #lit
+            }
+        }
+    });
+    let doc = doc_lines(&doc);
+    quote! {
+        #doc
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(pub i64);
+
+        impl From<i64> for #name {
+            fn from(id: i64) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<#name> for i64 {
+            fn from(id: #name) -> Self {
+                id.0
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map(Self)
+            }
+        }
+
+        impl de::Coded for #name {
+            type Code = i64;
+
+            fn is_known(&self) -> bool {
+                true
+            }
+
+            #unset
+        }
+    }
 }
 
 fn enumeration(e: &Enum) -> TokenStream {
@@ -136,7 +209,7 @@ fn enumeration(e: &Enum) -> TokenStream {
                     }
                 }
 
-                impl de::CodeEnum for #name {
+                impl de::Coded for #name {
                     type Code = i64;
 
                     fn is_known(&self) -> bool {
@@ -195,7 +268,7 @@ fn enumeration(e: &Enum) -> TokenStream {
                     }
                 }
 
-                impl de::CodeEnum for #name {
+                impl de::Coded for #name {
                     type Code = String;
 
                     fn is_known(&self) -> bool {
@@ -329,8 +402,9 @@ pub(super) fn field(f: &Field) -> TokenStream {
     }
     if !f.required {
         attrs.push(quote!(default));
-    }
-    if !f.required {
+        if matches!(f.ty, Ty::Scalar(Scalar::Id(_))) {
+            attrs.push(quote!(deserialize_with = "de::optional_code"));
+        }
         attrs.push(quote!(skip_serializing_if = "Option::is_none"));
     }
     let serde = if attrs.is_empty() {

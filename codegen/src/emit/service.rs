@@ -182,7 +182,15 @@ fn read_param(p: &Param) -> TokenStream {
     let method = format_ident!("{presence}{kind}");
     // `new` takes `impl Into<String>`: name the type read.
     let named = (p.required && p.ty == ParamTy::Scalar(Scalar::String)).then(|| quote!(::<String>));
-    quote!(received.#method #named (#wire)?)
+    let value = quote!(received.#method #named (#wire)?);
+    // A copy's sides are named by their wrapper (`Source(..)`), as the client method takes them.
+    match p.role {
+        Some(role) => {
+            let role = format_ident!("{}", role.type_name());
+            quote!(crate::#role(#value))
+        }
+        None => value,
+    }
 }
 
 /// Whether the doc's first example of an `ack` endpoint answers `data: true`.

@@ -116,7 +116,9 @@ impl SpecIndex {
 
 fn scalar_types(api: &ir::Api, s: &Scalar) -> (BTreeSet<&'static str>, Option<BTreeSet<i64>>) {
     let types: &[&'static str] = match s {
-        Scalar::Int => &["int", "integer", "bigint", "long", "number"],
+        Scalar::Int | Scalar::Id(_) | Scalar::Seconds => {
+            &["int", "integer", "bigint", "long", "number"]
+        }
         Scalar::String => &["string", "text"],
         Scalar::Bool => &["int", "bool", "boolean"],
         Scalar::Date => &["string", "date"],

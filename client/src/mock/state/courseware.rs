@@ -34,7 +34,7 @@ impl CoursewareService for State {
     ) -> Result<PptUrlList, Refusal> {
         self.room(request.room_id)?;
         let list: Vec<PptUrl> = self
-            .rows_of(request.room_id, request.session_id.unwrap_or(0))
+            .rows_of(request.room_id, request.session_id.unwrap_or(NO_SESSION))
             .filter(|r| r.main && r.status == PlaybackStatus::Ready)
             .map(|r| self.ppt(r))
             .collect();
@@ -51,7 +51,7 @@ impl CoursewareService for State {
         self.playback(request.room_id, request.session_id, None)?;
         let calls = self
             .courseware_calls
-            .entry((request.room_id, request.session_id.unwrap_or(0)))
+            .entry((request.room_id, request.session_id.unwrap_or(NO_SESSION)))
             .or_insert(0);
         *calls = calls.saturating_add(1);
         let (status, msg) = match *calls {
@@ -77,7 +77,7 @@ impl CoursewareService for State {
         {
             return Err(Refusal::general("仅支持大班课班型回放"));
         }
-        let video = self.rows.get(i).map_or(0, |r| r.video_id);
+        let video = self.rows.get(i).map_or(0, |r| r.video_id.0);
         let doc = CoursewareDoc {
             id: format!("{}", 1_572_000 + video % 1000),
             name: Some("课件.pptx".into()),

@@ -67,7 +67,7 @@ impl EditingService for State {
         self.room(request.room_id)?;
         let key = (
             request.room_id,
-            request.session_id.unwrap_or(0),
+            request.session_id.unwrap_or(NO_SESSION),
             request.version.unwrap_or(0),
         );
         Ok(MarkList {
@@ -83,7 +83,7 @@ impl EditingService for State {
         )?;
         let key = (
             request.room_id,
-            request.session_id.unwrap_or(0),
+            request.session_id.unwrap_or(NO_SESSION),
             request.version.unwrap_or(0),
         );
         self.marks
@@ -130,7 +130,7 @@ impl State {
             row.id = self.next_id;
             self.next_id += 1;
             row.video_id = self.next_video_id;
-            self.next_video_id += 1;
+            self.next_video_id.0 += 1;
             row.version = version;
             row.main = false;
             row.name = name.clone();

@@ -16,7 +16,7 @@ impl PlayRecordService for State {
                 "参数错误: 查询时间不能跨天",
             ));
         }
-        let session = request.session_id.unwrap_or(0);
+        let session = request.session_id.unwrap_or(NO_SESSION);
         let version = match request.version {
             Some(v) => v,
             None => self

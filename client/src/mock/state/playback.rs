@@ -9,7 +9,8 @@ impl PlaybackService for State {
         request: crate::playback::GetBasicInfoRequest,
     ) -> Result<BasicInfo, Refusal> {
         self.room(request.room_id)?;
-        let Some(r) = self.main_row(request.room_id, request.session_id.unwrap_or(0)) else {
+        let Some(r) = self.main_row(request.room_id, request.session_id.unwrap_or(NO_SESSION))
+        else {
             return Ok(BasicInfo {
                 status: PlaybackStatus::NotRecorded,
                 video_id: None,
@@ -78,7 +79,9 @@ impl PlaybackService for State {
         let list: Vec<SessionPlayback> = self
             .rows
             .iter()
-            .filter(|r| r.room_id == request.room_id && r.session_id != 0 && r.version == 0)
+            .filter(|r| {
+                r.room_id == request.room_id && r.session_id != NO_SESSION && r.version == 0
+            })
             .map(|r| SessionPlayback {
                 session_id: r.session_id,
                 video_id: Some(r.video_id),
@@ -103,7 +106,7 @@ impl PlaybackService for State {
         request: crate::playback::SetPublishStatusRequest,
     ) -> Result<PublishStatusResult, Refusal> {
         self.playback(request.room_id, request.session_id, None)?;
-        let session = request.session_id.unwrap_or(0);
+        let session = request.session_id.unwrap_or(NO_SESSION);
         for r in self
             .rows
             .iter_mut()
@@ -121,7 +124,7 @@ impl PlaybackService for State {
         request: crate::playback::DeletePlaybackRequest,
     ) -> Result<(), Refusal> {
         self.room(request.room_id)?;
-        let session = request.session_id.unwrap_or(0);
+        let session = request.session_id.unwrap_or(NO_SESSION);
         let before = self.rows.len();
         self.rows.retain(|r| {
             !(r.room_id == request.room_id
@@ -171,7 +174,7 @@ impl PlaybackService for State {
     ) -> Result<PlaybackPage, Refusal> {
         self.room(request.room_id)?;
         let rows: Vec<&Row> = self
-            .rows_of(request.room_id, request.session_id.unwrap_or(0))
+            .rows_of(request.room_id, request.session_id.unwrap_or(NO_SESSION))
             .collect();
         let list = page_of(
             &rows,
@@ -196,7 +199,7 @@ impl PlaybackService for State {
         request: crate::playback::SetMainVersionRequest,
     ) -> Result<(), Refusal> {
         let i = self.playback(request.room_id, request.session_id, Some(request.version))?;
-        let session = request.session_id.unwrap_or(0);
+        let session = request.session_id.unwrap_or(NO_SESSION);
         for r in self
             .rows
             .iter_mut()
@@ -220,7 +223,7 @@ impl PlaybackService for State {
             request.source_version,
         )?;
         self.room(request.target_room_id)?;
-        let target_session = request.target_session_id.unwrap_or(0);
+        let target_session = request.target_session_id.unwrap_or(NO_SESSION);
         let target = self.row_index(
             request.target_room_id,
             target_session,
@@ -305,7 +308,7 @@ impl PlaybackService for State {
         request: crate::playback::GetRecordTimeNodeRequest,
     ) -> Result<RecordTimeNodes, Refusal> {
         self.room(request.room_id)?;
-        let key = (request.room_id, request.session_id.unwrap_or(0));
+        let key = (request.room_id, request.session_id.unwrap_or(NO_SESSION));
         Ok(RecordTimeNodes {
             time_node: self.time_nodes.get(&key).cloned().unwrap_or_default(),
         })

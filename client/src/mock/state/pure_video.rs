@@ -32,7 +32,7 @@ impl PureVideoService for State {
         if self.room(request.room_id)?.product != ProductType::LargeClass {
             return Err(Refusal::general("该接口只能用于大班课生成纯视频"));
         }
-        let todo: Vec<(Key, i64)> = self
+        let todo: Vec<(Key, VideoId)> = self
             .rows
             .iter()
             .filter(|r| r.room_id == request.room_id && r.version == 0 && r.main)

@@ -9,19 +9,15 @@ impl TokenService for State {
         request: crate::token::GetPlayerTokenRequest,
     ) -> Result<PlayerToken, Refusal> {
         let i = self.playback(request.room_id, request.session_id, None)?;
-        let video_id = self.rows.get(i).map_or(0, |r| r.video_id);
-        if request.expires_in < 0 {
-            return Err(Refusal::new(
-                ErrorCode::InvalidParameter,
-                "参数错误: expires_in",
-            ));
-        }
+        // A negative expires_in never gets here: it is not a `Duration`, so the request is refused
+        // as a bad parameter when it is read.
+        let video_id = self.rows.get(i).map_or(VideoId(0), |r| r.video_id);
         Ok(PlayerToken {
             video_id,
             token: self.token(
                 request.room_id,
-                request.session_id.unwrap_or(0),
-                &request.expires_in.to_string(),
+                request.session_id.unwrap_or(NO_SESSION),
+                &request.expires_in.as_secs().to_string(),
             ),
         })
     }
@@ -30,20 +26,20 @@ impl TokenService for State {
         &mut self,
         request: crate::token::GetPlayerTokenBatchRequest,
     ) -> Result<BTreeMap<PlaybackRef, String>, Refusal> {
-        let expires = request.expires_in.to_string();
+        let expires = request.expires_in.as_secs().to_string();
         Ok(request
             .room_ids
             .iter()
             .filter(|r| {
                 self.room(r.room_id).is_ok()
                     && self
-                        .main_row(r.room_id, r.session_id.unwrap_or(0))
+                        .main_row(r.room_id, r.session_id.unwrap_or(NO_SESSION))
                         .is_some()
             })
             .map(|r| {
                 (
                     *r,
-                    self.token(r.room_id, r.session_id.unwrap_or(0), &expires),
+                    self.token(r.room_id, r.session_id.unwrap_or(NO_SESSION), &expires),
                 )
             })
             .collect())

@@ -98,7 +98,7 @@ impl WhitelistService for State {
 impl State {
     fn whitelist_page(
         &self,
-        ids: Option<&BTreeSet<i64>>,
+        ids: Option<&BTreeSet<UserId>>,
         page: Option<i64>,
         size: Option<i64>,
     ) -> WhitelistPage {
@@ -113,7 +113,7 @@ impl State {
         }
     }
 
-    fn check_users(&self, ids: &[i64]) -> Result<(), Refusal> {
+    fn check_users(&self, ids: &[UserId]) -> Result<(), Refusal> {
         match ids.iter().find(|id| !self.users.contains_key(id)) {
             Some(id) => Err(Refusal::general(format!("用户{id}不存在"))),
             None => Ok(()),
