@@ -89,19 +89,19 @@ fn id_type(i: &IdType) -> TokenStream {
     doc.push(String::new());
     doc.extend(wrap(&md(&i.en)));
     doc.push(String::new());
-    doc.push(format!(
+    doc.extend(wrap(&format!(
         "Made from an `i64` with `{}(n)` or `n.into()`; `i64::from(id)` or `id.0` gives the number \
          back. It is written and read as a number (a numeric string is read too).",
         i.name
-    ));
+    )));
     let unset = i.none.map(|none| {
         let lit = proc_macro2::Literal::i64_unsuffixed(none);
         doc.push(String::new());
-        doc.push(format!(
+        doc.extend(wrap(&format!(
             "`{}({none})` means \"none\": it is never sent, and a response field holding it reads \
              as `None`.",
             i.name
-        ));
+        )));
         quote! {
             fn is_unset(&self) -> bool {
                 self.0 == #lit
