@@ -117,19 +117,13 @@ impl Client {
         &self.shared.base_url
     }
 
-    /// A web player link for `playback` on this client's domain: a room's playback
-    /// ([`RoomId`](crate::types::RoomId)), one session's ([`PlaybackRef`](crate::PlaybackRef)) or a
-    /// listed [`&Playback`](crate::types::Playback). Add the token from
-    /// [`Self::player_token_for`] (see [`crate::player`]).
+    /// A web player link for `playback`; see [`crate::Client::player_url`].
     pub fn player_url(&self, playback: impl Into<crate::PlaybackRef>) -> crate::player::PlayerUrl {
         crate::player::PlayerUrl::new(self.base_url(), playback)
     }
 
-    /// API 4's request for the player token of `playback` (a room's, one session's, or a listed
-    /// [`&Playback`](crate::types::Playback)), valid for `expires_in` ([`Duration::ZERO`]: never
-    /// expires): [`Self::get_player_token`] with the room and session taken from one value.
-    ///
-    /// [`Duration::ZERO`]: std::time::Duration::ZERO
+    /// API 4's request for the player token of `playback`; see
+    /// [`crate::Client::player_token_for`].
     pub fn player_token_for(
         &self,
         playback: impl Into<crate::PlaybackRef>,

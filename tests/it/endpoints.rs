@@ -145,6 +145,26 @@ macro_rules! every_endpoint {
             tokens.len() == 2 && tokens.contains_key(&refs[1]),
             "{tokens:?}"
         );
+        // One value for a playback: the helper sends the session the long-term playback names.
+        let long = PlaybackRef::session(seed::LONG_ROOM, seed::LONG_ROOM_SESSIONS[1]);
+        let minute = Duration::from_secs(60);
+        let by_ref = call!($mode, c.player_token_for(long, minute).send())?;
+        let by_hand = call!(
+            $mode,
+            c.get_player_token(seed::LONG_ROOM, minute)
+                .session_id(seed::LONG_ROOM_SESSIONS[1])
+                .send()
+        )?;
+        ensure!(by_ref.token == by_hand.token, "{by_ref:?} {by_hand:?}");
+        let url = c.player_url(long).token(by_ref.token).to_string();
+        ensure!(
+            url.contains(&format!(
+                "classid={}&session_id={}",
+                long.room_id,
+                seed::LONG_ROOM_SESSIONS[1]
+            )),
+            "{url}"
+        );
         let limited = call!($mode, c.get_limited_token(seed::ROOM).send())?;
         ensure!(limited.limited_token.len() == 32);
 
