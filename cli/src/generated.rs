@@ -8,8 +8,7 @@ use baijiayun::types::{
     ChatDeletion, CropSegment, ExpireSetting, Mark, ProductType, PublishStatus,
     RecordTemplate, ReplaceType, RoomId, SearchTimeType, SessionId, UserId, VideoId,
 };
-use std::time::Duration;
-use baijiayun::{Date, DateTime, PlaybackRef, Source, Target};
+use baijiayun::{Date, DateTime, Lifetime, PlaybackRef, Source, Target};
 use crate::args::{self, JsonItems};
 use crate::call::{Call, Outcome};
 
@@ -865,17 +864,15 @@ pub(crate) struct GetPlayerToken {
     session_id: Option<SessionId>,
     #[arg(
         long = "expires-in",
-        value_name = "SECONDS",
-        help = "过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires."
+        value_name = "SECONDS|never",
+        help = "过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [`never` for a token that never expires; 0 is refused]"
     )]
-    expires_in: u64,
+    expires_in: Lifetime,
 }
 
 impl GetPlayerToken {
     async fn run(self, call: &Call) -> Outcome {
-        let mut request = call
-            .client()
-            .get_player_token(self.room_id, Duration::from_secs(self.expires_in));
+        let mut request = call.client().get_player_token(self.room_id, self.expires_in);
         if let Some(value) = self.session_id {
             request = request.session_id(value);
         }
@@ -897,17 +894,17 @@ pub(crate) struct GetPlayerTokenBatch {
     room_ids: Vec<PlaybackRef>,
     #[arg(
         long = "expires-in",
-        value_name = "SECONDS",
-        help = "过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire."
+        value_name = "SECONDS|never",
+        help = "过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [`never` for a token that never expires; 0 is refused]"
     )]
-    expires_in: u64,
+    expires_in: Lifetime,
 }
 
 impl GetPlayerTokenBatch {
     async fn run(self, call: &Call) -> Outcome {
         let request = call
             .client()
-            .get_player_token_batch(self.room_ids, Duration::from_secs(self.expires_in));
+            .get_player_token_batch(self.room_ids, self.expires_in);
         call.send(&request).await
     }
 }

@@ -122,12 +122,12 @@ impl Client {
         crate::player::PlayerUrl::new(self.base_url(), playback)
     }
 
-    /// API 4's request for the player token of `playback`; see
+    /// API 3's request for the player token of `playback`; see
     /// [`crate::Client::player_token_for`].
     pub fn player_token_for(
         &self,
         playback: impl Into<crate::PlaybackRef>,
-        expires_in: std::time::Duration,
+        expires_in: impl Into<crate::Lifetime>,
     ) -> crate::token::GetPlayerTokenRequest<&Self> {
         let playback = playback.into();
         self.get_player_token(playback.room_id, expires_in)

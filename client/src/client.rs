@@ -414,15 +414,17 @@ impl Client {
         crate::player::PlayerUrl::new(self.base_url(), playback)
     }
 
-    /// API 4's request for the player token of `playback` (a room's, one session's, or a listed
-    /// [`&Playback`](crate::types::Playback)), valid for `expires_in` ([`Duration::ZERO`]: never
-    /// expires): [`Self::get_player_token`] with the room and session taken from one value.
+    /// API 3's request for the player token of `playback` (a room's, one session's, or a listed
+    /// [`&Playback`](crate::types::Playback)), valid for `expires_in` (a `Duration`, or
+    /// [`Lifetime::Never`](crate::Lifetime::Never)): [`Self::get_player_token`] with the room and
+    /// session taken from one value.
     ///
-    /// [`Duration::ZERO`]: std::time::Duration::ZERO
+    /// A playback's crop `version` is not part of it: the token and the player URL are the
+    /// playback's (the vendor's token API takes no version), whichever version was listed.
     pub fn player_token_for(
         &self,
         playback: impl Into<crate::PlaybackRef>,
-        expires_in: std::time::Duration,
+        expires_in: impl Into<crate::Lifetime>,
     ) -> crate::token::GetPlayerTokenRequest<&Self> {
         let playback = playback.into();
         self.get_player_token(playback.room_id, expires_in)

@@ -146,15 +146,28 @@ impl OperationInfo {
     /// is refused before it is sent. Returns the first violation.
     pub(crate) fn check_limits(&self, params: &Params<'_>) -> Result<(), String> {
         for p in self.params {
-            if let Some(ParamValue::Int(v)) = params.get(p.name)
-                && (p.min.is_some_and(|min| *v < min) || p.max.is_some_and(|max| *v > max))
-            {
-                return Err(format!(
-                    "'{}' is {v}, outside {}..={}",
-                    p.name,
-                    p.min.map_or(String::new(), |m| m.to_string()),
-                    p.max.map_or(String::new(), |m| m.to_string()),
-                ));
+            match params.get(p.name) {
+                None if p.required && p.kind != ParamKind::File => {
+                    return Err(format!(
+                        "'{}' is required but has no value to send (an id's \"none\", such as a \
+                         session id of 0, is never sent)",
+                        p.name
+                    ));
+                }
+                Some(ParamValue::Int(v)) => {
+                    let low = p
+                        .min
+                        .filter(|min| v < min)
+                        .map(|min| format!("below {min}"));
+                    let high = p
+                        .max
+                        .filter(|max| v > max)
+                        .map(|max| format!("above {max}"));
+                    if let Some(problem) = low.or(high) {
+                        return Err(format!("'{}' is {v}, {problem}", p.name));
+                    }
+                }
+                _ => {}
             }
         }
         Ok(())

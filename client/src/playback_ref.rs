@@ -12,8 +12,13 @@ use crate::wire::{ParamValue, ToParam};
 /// A playback: a short-term room's (`room_id`), or one session of a long-term room
 /// (`room_id-session_id`), as API 4 takes them and returns its tokens.
 ///
-/// "No session" has one form, `session_id: None`: [`PlaybackRef::session`] with
-/// [`SessionId(0)`](SessionId) (the vendor's "none") is the room's playback.
+/// "No session" has one form, `session_id: None`: [`PlaybackRef::session`] and
+/// [`PlaybackRef::new`] with [`SessionId(0)`](SessionId) (the vendor's "none") give the room's
+/// playback, and a value built with `Some(SessionId(0))` in its field is written (by `Display`, in
+/// parameters and player URLs) as the room's.
+///
+/// A crop version is not part of it: the token and player APIs take a room and a session only, so
+/// every listed version of one playback (API 10) names the same `PlaybackRef`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PlaybackRef {
     /// The room id.
@@ -61,8 +66,9 @@ impl From<&Playback> for PlaybackRef {
 }
 
 impl fmt::Display for PlaybackRef {
+    /// `room` or `room-session`; a session of `0` ("none") is written as the room's.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.session_id {
+        match self.session_id.filter(|s| !s.is_unset()) {
             Some(s) => write!(f, "{}-{s}", self.room_id),
             None => write!(f, "{}", self.room_id),
         }
@@ -134,6 +140,11 @@ mod tests {
         let zero: PlaybackRef = "17-0".parse().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(zero, PlaybackRef::room(RoomId(17)));
         assert_eq!(zero.to_string(), "17");
+        let built = PlaybackRef {
+            room_id: RoomId(17),
+            session_id: Some(SessionId(0)),
+        };
+        assert_eq!(built.to_string(), "17");
         for bad in ["", "-1", "1-", "a", "1-2-3", "1 -2", "+1"] {
             assert!(bad.parse::<PlaybackRef>().is_err(), "{bad}");
         }

@@ -62,7 +62,9 @@ impl PlayerUrl {
         PlayerUrl {
             base_url,
             classid: playback.room_id,
-            session_id: playback.session_id,
+            session_id: playback
+                .session_id
+                .filter(|s| !crate::de::Coded::is_unset(s)),
             credential: Credential::None,
             user_name: None,
             user_number: None,
@@ -184,6 +186,12 @@ mod tests {
         let url = PlayerUrl::new("https://x", PlaybackRef::session(RoomId(1), SessionId(0)))
             .session_id(0)
             .to_string();
+        assert_eq!(url, "https://x/web/playback/index?classid=1");
+        let built = PlaybackRef {
+            room_id: RoomId(1),
+            session_id: Some(SessionId(0)),
+        };
+        let url = PlayerUrl::new("https://x", built).to_string();
         assert_eq!(url, "https://x/web/playback/index?classid=1");
         let url = PlayerUrl::new("https://x", RoomId(1))
             .session_id(5)

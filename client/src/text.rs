@@ -2,18 +2,17 @@
 //! bodies), strictly: what is not exactly of its type is an error naming the field.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
 use crate::de::Coded;
-use crate::{Date, DateTime, PlaybackRef};
+use crate::{Date, DateTime, Lifetime, PlaybackRef};
 
 /// A value a text field can be read as, strictly: a request parameter as the fake server
 /// received it (`mock::RecordedRequest::param`, feature `mock`) or a field of a callback's form.
 ///
 /// Implemented for `i64`, `String`, `bool` (`0`/`1`), [`Date`], [`DateTime`], [`PlaybackRef`],
-/// [`Duration`] (whole seconds) and the ids and code enums of [`crate::types`]; sealed.
+/// [`Lifetime`] (whole seconds, `0` being never) and the ids and code enums of [`crate::types`]; sealed.
 pub trait FromText: Sized + sealed::Sealed {
     /// Reads the value, or says why the text is not one.
     fn from_text(text: &str) -> Result<Self, String>;
@@ -51,7 +50,7 @@ mod sealed {
     impl Sealed for Date {}
     impl Sealed for DateTime {}
     impl Sealed for PlaybackRef {}
-    impl Sealed for std::time::Duration {}
+    impl Sealed for crate::Lifetime {}
     impl<T: Coded> Sealed for T {}
 }
 
@@ -96,15 +95,17 @@ impl FromText for DateTime {
     }
 }
 
-impl FromText for Duration {
-    /// Whole seconds, not negative.
+impl FromText for Lifetime {
+    /// Whole seconds, `0` being [`Lifetime::Never`] as the vendor reads it.
     fn from_text(text: &str) -> Result<Self, String> {
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("{text:?} is not a whole number of seconds"));
         }
-        text.parse()
-            .map(Duration::from_secs)
-            .map_err(|_| format!("{text:?} is out of range"))
+        match text.parse::<u64>() {
+            Ok(0) => Ok(Lifetime::Never),
+            Ok(n) => Ok(Lifetime::secs(n)),
+            Err(_) => Err(format!("{text:?} is out of range")),
+        }
     }
 }
 

@@ -165,6 +165,9 @@ pub enum Original {
 
 /// A date and time in Beijing time, `YYYY-MM-DD HH:MM:SS`, to the second.
 ///
+/// It remembers the form it was read in ([`Original`]) and serialises in that form; `==` compares
+/// the instant only.
+///
 /// ```
 /// use std::time::{Duration, SystemTime};
 /// use baijiayun::DateTime;
@@ -378,7 +381,9 @@ impl FromStr for DateTime {
 }
 
 impl Serialize for DateTime {
-    /// Writes the value in the form it was read (text or unix seconds); built values as text.
+    /// Writes the value in the form it was read (text or unix seconds), so a record written back is
+    /// what the vendor sent; built values as text. For one form in your own storage, write
+    /// `to_string()` (text) or `to_unix()`: equal values (`==`) may have been read in either form.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.original {
             Original::Unix(secs) => serializer.serialize_i64(secs),

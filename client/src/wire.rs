@@ -140,17 +140,6 @@ impl ToParam for i64 {
     }
 }
 
-impl ToParam for std::time::Duration {
-    /// Whole seconds, rounded up: a lifetime of half a second must not become `0`, which the
-    /// vendor reads as "never expires". Past `i64::MAX` seconds it is sent as `i64::MAX`.
-    fn to_param(&self) -> Option<ParamValue<'_>> {
-        let secs = self
-            .as_secs()
-            .saturating_add(u64::from(self.subsec_nanos() > 0));
-        Some(ParamValue::Int(i64::try_from(secs).unwrap_or(i64::MAX)))
-    }
-}
-
 impl ToParam for bool {
     /// The vendor's flags are `1` and `0`, never `true`/`false`.
     fn to_param(&self) -> Option<ParamValue<'_>> {
@@ -387,21 +376,6 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_lifetime_is_sent_in_whole_seconds_rounded_up() {
-        use std::time::Duration;
-        let secs = |d: Duration| match d.to_param() {
-            Some(ParamValue::Int(n)) => Some(ParamValue::Int(n)),
-            _ => None,
-        };
-        assert_eq!(secs(Duration::ZERO), Some(ParamValue::Int(0)));
-        assert_eq!(secs(Duration::from_secs(3600)), Some(ParamValue::Int(3600)));
-        // Half a second must not become 0, which means "never expires".
-        assert_eq!(secs(Duration::from_millis(500)), Some(ParamValue::Int(1)));
-        assert_eq!(secs(Duration::from_millis(1_001)), Some(ParamValue::Int(2)));
-        assert_eq!(secs(Duration::MAX), Some(ParamValue::Int(i64::MAX)));
-    }
 
     #[test]
     fn unconfirmed_names_each_missing_id_once_in_request_order() {

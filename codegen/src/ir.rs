@@ -223,8 +223,9 @@ pub enum Scalar {
     DateTime,
     /// `PlaybackRef` (`room` or `room-session`).
     PlaybackRef,
-    /// `std::time::Duration`, sent and read as whole seconds.
-    Seconds,
+    /// `Lifetime`: how long a token stays valid, `Never` or a duration, sent as whole seconds (`0`
+    /// for never).
+    Lifetime,
     /// A spec id type: an integer on the wire.
     Id(String),
     /// Any JSON, kept as `serde_json::Value`.

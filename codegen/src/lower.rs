@@ -281,7 +281,7 @@ impl<'d> Lowerer<'d> {
             "date" => Scalar::Date,
             "datetime" => Scalar::DateTime,
             "playback_ref" => Scalar::PlaybackRef,
-            "seconds" => Scalar::Seconds,
+            "lifetime" => Scalar::Lifetime,
             "json" => Scalar::Json,
             _ if self.ids.contains_key(name) => Scalar::Id(name.to_owned()),
             _ if self.enums.contains_key(name) => Scalar::Enum(name.to_owned()),
@@ -305,9 +305,9 @@ impl<'d> Lowerer<'d> {
     fn ty_expr(&self, expr: &TyExpr) -> Result<Ty, String> {
         match expr {
             TyExpr::Name(n) => match self.scalar(n)? {
-                Scalar::Seconds => {
-                    Err("'seconds' is a param type only (a lifetime the client sends)".into())
-                }
+                Scalar::Lifetime => Err(
+                    "'lifetime' is a param type only (a token's lifetime the client sends)".into(),
+                ),
                 s => Ok(Ty::Scalar(s)),
             },
             TyExpr::List(item) => Ok(Ty::List(Box::new(self.ty_expr(item)?))),

@@ -12,7 +12,7 @@ use anyhow::{Result, ensure};
 use baijiayun::mock::{MockServer, RecordedRequest, ResponseStyle, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::*;
-use baijiayun::{DateTime, PlaybackRef, Source, Target, Upload};
+use baijiayun::{DateTime, Lifetime, PlaybackRef, Source, Target, Upload};
 use md5::{Digest, Md5};
 
 /// `.await` for the async client, nothing for the blocking one.
@@ -140,7 +140,10 @@ macro_rules! every_endpoint {
             PlaybackRef::session(seed::LONG_ROOM, seed::LONG_ROOM_SESSIONS[0]),
             PlaybackRef::room(RoomId(99)),
         ];
-        let tokens = call!($mode, c.get_player_token_batch(refs, Duration::ZERO).send())?;
+        let tokens = call!(
+            $mode,
+            c.get_player_token_batch(refs, Lifetime::Never).send()
+        )?;
         ensure!(
             tokens.len() == 2 && tokens.contains_key(&refs[1]),
             "{tokens:?}"

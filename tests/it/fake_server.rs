@@ -8,7 +8,7 @@ use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus, RoomId, SessionId, UserId};
-use baijiayun::{Client, Error, RetryPolicy, TransportKind};
+use baijiayun::{Client, Error, Lifetime, RetryPolicy, TransportKind};
 
 /// The vendor code of a refusal, or a failure naming what came instead.
 fn code_of<T: std::fmt::Debug>(result: baijiayun::Result<T>) -> Result<i64> {
@@ -360,6 +360,38 @@ async fn requests_are_recorded_and_state_resets() -> Result<()> {
     ensure!(
         sessions.ends_with(&[None, Some(seed::LONG_ROOM_SESSIONS[0])]),
         "{sessions:?}"
+    );
+    // A lifetime: "never" is its own value; a zero `Duration` (a deadline already passed) is one
+    // second, not the vendor's 0 ("never expires").
+    server.clear_requests();
+    client
+        .get_player_token(seed::ROOM, Duration::ZERO)
+        .send()
+        .await?;
+    client
+        .get_player_token(seed::ROOM, Lifetime::Never)
+        .send()
+        .await?;
+    let sent: Vec<String> = server
+        .requests_for(Operation::GetPlayerToken)
+        .iter()
+        .map(|r| r.param::<String>("expires_in"))
+        .collect::<Result<_, _>>()?;
+    ensure!(sent == ["1", "0"], "{sent:?}");
+    // A required session given as 0 ("none") is refused before sending, naming the parameter.
+    server.clear_requests();
+    let none = client
+        .add_session_whitelist(seed::LONG_ROOM, [seed::USERS[0]], SessionId(0))
+        .send()
+        .await;
+    ensure!(
+        matches!(&none, Err(Error::InvalidRequest { message, .. }) if message.contains("'session_id' is required")),
+        "{none:?}"
+    );
+    ensure!(
+        server
+            .requests_for(Operation::AddSessionWhitelist)
+            .is_empty()
     );
     // "No session" has one form: a session id of 0, given either way, is never sent.
     server.clear_requests();

@@ -401,7 +401,7 @@ fn scalar(s: &Scalar) -> String {
         Scalar::Date => "Date".into(),
         Scalar::DateTime => "DateTime".into(),
         Scalar::PlaybackRef => "PlaybackRef".into(),
-        Scalar::Seconds => "Duration".into(),
+        Scalar::Lifetime => "Lifetime".into(),
         Scalar::Json => "serde_json::Value".into(),
         Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => n.clone(),
     }

@@ -390,7 +390,7 @@ pub(crate) fn dispatch<S: Service>(
         Operation::GetPlayerToken => {
             let request = crate::token::GetPlayerTokenRequest::new(
                     received.required("room_id")?,
-                    received.required("expires_in")?,
+                    received.required::<crate::Lifetime>("expires_in")?,
                 )
                 .set_session_id(received.optional("session_id")?);
             check_limits(&request)?;
@@ -399,7 +399,7 @@ pub(crate) fn dispatch<S: Service>(
         Operation::GetPlayerTokenBatch => {
             let request = crate::token::GetPlayerTokenBatchRequest::new(
                 received.required_csv("room_ids")?,
-                received.required("expires_in")?,
+                received.required::<crate::Lifetime>("expires_in")?,
             );
             check_limits(&request)?;
             to_json(&service.get_player_token_batch(request)?, style)

@@ -6,12 +6,11 @@
 //! with `send`.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 use crate::info::OperationInfo;
 use crate::operations::Operation;
 use crate::types::{LimitedToken, PlayerToken, RoomId, SessionId};
 use crate::wire::{Endpoint, Params};
-use crate::{Client, PlaybackRef, Result};
+use crate::{Client, Lifetime, PlaybackRef, Result};
 #[cfg(feature = "blocking")]
 use crate::blocking;
 
@@ -37,26 +36,26 @@ pub struct GetPlayerTokenRequest<C = ()> {
     client: C,
     pub(crate) room_id: RoomId,
     pub(crate) session_id: Option<SessionId>,
-    pub(crate) expires_in: Duration,
+    pub(crate) expires_in: Lifetime,
 }
 
 impl GetPlayerTokenRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间号 — The room id.
-    /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires.
-    pub fn new(room_id: RoomId, expires_in: Duration) -> Self {
+    /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
+    pub fn new(room_id: RoomId, expires_in: impl Into<Lifetime>) -> Self {
         Self::with_client((), room_id, expires_in)
     }
 }
 
 impl<C> GetPlayerTokenRequest<C> {
-    fn with_client(client: C, room_id: RoomId, expires_in: Duration) -> Self {
+    fn with_client(client: C, room_id: RoomId, expires_in: impl Into<Lifetime>) -> Self {
         Self {
             client,
             room_id,
             session_id: None,
-            expires_in,
+            expires_in: expires_in.into(),
         }
     }
 
@@ -127,17 +126,17 @@ impl GetPlayerTokenRequest<&blocking::Client> {
 pub struct GetPlayerTokenBatchRequest<C = ()> {
     client: C,
     pub(crate) room_ids: Vec<PlaybackRef>,
-    pub(crate) expires_in: Duration,
+    pub(crate) expires_in: Lifetime,
 }
 
 impl GetPlayerTokenBatchRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_ids`: 短期房间传{room_id}，长期房间传{room_id}-{session_id}，多个回放用英文逗号分隔，如：17110879095169,1711087909231-201711281 — The playbacks, each a room id or room-session pair, sent comma-separated. Sent joined with `,`.
-    /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire.
+    /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
     pub fn new(
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: Duration,
+        expires_in: impl Into<Lifetime>,
     ) -> Self {
         Self::with_client((), room_ids, expires_in)
     }
@@ -147,12 +146,12 @@ impl<C> GetPlayerTokenBatchRequest<C> {
     fn with_client(
         client: C,
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: Duration,
+        expires_in: impl Into<Lifetime>,
     ) -> Self {
         Self {
             client,
             room_ids: room_ids.into_iter().collect(),
-            expires_in,
+            expires_in: expires_in.into(),
         }
     }
 }
@@ -284,7 +283,7 @@ impl Client {
     pub fn get_player_token(
         &self,
         room_id: RoomId,
-        expires_in: Duration,
+        expires_in: impl Into<Lifetime>,
     ) -> GetPlayerTokenRequest<&Self> {
         GetPlayerTokenRequest::with_client(self, room_id, expires_in)
     }
@@ -295,7 +294,7 @@ impl Client {
     pub fn get_player_token_batch(
         &self,
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: Duration,
+        expires_in: impl Into<Lifetime>,
     ) -> GetPlayerTokenBatchRequest<&Self> {
         GetPlayerTokenBatchRequest::with_client(self, room_ids, expires_in)
     }
@@ -316,7 +315,7 @@ impl blocking::Client {
     pub fn get_player_token(
         &self,
         room_id: RoomId,
-        expires_in: Duration,
+        expires_in: impl Into<Lifetime>,
     ) -> GetPlayerTokenRequest<&Self> {
         GetPlayerTokenRequest::with_client(self, room_id, expires_in)
     }
@@ -327,7 +326,7 @@ impl blocking::Client {
     pub fn get_player_token_batch(
         &self,
         room_ids: impl IntoIterator<Item = PlaybackRef>,
-        expires_in: Duration,
+        expires_in: impl Into<Lifetime>,
     ) -> GetPlayerTokenBatchRequest<&Self> {
         GetPlayerTokenBatchRequest::with_client(self, room_ids, expires_in)
     }

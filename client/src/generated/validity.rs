@@ -241,7 +241,9 @@ impl SetValidDayRequest<&blocking::Client> {
 /// Never retried once it may have reached the server: it changes state.
 ///
 /// Note: The doc has no response table; success_list holds the video ids that were set, printed
-/// as strings in the example. Whether failed ids are reported is not documented.
+/// as strings in the example. Whether failed ids are reported is not documented; the client reports
+/// the requested ids missing from success_list as Error::Incomplete (confirms), so Ok means every
+/// playback was set.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchSetExpireTimeRequest<C = ()> {

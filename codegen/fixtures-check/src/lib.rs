@@ -15,7 +15,8 @@ macro_rules! runtime {
     () => {
         pub use baijiayun::__private::*;
         pub use baijiayun::{
-            ClientBuilder, Date, DateTime, PlaybackRef, Result, Source, Target, Upload, info,
+            ClientBuilder, Date, DateTime, Lifetime, PlaybackRef, Result, Source, Target, Upload,
+            info,
         };
 
         /// The fixture's async client: the real one, under a type the generated methods can be

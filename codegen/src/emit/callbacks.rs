@@ -16,10 +16,8 @@ pub(super) fn module(api: &Api) -> Module {
             collect_names(&f.ty, &mut names);
         }
     }
-    // `seconds` is a param type only, so a callback field never uses `Duration`.
     let UsedNames {
         btree_map,
-        duration: _,
         runtime,
         types,
     } = UsedNames::new(names);

@@ -88,7 +88,7 @@ fn imports(api: &Api) -> Vec<TokenStream> {
                     Scalar::Date => runtime.push("Date".into()),
                     Scalar::DateTime => runtime.push("DateTime".into()),
                     Scalar::PlaybackRef => runtime.push("PlaybackRef".into()),
-                    Scalar::Seconds => runtime.push("Duration".into()),
+                    Scalar::Lifetime => runtime.push("Lifetime".into()),
                     Scalar::Int | Scalar::String | Scalar::Bool | Scalar::Json => {}
                 },
             }
@@ -116,12 +116,6 @@ fn imports(api: &Api) -> Vec<TokenStream> {
         let types = types.iter().map(|t| ident(t));
         out.push(quote!(use baijiayun::types::{#(#types),*};));
     }
-    if runtime.iter().any(|t| t == "Duration") {
-        out.push(quote!(
-            use std::time::Duration;
-        ));
-    }
-    runtime.retain(|t| t != "Duration");
     if !runtime.is_empty() {
         let runtime = runtime.iter().map(|t| ident(t));
         out.push(quote!(use baijiayun::{#(#runtime),*};));
@@ -250,7 +244,7 @@ fn is_paging(e: &Endpoint, wire: &str) -> bool {
 fn value_name(s: &Scalar) -> &'static str {
     match s {
         Scalar::Int | Scalar::Id(_) => "INT",
-        Scalar::Seconds => "SECONDS",
+        Scalar::Lifetime => "SECONDS|never",
         Scalar::String => "TEXT",
         Scalar::Bool => "BOOL",
         Scalar::Date => "YYYY-MM-DD",
@@ -314,12 +308,15 @@ fn args_struct(e: &Endpoint, api: &Api) -> TokenStream {
                 if let Some(vp) = value_parser(s, api) {
                     attrs.push(quote!(value_parser = #vp));
                 }
+                if *s == Scalar::Lifetime {
+                    facts.push("`never` for a token that never expires; 0 is refused".into());
+                }
                 if *s == Scalar::Bool {
                     attrs.push(quote!(action = clap::ArgAction::Set));
                 }
                 // Records are only params inside `list<…>` (the spec's validation), so every
                 // scalar here has a `FromStr` or a parser above.
-                cli_ty(s)
+                scalar_ty(s)
             }
             ParamTy::List { item, .. } => {
                 attrs.push(quote!(action = clap::ArgAction::Append));
@@ -336,7 +333,7 @@ fn args_struct(e: &Endpoint, api: &Api) -> TokenStream {
                     if let Some(vp) = value_parser(item, api) {
                         attrs.push(quote!(value_parser = #vp));
                     }
-                    let t = cli_ty(item);
+                    let t = scalar_ty(item);
                     quote!(Vec<#t>)
                 }
             }
@@ -377,19 +374,10 @@ fn args_struct(e: &Endpoint, api: &Api) -> TokenStream {
     }
 }
 
-/// The type a flag's value is parsed as: the client's own type, except seconds (a whole number).
-fn cli_ty(s: &Scalar) -> TokenStream {
-    match s {
-        Scalar::Seconds => quote!(u64),
-        s => scalar_ty(s),
-    }
-}
-
 /// How a parameter's flag value becomes the argument of the client method or setter.
 fn convert(p: &crate::ir::Param, value: TokenStream) -> TokenStream {
     let value = match &p.ty {
         ParamTy::File => quote!(args::upload(&#value)?),
-        ParamTy::Scalar(Scalar::Seconds) => quote!(Duration::from_secs(#value)),
         ParamTy::Scalar(_) => value,
         ParamTy::List {
             item: Scalar::Record(_),

@@ -71,11 +71,6 @@ fn imports(g: &Group) -> Vec<TokenStream> {
             use std::collections::BTreeMap;
         ));
     }
-    if used.duration {
-        out.push(quote!(
-            use std::time::Duration;
-        ));
-    }
     out.push(quote!(
         use crate::info::OperationInfo;
     ));
@@ -125,6 +120,10 @@ fn arg(p: &Param) -> Arg {
     match &p.ty {
         ParamTy::Scalar(Scalar::String) => Arg {
             ty: quote!(impl Into<String>),
+            convert: quote!(#name.into()),
+        },
+        ParamTy::Scalar(Scalar::Lifetime) => Arg {
+            ty: quote!(impl Into<Lifetime>),
             convert: quote!(#name.into()),
         },
         ParamTy::Scalar(Scalar::Id(id)) if !p.required => {

@@ -154,7 +154,7 @@ pub(crate) fn scalar_ty(s: &Scalar) -> TokenStream {
         Scalar::Date => quote!(Date),
         Scalar::DateTime => quote!(DateTime),
         Scalar::PlaybackRef => quote!(PlaybackRef),
-        Scalar::Seconds => quote!(Duration),
+        Scalar::Lifetime => quote!(Lifetime),
         Scalar::Json => quote!(serde_json::Value),
         Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => {
             let n = ident(n);
@@ -212,7 +212,7 @@ pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
         Scalar::Date => out.push("Date".into()),
         Scalar::DateTime => out.push("DateTime".into()),
         Scalar::PlaybackRef => out.push("PlaybackRef".into()),
-        Scalar::Seconds => out.push("Duration".into()),
+        Scalar::Lifetime => out.push("Lifetime".into()),
         Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => out.push(n.clone()),
         Scalar::Int | Scalar::String | Scalar::Bool | Scalar::Json => {}
     }
@@ -224,8 +224,6 @@ pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
 pub(crate) struct UsedNames {
     /// Whether `std::collections::BTreeMap` is used.
     pub(crate) btree_map: bool,
-    /// Whether `std::time::Duration` is used.
-    pub(crate) duration: bool,
     /// The runtime's types, at the crate's root (`crate::Date`).
     pub(crate) runtime: Vec<String>,
     /// The spec's records and enums, in `crate::types`.
@@ -234,9 +232,10 @@ pub(crate) struct UsedNames {
 
 impl UsedNames {
     pub(crate) fn new(mut names: Vec<String>) -> Self {
-        const RUNTIME: [&str; 6] = [
+        const RUNTIME: [&str; 7] = [
             "Date",
             "DateTime",
+            "Lifetime",
             "PlaybackRef",
             "Source",
             "Target",
@@ -245,14 +244,12 @@ impl UsedNames {
         names.sort();
         names.dedup();
         let btree_map = names.iter().any(|n| n == "BTreeMap");
-        let duration = names.iter().any(|n| n == "Duration");
-        names.retain(|n| n != "BTreeMap" && n != "Duration");
+        names.retain(|n| n != "BTreeMap");
         let (runtime, types) = names
             .into_iter()
             .partition(|n| RUNTIME.contains(&n.as_str()));
         Self {
             btree_map,
-            duration,
             runtime,
             types,
         }

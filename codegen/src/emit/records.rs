@@ -60,18 +60,29 @@ pub(super) fn module(api: &Api) -> Module {
         // A spec without types: nothing would use the imports.
         items.clear();
     }
+    let mut doc = vec![
+        "Every id, record and enum of the playback API.".to_owned(),
+        String::new(),
+        "Records decode tolerantly, by the type of each field (numbers as strings, `\"\"` or"
+            .into(),
+        "`null` as absent, PHP's `[]` as an empty map), when read with the clients or".into(),
+        "`baijiayun::decode`; enums are open, so a code this version does not know is kept in"
+            .into(),
+        "`Unknown`.".into(),
+    ];
+    if !api.ids.is_empty() {
+        let ids: Vec<String> = api.ids.iter().map(|i| format!("`{}`", i.name)).collect();
+        doc.push(String::new());
+        doc.extend(wrap(&format!(
+            "Ids are types of their own ({}), so that one of them cannot be given where another \
+             belongs.",
+            ids.join(", ")
+        )));
+    }
     Module {
         path: "types.rs".into(),
         source: "spec/*.yaml".into(),
-        doc: vec![
-            "Every id, record and enum of the playback API.".into(),
-            String::new(),
-            "Records decode tolerantly, by the type of each field (`crate::de`), when read with the"
-                .into(),
-            "clients or `wire::decode`; enums are open, so a code this version does not know is"
-                .into(),
-            "kept in `Unknown`.".into(),
-        ],
+        doc,
         items,
     }
 }

@@ -180,8 +180,13 @@ fn read_param(p: &Param) -> TokenStream {
     };
     let presence = if p.required { "required" } else { "optional" };
     let method = format_ident!("{presence}{kind}");
-    // `new` takes `impl Into<String>`: name the type read.
-    let named = (p.required && p.ty == ParamTy::Scalar(Scalar::String)).then(|| quote!(::<String>));
+    // `new` takes `impl Into<String>` or `impl Into<Lifetime>`: name the type read.
+    let named = match &p.ty {
+        _ if !p.required => None,
+        ParamTy::Scalar(Scalar::String) => Some(quote!(::<String>)),
+        ParamTy::Scalar(Scalar::Lifetime) => Some(quote!(::<crate::Lifetime>)),
+        _ => None,
+    };
     let value = quote!(received.#method #named (#wire)?);
     // A copy's sides are named by their wrapper (`Source(..)`), as the client method takes them.
     match p.role {

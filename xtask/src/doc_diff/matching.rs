@@ -116,7 +116,7 @@ impl SpecIndex {
 
 fn scalar_types(api: &ir::Api, s: &Scalar) -> (BTreeSet<&'static str>, Option<BTreeSet<i64>>) {
     let types: &[&'static str] = match s {
-        Scalar::Int | Scalar::Id(_) | Scalar::Seconds => {
+        Scalar::Int | Scalar::Id(_) | Scalar::Lifetime => {
             &["int", "integer", "bigint", "long", "number"]
         }
         Scalar::String => &["string", "text"],

@@ -9,7 +9,7 @@ impl TokenService for State {
         request: crate::token::GetPlayerTokenRequest,
     ) -> Result<PlayerToken, Refusal> {
         let i = self.playback(request.room_id, request.session_id, None)?;
-        // A negative expires_in never gets here: it is not a `Duration`, so the request is refused
+        // A negative expires_in never gets here: it is not a `Lifetime`, so the request is refused
         // as a bad parameter when it is read.
         let video_id = self.rows.get(i).map_or(VideoId(0), |r| r.video_id);
         Ok(PlayerToken {
