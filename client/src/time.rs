@@ -24,7 +24,7 @@ const BEIJING_OFFSET_SECS: i64 = 8 * 3600;
 pub struct InvalidDate(String);
 
 /// A calendar date, `YYYY-MM-DD`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     year: i32,
     month: u8,
@@ -96,6 +96,24 @@ impl Date {
             u8::try_from(day).map_err(|_| InvalidDate(format!("{days} days")))?,
         );
         Date::new(year, month, day)
+    }
+}
+
+impl fmt::Debug for Date {
+    /// `Date(2017-09-26)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Date({self})")
+    }
+}
+
+impl fmt::Debug for DateTime {
+    /// `DateTime(2017-09-26 16:38:11)`, with the form it was read in when that was unix seconds:
+    /// `DateTime(2017-09-26 16:38:11, unix 1506415091)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.original {
+            Original::Unix(secs) => write!(f, "DateTime({self}, unix {secs})"),
+            Original::Text | Original::Built => write!(f, "DateTime({self})"),
+        }
     }
 }
 
@@ -177,8 +195,9 @@ pub enum Original {
 /// let copy = t; // `Copy`
 /// assert_eq!(copy, t);
 /// assert!(DateTime::now() > t);
+/// assert_eq!(format!("{t:?}"), "DateTime(2017-09-26 16:38:11)");
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct DateTime {
     date: Date,
     hour: u8,

@@ -143,7 +143,7 @@ impl BatchCropRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间ID — The room id.
-    /// * `crop_info`: 裁剪信息，包含开始时间、结束时间、回放名称，时间为\[…\]，开始和结束时间之间不得少于\[…\]， 多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array. Sent as a JSON array.
+    /// * `crop_info`: 裁剪信息，包含开始时间、结束时间、回放名称，时间为\[…\]，开始和结束时间之间不得少于\[…\]， 多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array.
     pub fn new(
         room_id: RoomId,
         crop_info: impl IntoIterator<Item = CropSegment>,
@@ -367,8 +367,6 @@ impl<C> SetMarkRequest<C> {
 
     /// \[…\]（示例：\[{"time_offset":"00:00:01","desc":123},{"time_offset":"00:00:02","desc":123},{"time_offset":"00:00:03","desc":123}\]）
     ///  — The marks, sent as a JSON array of time offsets and descriptions.
-    ///
-    /// Sent as a JSON array.
     pub fn content(mut self, content: impl IntoIterator<Item = Mark>) -> Self {
         self.content = Some(content.into_iter().collect());
         self
@@ -565,8 +563,6 @@ impl<C> DeleteChatRequest<C> {
     /// 23:09:13"},{"delete_user_number":"772334751","delete_start_time":"2022-04-21 23:08:36","delete_end_time":"2022-04-21
     /// 23:09:19"}\] — Several deletion rules, each a user number and a time range, sent as a JSON
     /// array.
-    ///
-    /// Sent as a JSON array.
     pub fn delete_json(
         mut self,
         delete_json: impl IntoIterator<Item = ChatDeletion>,

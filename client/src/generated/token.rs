@@ -132,7 +132,7 @@ pub struct GetPlayerTokenBatchRequest<C = ()> {
 impl GetPlayerTokenBatchRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `room_ids`: 短期房间传{room_id}，长期房间传{room_id}-{session_id}，多个回放用英文逗号分隔，如：17110879095169,1711087909231-201711281 — The playbacks, each a room id or room-session pair, sent comma-separated. Sent joined with `,`.
+    /// * `room_ids`: 短期房间传{room_id}，长期房间传{room_id}-{session_id}，多个回放用英文逗号分隔，如：17110879095169,1711087909231-201711281 — The playbacks, each a room id or room-session pair, sent comma-separated.
     /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
     pub fn new(
         room_ids: impl IntoIterator<Item = PlaybackRef>,

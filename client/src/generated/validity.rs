@@ -73,8 +73,6 @@ impl<C> GetValidDayRequest<C> {
 
     /// 回放视频ID，多个英文逗号拼接，不传则返回产品线有效期 — The playbacks' video ids, comma-separated;
     /// without them only the product line's period is returned.
-    ///
-    /// Sent joined with `,`.
     pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = VideoId>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
         self
@@ -178,8 +176,6 @@ impl<C> SetValidDayRequest<C> {
 
     /// 回放视频ID，多个英文逗号拼接，不传则设置产品线级有效期 — The playbacks' video ids, comma-separated;
     /// without them the product line's period is set.
-    ///
-    /// Sent joined with `,`.
     pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = VideoId>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
         self
@@ -254,7 +250,7 @@ pub struct BatchSetExpireTimeRequest<C = ()> {
 impl BatchSetExpireTimeRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `data`: json格式，详情如下：video_id int 视频fid；expire_time string 到期时间（如 2017-08-18 14:01:00）  — The playbacks and their expiry times, sent as a JSON array. Sent as a JSON array.
+    /// * `data`: json格式，详情如下：video_id int 视频fid；expire_time string 到期时间（如 2017-08-18 14:01:00）  — The playbacks and their expiry times, sent as a JSON array.
     pub fn new(data: impl IntoIterator<Item = ExpireSetting>) -> Self {
         Self::with_client((), data)
     }

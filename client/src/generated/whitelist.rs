@@ -43,7 +43,7 @@ impl AddSessionWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. Sent joined with `,`.
+    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
     pub fn new(
         room_id: RoomId,
@@ -132,7 +132,7 @@ impl DeleteSessionWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. Sent joined with `,`.
+    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
     pub fn new(
         room_id: RoomId,
@@ -398,7 +398,7 @@ impl AddRoomWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. Sent joined with `,`.
+    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
     pub fn new(room_id: RoomId, user_ids: impl IntoIterator<Item = UserId>) -> Self {
         Self::with_client((), room_id, user_ids)
     }
@@ -654,7 +654,7 @@ impl DeleteRoomWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (typed string and called a video-on-demand id in the doc).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. Sent joined with `,`.
+    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
     pub fn new(room_id: RoomId, user_ids: impl IntoIterator<Item = UserId>) -> Self {
         Self::with_client((), room_id, user_ids)
     }

@@ -162,11 +162,16 @@ fn param_doc(p: &Param) -> Vec<String> {
     if p.inferred {
         facts.push("the doc does not list it; inferred from the response".into());
     }
+    // How a list is sent, unless its description already says so.
     if let ParamTy::List { encoding, .. } = &p.ty {
-        facts.push(match encoding {
-            Encoding::Csv => "sent joined with `,`".into(),
-            Encoding::Json => "sent as a JSON array".into(),
-        });
+        let en = p.en.to_lowercase();
+        let (fact, said) = match encoding {
+            Encoding::Csv => ("sent joined with `,`", en.contains("comma-separated")),
+            Encoding::Json => ("sent as a JSON array", en.contains("json array")),
+        };
+        if !said {
+            facts.push(fact.into());
+        }
     }
     if p.ty == ParamTy::File {
         facts.push("sent as a multipart file part, which is not signed".into());
