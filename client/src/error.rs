@@ -5,6 +5,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
+use crate::operations::Operation;
 use crate::types::ErrorCode;
 
 /// The name of the endpoint a request is for, carried into its errors: the method name for spec
@@ -228,9 +229,27 @@ impl Error {
     }
 
     /// Whether trying the same request again may succeed: connection failures, timeouts, HTTP 408,
-    /// 429 and 5xx, undecodable bodies, and refusals for rate. Whether it is *safe* to send again
-    /// depends on the endpoint too: the client resends writes only when they surely did not run
-    /// (see [`crate::RetryPolicy`]).
+    /// 429 and 5xx, undecodable bodies, and refusals for rate.
+    ///
+    /// It does not say whether sending again is *safe*. A write (crop, delete, copy, set an expiry)
+    /// that timed out, got a 502 or an undecodable answer may have been applied already, and sent
+    /// again it is applied twice. In a retry loop of your own, resend on
+    /// [`Error::is_safe_to_resend`], not on `is_retryable`; [`Error::may_have_applied`] says
+    /// whether a failed write must be checked (read the state back) before anything else. The
+    /// client itself resends a write only when it surely did not run (see [`crate::RetryPolicy`]).
+    ///
+    /// ```
+    /// # fn crop() -> baijiayun::Result<()> { Ok(()) }
+    /// let mut attempt = 1;
+    /// let result = loop {
+    ///     match crop() {
+    ///         Err(e) if attempt < 3 && e.is_safe_to_resend() => attempt += 1,
+    ///         // An error with `may_have_applied()`: read the state back before anything else.
+    ///         done => break done,
+    ///     }
+    /// };
+    /// # result
+    /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. }
@@ -245,6 +264,53 @@ impl Error {
             | Error::InvalidRequest { .. }
             | Error::Config(_) => false,
         }
+    }
+
+    /// Whether the request may have been applied by the vendor although the call failed: `false`
+    /// only when it surely was not.
+    ///
+    /// `true` when the request may have reached the vendor and no refusal came back: a transport
+    /// failure once the connection was made ([`TransportKind::Timeout`], `Request`, `Body`),
+    /// HTTP 408 and 5xx (and any other status that is not a 4xx), a redirect (whatever answered
+    /// may have acted first), a body that does not decode or is too large, and
+    /// [`Error::Incomplete`] (part of the batch was applied).
+    ///
+    /// `false` for the vendor's refusals ([`Error::Api`], whatever the code, and HTTP 4xx but
+    /// 408, 429 included), the client's own refusals, which send nothing
+    /// ([`Error::RateLimited`], [`Error::InvalidRequest`], [`Error::LimiterUnavailable`],
+    /// [`Error::Config`]), and a connection that was never made ([`TransportKind::Connect`]).
+    pub fn may_have_applied(&self) -> bool {
+        match self {
+            Error::Transport { kind, .. } => *kind != TransportKind::Connect,
+            Error::Http { status, .. } => *status == 408 || !(400..500).contains(status),
+            Error::Redirect { .. }
+            | Error::ResponseTooLarge { .. }
+            | Error::Decode { .. }
+            | Error::Incomplete { .. } => true,
+            Error::Api { .. }
+            | Error::RateLimited { .. }
+            | Error::LimiterUnavailable { .. }
+            | Error::InvalidRequest { .. }
+            | Error::Config(_) => false,
+        }
+    }
+
+    /// Whether sending the same request again is both useful and harmless: it is
+    /// [retryable](Error::is_retryable), and either it surely was not applied
+    /// ([`Error::may_have_applied`] is `false`) or its endpoint is safe to repeat (a read: the
+    /// spec's `retry_safe`, [`crate::info::OperationInfo::retry_safe`]). This is the rule the
+    /// client's own retries follow. A raw call's endpoint (a path) is not known to be safe.
+    pub fn is_safe_to_resend(&self) -> bool {
+        let retry_safe = self
+            .endpoint()
+            .and_then(Operation::from_name)
+            .is_some_and(|op| op.info().retry_safe);
+        self.is_safe_to_resend_to(retry_safe)
+    }
+
+    /// [`Error::is_safe_to_resend`] for an endpoint whose safety to repeat is `retry_safe`.
+    pub(crate) fn is_safe_to_resend_to(&self, retry_safe: bool) -> bool {
+        self.is_retryable() && (retry_safe || !self.may_have_applied())
     }
 
     /// Whether this is a refusal for rate: the client's own limit, the vendor's refusal
@@ -447,6 +513,126 @@ mod tests {
             body: Bytes::new(),
         };
         assert!(rate.is_rate_limited() && rate.is_retryable());
+    }
+
+    /// Every kind of failure on a write (`batch_crop`) and a read (`get_basic_info`): retryable,
+    /// may have been applied, safe to resend to each.
+    #[test]
+    fn which_failures_may_have_applied_and_which_are_safe_to_resend() {
+        let read = "get_basic_info";
+        let write = "batch_crop";
+        assert!(Operation::from_name(read).is_some_and(|op| op.info().retry_safe));
+        assert!(Operation::from_name(write).is_some_and(|op| !op.info().retry_safe));
+        let cases = [
+            // (failure, retryable, may have applied, safe to resend to the read, to the write)
+            ("connect", true, false, true, true),
+            ("timeout", true, true, true, false),
+            ("request", true, true, true, false),
+            ("body", true, true, true, false),
+            ("http 408", true, true, true, false),
+            ("http 429", true, false, true, true),
+            ("http 500", true, true, true, false),
+            ("http 502", true, true, true, false),
+            ("http 403", false, false, false, false),
+            ("http 404", false, false, false, false),
+            ("api rate", true, false, true, true),
+            ("api refusal", false, false, false, false),
+            ("decode", true, true, true, false),
+            ("too large", false, true, false, false),
+            ("redirect", false, true, false, false),
+            ("incomplete", false, true, false, false),
+            ("rate limited", true, false, true, true),
+            ("invalid", false, false, false, false),
+        ];
+        for (name, retryable, applied, to_read, to_write) in cases {
+            let (on_read, on_write) = (failure(name, read), failure(name, write));
+            assert_eq!(on_write.is_retryable(), retryable, "{name}: is_retryable");
+            assert_eq!(on_read.is_retryable(), retryable, "{name}: is_retryable");
+            assert_eq!(on_write.may_have_applied(), applied, "{name}: may_have_applied");
+            assert_eq!(on_read.may_have_applied(), applied, "{name}: may_have_applied");
+            assert_eq!(on_read.is_safe_to_resend(), to_read, "{name}: resend to a read");
+            assert_eq!(on_write.is_safe_to_resend(), to_write, "{name}: resend to a write");
+        }
+        // Nothing was sent: the fleet limiter's refusal and a bad configuration.
+        let down = Error::LimiterUnavailable {
+            message: "connection refused".into(),
+        };
+        assert!(!down.may_have_applied() && down.is_retryable() && down.is_safe_to_resend());
+        let config = Error::Config("partner key is empty".into());
+        assert!(!config.may_have_applied() && !config.is_safe_to_resend());
+        // A raw call names its path: not known to be safe to repeat.
+        let raw = failure("timeout", "/openapi/playback/getBasicInfo");
+        assert!(raw.may_have_applied() && !raw.is_safe_to_resend());
+        assert!(failure("connect", "/openapi/x").is_safe_to_resend());
+    }
+
+    /// One failure of each kind, named as in the table above, on `endpoint`.
+    fn failure(name: &str, endpoint: &'static str) -> Error {
+        let endpoint = Cow::Borrowed(endpoint);
+        let transport = |kind| Error::Transport {
+            endpoint: endpoint.clone(),
+            kind,
+            // Any reqwest error: the kind is what is classified.
+            source: reqwest::Client::new()
+                .get("not a url")
+                .build()
+                .err()
+                .unwrap_or_else(|| panic!("a bad URL does not build")),
+        };
+        let http = |status| Error::Http {
+            endpoint: endpoint.clone(),
+            status,
+            body: Bytes::new(),
+        };
+        let api = |code| Error::Api {
+            endpoint: endpoint.clone(),
+            code,
+            message: String::new(),
+            body: Bytes::new(),
+        };
+        match name {
+            "connect" => transport(TransportKind::Connect),
+            "timeout" => transport(TransportKind::Timeout),
+            "request" => transport(TransportKind::Request),
+            "body" => transport(TransportKind::Body),
+            "api rate" => api(429),
+            "api refusal" => api(1001),
+            "decode" => Error::Decode {
+                endpoint,
+                path: ".".into(),
+                message: String::new(),
+                body: Bytes::from_static(b"<html>"),
+            },
+            "too large" => Error::ResponseTooLarge {
+                endpoint,
+                status: 200,
+                limit: 1,
+            },
+            "redirect" => Error::Redirect {
+                endpoint,
+                status: 303,
+                location: None,
+            },
+            "incomplete" => Error::Incomplete {
+                endpoint,
+                missing: vec![2],
+                confirmed: vec![1],
+            },
+            "rate limited" => Error::RateLimited {
+                endpoint,
+                retry_after: std::time::Duration::from_secs(1),
+            },
+            "invalid" => Error::InvalidRequest {
+                endpoint,
+                message: String::new(),
+            },
+            status => http(
+                status
+                    .strip_prefix("http ")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or_else(|| panic!("no failure named {status}")),
+            ),
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, TransportKind};
+use crate::error::Error;
 
 /// How often and how long to retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,16 +123,7 @@ impl Attempts {
     }
 
     fn may_retry(&self, e: &Error) -> bool {
-        match e {
-            Error::Transport {
-                kind: TransportKind::Connect,
-                ..
-            } => true,
-            _ if e.is_rate_limited() => true,
-            Error::Transport { .. } | Error::Decode { .. } => self.retry_safe,
-            Error::Http { status, .. } => self.retry_safe && (*status == 408 || *status >= 500),
-            _ => false,
-        }
+        e.is_safe_to_resend_to(self.retry_safe)
     }
 }
 

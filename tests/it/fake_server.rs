@@ -444,3 +444,35 @@ async fn the_blocking_client_never_panics_inside_a_runtime() -> Result<()> {
     ensure!(status == PlaybackStatus::Ready);
     Ok(())
 }
+
+#[tokio::test]
+async fn debug_is_a_summary_without_the_key_or_the_requests() -> Result<()> {
+    const KEY: &str = "SECRET-fake-partner-key";
+    let builder = MockServer::builder().partner_key(KEY);
+    ensure!(!format!("{builder:?}").contains(KEY), "{builder:?}");
+    let server = builder.start().await?;
+    server.client()?.get_basic_info(seed::ROOM).send().await?;
+    server.inject(Operation::GetBasicInfo, Fault::Status(502));
+    let recorded = server.requests();
+    let sent = recorded
+        .first()
+        .and_then(|r| r.params.get("sign"))
+        .cloned()
+        .unwrap_or_default();
+    ensure!(sent.len() == 32, "a request with its sign was recorded: {recorded:?}");
+    let debug = format!("{server:?}");
+    ensure!(!debug.contains(KEY) && !debug.contains(&sent), "{debug}");
+    ensure!(debug.contains("[redacted]"), "{debug}");
+    // A summary: the URL, the partner id and counts, not the seeded data.
+    for expected in [
+        server.url().to_owned(),
+        format!("partner_id: {}", server.partner_id()),
+        "requests_recorded: 1".to_owned(),
+        "faults: 1".to_owned(),
+    ] {
+        ensure!(debug.contains(&expected), "{expected} not in {debug}");
+    }
+    ensure!(debug.len() < 400, "{} bytes: {debug}", debug.len());
+    ensure!(!format!("{server:#?}").contains(KEY));
+    Ok(())
+}

@@ -83,10 +83,18 @@ async fn writes_are_never_resent_once_they_may_have_reached_the_server() -> Resu
             .set_publish_status(seed::ROOM, PublishStatus::Blocked)
             .send()
             .await;
-        ensure!(result.is_err(), "{fault:?}: {result:?}");
+        let Err(e) = result else {
+            bail!("{fault:?}: {result:?}")
+        };
         ensure!(
             server.requests_for(write).len() == 1,
             "{fault:?} was resent"
+        );
+        // What the error tells a retry loop of the caller's own: worth trying, but it may have
+        // been applied, so not safe to send again.
+        ensure!(
+            e.is_retryable() && e.may_have_applied() && !e.is_safe_to_resend(),
+            "{fault:?}: {e:?}"
         );
     }
     Ok(())
@@ -136,10 +144,12 @@ async fn connection_failures_are_retried_for_writes_too() -> Result<()> {
     )
     .await;
     match spans.0 {
-        Err(Error::Transport {
-            kind: TransportKind::Connect,
-            ..
-        }) => {}
+        Err(
+            e @ Error::Transport {
+                kind: TransportKind::Connect,
+                ..
+            },
+        ) => ensure!(!e.may_have_applied() && e.is_safe_to_resend(), "{e:?}"),
         other => bail!("{other:?}"),
     }
     ensure!(spans.1.iter().any(|f| f == "attempts=3"), "{:?}", spans.1);

@@ -45,6 +45,7 @@ mod state;
 mod style;
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -166,8 +167,8 @@ impl Delivery {
     }
 }
 
-/// Settings of a fake server.
-#[derive(Clone, Debug)]
+/// Settings of a fake server. Its `Debug` redacts the partner key.
+#[derive(Clone)]
 #[must_use = "a builder does nothing until started"]
 pub struct MockServerBuilder {
     addr: SocketAddr,
@@ -188,6 +189,22 @@ pub const DEFAULT_RECORD_CAPACITY: usize = 10_000;
 /// publish its window; 10 minutes is our assumption, wide enough for honest clock drift and
 /// narrow enough that a client with a clock bug fails against the fake.
 pub const DEFAULT_TIMESTAMP_WINDOW: Duration = Duration::from_secs(600);
+
+impl fmt::Debug for MockServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServerBuilder")
+            .field("addr", &self.addr)
+            .field("partner_id", &self.partner_id)
+            .field("partner_key", &"[redacted]")
+            .field("rate_limit", &self.rate_limit)
+            .field("paths", &self.paths)
+            .field("record_capacity", &self.record_capacity)
+            .field("timestamp_window", &self.timestamp_window)
+            .field("limits", &self.limits)
+            .field("style", &self.style)
+            .finish()
+    }
+}
 
 impl Default for MockServerBuilder {
     fn default() -> Self {
@@ -303,12 +320,36 @@ impl MockServerBuilder {
 }
 
 /// A running fake server. It stops when dropped.
-#[derive(Debug)]
+///
+/// Its `Debug` is a summary: the URL, the partner id, how many rooms, playbacks, recorded
+/// requests and faults it holds; never the partner key, the data or the requests themselves.
 pub struct MockServer {
     shared: Arc<server::Shared>,
     url: String,
     addr: SocketAddr,
     stop: server::Stop,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One lock at a time, each released before the next.
+        let (rooms, playbacks) = {
+            let state = lock(&self.shared.state);
+            (state.rooms.len(), state.rows.len())
+        };
+        let requests = lock(&self.shared.log).len();
+        let faults = lock(&self.shared.faults).len();
+        f.debug_struct("MockServer")
+            .field("url", &self.url)
+            .field("partner_id", &self.shared.partner_id)
+            .field("partner_key", &"[redacted]")
+            .field("rooms", &rooms)
+            .field("playbacks", &playbacks)
+            .field("requests_recorded", &requests)
+            .field("record_capacity", &self.shared.record_capacity)
+            .field("faults", &faults)
+            .finish_non_exhaustive()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -27,8 +27,8 @@ use crate::wire::{Params, sign};
 /// The largest request body the fake reads (a cover image fits; a runaway upload does not).
 pub(super) const MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// What every connection shares.
-#[derive(Debug)]
+/// What every connection shares. No `Debug`: it holds the partner key and every request
+/// (`MockServer`'s `Debug` summarises it).
 pub(super) struct Shared {
     pub(super) partner_id: i64,
     pub(super) partner_key: String,
