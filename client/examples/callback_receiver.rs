@@ -13,20 +13,39 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{FromRef, State};
 use axum::routing::post;
 use baijiayun::callback::axum::{VerifiedCallback, serve};
 use baijiayun::callback::{MemoryStore, Reply, ServeLimits, Verifier};
 
+/// The application's state: the verifier, and whatever the handler needs (a database pool...).
+#[derive(Clone)]
+struct App {
+    verifier: Verifier,
+    handled: Arc<AtomicU64>,
+}
+
+/// The extractor takes the verifier from the state.
+impl FromRef<App> for Verifier {
+    fn from_ref(app: &App) -> Verifier {
+        app.verifier.clone()
+    }
+}
+
 /// Handles one delivery: it is claimed (a duplicate of a handled one never gets here), handled,
-/// then completed, or released on failure so that the vendor's retry is handled.
-async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
+/// then completed (the only way to answer `{"code":0}`), or released on failure so that the
+/// vendor's retry is handled. The extractor reads the body, so it is the last argument.
+async fn receive(State(app): State<App>, VerifiedCallback(delivery): VerifiedCallback) -> Reply {
     // Your work goes here, e.g. upsert the playback's status.
+    let n = app.handled.fetch_add(1, Ordering::Relaxed) + 1;
     let handled = writeln!(
         std::io::stdout(),
-        "callback {}: {:?}",
+        "callback #{n} {}: {:?}",
         delivery.qid(),
         delivery.event
     );
@@ -54,8 +73,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = std::env::var("BAIJIAYUN_PARTNER_KEY")
         .map_err(|_| "set BAIJIAYUN_PARTNER_KEY to the account's partner key")?;
     // Each delivery handled once; a multi-process service shares a store (database, Redis).
-    let verifier = Verifier::new(key).store(MemoryStore::new());
-    let app = Router::new().fallback(post(receive)).with_state(verifier);
+    let app = App {
+        verifier: Verifier::new(key).store(MemoryStore::new()),
+        handled: Arc::new(AtomicU64::new(0)),
+    };
+    let app = Router::new().fallback(post(receive)).with_state(app);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let _ = writeln!(
         std::io::stdout(),

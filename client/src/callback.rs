@@ -179,6 +179,13 @@ pub enum CallbackError {
     /// The [`DeliveryStore`] could not answer; the vendor is asked to retry.
     #[error("{0}")]
     StoreUnavailable(String),
+    /// The verifier was given an empty (or whitespace-only) partner key, such as an unset
+    /// setting read as `""`: it refuses every callback, since anyone can sign with the empty key.
+    /// The vendor is asked to retry, so that no event is lost once the key is set.
+    #[error(
+        "the callback verifier has no partner key (it was given an empty one); every callback is refused"
+    )]
+    NoKey,
 }
 
 impl CallbackError {
@@ -193,17 +200,25 @@ impl CallbackError {
 }
 
 /// The answer the vendor expects to a callback.
+///
+/// Only this crate makes a [`Reply::Ack`]: by completing a claimed delivery
+/// ([`Claimed::complete`], [`Verifier::handle`]), or for a duplicate of one handled before
+/// ([`CallbackError::reply`]). So `{"code":0}`, which tells the vendor never to send that
+/// delivery again, is never answered for a delivery still claimed: one whose claim would be
+/// released when its guard drops, and its duplicates handled again. Test a reply with
+/// [`Reply::is_ack`] (or match `Reply::Ack { .. }`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Reply {
-    /// Handled (or handled before): `{"code":0}`.
+    /// Handled (or handled before): `{"code":0}`. Made only by this crate (see [`Reply`]).
+    #[non_exhaustive]
     Ack,
     /// Not handled; the vendor should retry: `{"code":1,"msg":"..."}`.
     Retry(String),
 }
 
 impl Reply {
-    /// The exact body: [`reply_ok`] or [`reply_error`].
+    /// The exact body: `{"code":0}`, or [`reply_error`]'s.
     pub fn body(&self) -> String {
         match self {
             Reply::Ack => reply_ok().to_owned(),
@@ -266,7 +281,14 @@ pub struct Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("partner_key", &"[redacted]")
+            .field(
+                "partner_key",
+                &if self.key().is_ok() {
+                    "[redacted]"
+                } else {
+                    "[empty]"
+                },
+            )
             .field("tolerance", &self.tolerance)
             .field("store", &self.store.is_some())
             .field("lease", &self.lease)
@@ -285,9 +307,19 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(120);
 impl Verifier {
     /// A verifier for bodies signed with `partner_key`, with the default tolerance of 24 hours
     /// and no store (every verified delivery is handed to the handler).
+    ///
+    /// An empty or whitespace-only key (an unset setting read as `""`) fails closed: every
+    /// callback is refused with [`CallbackError::NoKey`] (answered with a retry), and an error is
+    /// logged now. Without this, anyone could sign a callback with the empty key.
     pub fn new(partner_key: impl Into<String>) -> Self {
+        let partner_key = partner_key.into();
+        if partner_key.trim().is_empty() {
+            tracing::error!(
+                "the callback verifier was given an empty partner key; it refuses every callback"
+            );
+        }
         Verifier {
-            partner_key: SecretString::from(partner_key.into()),
+            partner_key: SecretString::from(partner_key),
             tolerance: Some(DEFAULT_TOLERANCE),
             clock: Arc::new(SystemClock),
             store: None,
@@ -354,13 +386,25 @@ impl Verifier {
         })
     }
 
+    /// The partner key, or [`CallbackError::NoKey`] when it is empty: checked before anything
+    /// else, so that a verifier without a key refuses every body, malformed or not.
+    fn key(&self) -> Result<&str, CallbackError> {
+        let key = self.partner_key.expose_secret();
+        if key.trim().is_empty() {
+            return Err(CallbackError::NoKey);
+        }
+        Ok(key)
+    }
+
     /// Verifies an `application/x-www-form-urlencoded` body.
     pub fn verify_form(&self, body: &[u8]) -> Result<Callback, CallbackError> {
+        self.key()?;
         self.verify_fields(parse_form(body)?)
     }
 
     /// Verifies the fields of a query string (without the leading `?`).
     pub fn verify_query(&self, query: &str) -> Result<Callback, CallbackError> {
+        self.key()?;
         self.verify_fields(parse_form(query.as_bytes())?)
     }
 
@@ -371,6 +415,7 @@ impl Verifier {
         query: Option<&str>,
         body: &[u8],
     ) -> Result<Callback, CallbackError> {
+        self.key()?;
         let trimmed = body.trim_ascii();
         if trimmed.is_empty() {
             return self.verify_query(query.unwrap_or(""));
@@ -386,12 +431,13 @@ impl Verifier {
         &self,
         mut fields: BTreeMap<String, String>,
     ) -> Result<Callback, CallbackError> {
+        let key = self.key()?;
         let sent = fields.remove("sign").ok_or(CallbackError::MissingSign)?;
         let params: Params<'_> = fields
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let expected = sign(&params, self.partner_key.expose_secret());
+        let expected = sign(&params, key);
         if !bool::from(
             expected
                 .as_bytes()
@@ -463,8 +509,19 @@ impl Verifier {
         }
     }
 
-    /// The whole flow: verify, claim, run `handler`, then complete (handler `Ok`) or release
-    /// (handler `Err`, or a panic); returns the answer to send.
+    /// The whole flow: verify, claim, run `handler`, then complete (handler `Ok`, answered
+    /// `{"code":0}`) or release (handler `Err`, answered `{"code":1,...}`); returns the answer
+    /// to send. A delivery refused before the handler runs is answered with
+    /// [`CallbackError::reply`].
+    ///
+    /// A panic in `handler` is not caught: it propagates out of `handle`, so no answer is
+    /// returned, and what the vendor sees is whatever your server does with a panicking request
+    /// (hyper and axum close the connection; the vendor retries). As the panic unwinds, the claim
+    /// is released in the background on the current tokio runtime, and the retry is handled; with
+    /// no runtime to run the release on (or with `panic = "abort"`), the claim lapses after its
+    /// [lease](Verifier::lease) instead. The same release happens when the returned future is
+    /// dropped before it finishes (a cancelled request). To answer a panic with a retry instead,
+    /// catch it inside `handler`.
     pub async fn handle<F, Fut, E>(&self, query: Option<&str>, body: &[u8], handler: F) -> Reply
     where
         F: FnOnce(Callback) -> Fut,
@@ -486,8 +543,10 @@ impl Verifier {
 
 /// A verified delivery, claimed for this attempt: handle [`Claimed::callback`] (also reachable
 /// through `Deref`), then [`complete`](Claimed::complete) or [`release`](Claimed::release) it.
-/// Dropped without either, it is released (in the background, on a tokio runtime; otherwise
-/// when its lease runs out).
+/// Dropped without either (a handler that returned early or panicked, or a cancelled request), it
+/// is released (in the background, on a tokio runtime; otherwise when its lease runs out) and a
+/// warning is logged, so the vendor's retry is handled again. `{"code":0}` can only come from
+/// [`Claimed::complete`] (see [`Reply`]).
 #[derive(Debug)]
 #[must_use = "complete the delivery once handled, or release it"]
 pub struct Claimed {
@@ -578,6 +637,11 @@ impl Drop for LeaseGuard {
         let Some(l) = self.0.take() else { return };
         // Unfinished (a handler that panicked, or a guard dropped): release it if a runtime is
         // here to run the store's future; otherwise the lease runs out.
+        if std::thread::panicking() {
+            tracing::warn!(qid = %l.qid, "the callback's handler panicked; its claim is released and the vendor's retry will be handled");
+        } else {
+            tracing::warn!(qid = %l.qid, "a claimed callback was dropped without complete() or release() (a handler that returned without either, or a cancelled request); its claim is released and the vendor's retry will be handled again");
+        }
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 let _ = l.store.release(&l.qid, &l.token).await;
@@ -672,8 +736,9 @@ fn parse_json(body: &[u8]) -> Result<BTreeMap<String, String>, CallbackError> {
         .collect()
 }
 
-/// The answer to a callback handled: exactly `{"code":0}`.
-pub fn reply_ok() -> &'static str {
+/// The answer to a callback handled: exactly `{"code":0}`. Not public: it is made only by
+/// completing a delivery ([`Reply`]).
+fn reply_ok() -> &'static str {
     r#"{"code":0}"#
 }
 
@@ -1068,14 +1133,9 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_dropped_claim_is_released() {
-        let v = store_verifier();
-        let form = transcode_body("q5");
-        let claimed = v.claim(None, form.as_bytes()).await;
-        assert!(claimed.is_ok());
-        drop(claimed);
-        // The release runs on the runtime; give it its turn (bounded).
+    /// Claims `form` again once its earlier claim is released: the release runs on the runtime,
+    /// so give it a few turns (bounded).
+    async fn claim_once_released(v: &Verifier, form: &str) -> Claimed {
         let mut again = v.claim(None, form.as_bytes()).await;
         for _ in 0..100 {
             if again.is_ok() {
@@ -1084,8 +1144,105 @@ mod tests {
             tokio::task::yield_now().await;
             again = v.claim(None, form.as_bytes()).await;
         }
-        let again = again.unwrap_or_else(|e| panic!("{e}"));
+        again.unwrap_or_else(|e| panic!("the claim was not released: {e}"))
+    }
+
+    #[tokio::test]
+    async fn a_dropped_claim_is_released() {
+        let v = store_verifier();
+        let form = transcode_body("q5");
+        let claimed = v.claim(None, form.as_bytes()).await;
+        assert!(claimed.is_ok());
+        drop(claimed);
+        let again = claim_once_released(&v, &form).await;
         assert_eq!(again.complete().await, Reply::Ack);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_panics_out_of_handle_and_its_claim_is_released() {
+        let v = store_verifier();
+        let form = transcode_body("q6");
+        let (v2, form2) = (v.clone(), form.clone());
+        let joined = tokio::spawn(async move {
+            v2.handle(None, form2.as_bytes(), |_| async {
+                panic!("a bug in the handler");
+                #[expect(unreachable_code, reason = "the handler's type")]
+                Ok::<(), &str>(())
+            })
+            .await
+        })
+        .await;
+        // Not caught: `handle` answers nothing.
+        assert!(joined.is_err_and(|e| e.is_panic()));
+        // Released as the panic unwound: the vendor's retry is handled.
+        let retried = claim_once_released(&v, &form).await;
+        assert_eq!(retried.qid(), "q6");
+        assert!(retried.complete().await.is_ack());
+        assert!(matches!(
+            v.claim(None, form.as_bytes()).await,
+            Err(CallbackError::AlreadyHandled { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_empty_key_refuses_every_callback() {
+        for key in ["", "  ", "\t\n"] {
+            let empty = Verifier::new(key).clock(|| 1_700_000_000);
+            // Signed with the very key the verifier holds: a forger's body.
+            let forged = signed_body_from_fields(
+                key,
+                [
+                    ("room_id", "1"),
+                    ("video_id", "2"),
+                    ("status", "30"),
+                    ("qid", "f"),
+                    ("timestamp", "1700000000"),
+                ],
+            );
+            assert_eq!(
+                empty.verify_form(forged.as_bytes()),
+                Err(CallbackError::NoKey)
+            );
+            assert_eq!(
+                empty.verify_request(None, forged.as_bytes()),
+                Err(CallbackError::NoKey)
+            );
+            assert_eq!(empty.verify_query(&forged), Err(CallbackError::NoKey));
+            let fields: BTreeMap<String, String> = form_urlencoded::parse(forged.as_bytes())
+                .into_owned()
+                .collect();
+            assert_eq!(empty.verify_fields(fields), Err(CallbackError::NoKey));
+            // Before anything else: a malformed body says so too.
+            assert_eq!(empty.verify_form(b"a=%FF"), Err(CallbackError::NoKey));
+            // Answered with a retry, so the events are handled once the key is set.
+            let reply = empty
+                .clone()
+                .store(MemoryStore::new())
+                .handle(None, forged.as_bytes(), |_| async {
+                    panic!("handled without a key");
+                    #[expect(unreachable_code, reason = "the handler's type")]
+                    Ok::<(), &str>(())
+                })
+                .await;
+            assert!(
+                matches!(&reply, Reply::Retry(m) if m.contains("no partner key")),
+                "{reply:?}"
+            );
+            assert!(format!("{empty:?}").contains("[empty]"));
+        }
+        // A key of its own is not refused for holding spaces.
+        let spaced = Verifier::new(" k ").clock(|| 1_700_000_000);
+        let body = signed_body_from_fields(
+            " k ",
+            [
+                ("room_id", "1"),
+                ("video_id", "2"),
+                ("status", "30"),
+                ("qid", "f"),
+                ("timestamp", "1700000000"),
+            ],
+        );
+        assert!(spaced.verify_form(body.as_bytes()).is_ok());
     }
 
     #[test]

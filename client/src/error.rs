@@ -240,15 +240,20 @@ impl Error {
     ///
     /// ```
     /// # fn crop() -> baijiayun::Result<()> { Ok(()) }
-    /// let mut attempt = 1;
-    /// let result = loop {
-    ///     match crop() {
-    ///         Err(e) if attempt < 3 && e.is_safe_to_resend() => attempt += 1,
-    ///         // An error with `may_have_applied()`: read the state back before anything else.
-    ///         done => break done,
+    /// fn crop_with_retries() -> baijiayun::Result<()> {
+    ///     let mut attempt = 1;
+    ///     loop {
+    ///         match crop() {
+    ///             Err(e) if attempt < 3 && e.is_safe_to_resend() => {
+    ///                 std::thread::sleep(std::time::Duration::from_secs(attempt));
+    ///                 attempt += 1;
+    ///             }
+    ///             // An error that `may_have_applied()`: read the state back before anything else.
+    ///             done => return done,
+    ///         }
     ///     }
-    /// };
-    /// # result
+    /// }
+    /// # assert!(crop_with_retries().is_ok());
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -548,10 +553,26 @@ mod tests {
             let (on_read, on_write) = (failure(name, read), failure(name, write));
             assert_eq!(on_write.is_retryable(), retryable, "{name}: is_retryable");
             assert_eq!(on_read.is_retryable(), retryable, "{name}: is_retryable");
-            assert_eq!(on_write.may_have_applied(), applied, "{name}: may_have_applied");
-            assert_eq!(on_read.may_have_applied(), applied, "{name}: may_have_applied");
-            assert_eq!(on_read.is_safe_to_resend(), to_read, "{name}: resend to a read");
-            assert_eq!(on_write.is_safe_to_resend(), to_write, "{name}: resend to a write");
+            assert_eq!(
+                on_write.may_have_applied(),
+                applied,
+                "{name}: may_have_applied"
+            );
+            assert_eq!(
+                on_read.may_have_applied(),
+                applied,
+                "{name}: may_have_applied"
+            );
+            assert_eq!(
+                on_read.is_safe_to_resend(),
+                to_read,
+                "{name}: resend to a read"
+            );
+            assert_eq!(
+                on_write.is_safe_to_resend(),
+                to_write,
+                "{name}: resend to a write"
+            );
         }
         // Nothing was sent: the fleet limiter's refusal and a bad configuration.
         let down = Error::LimiterUnavailable {

@@ -10,10 +10,12 @@ use axum::routing::post;
 use baijiayun::callback::axum::VerifiedCallback;
 use baijiayun::callback::{
     CallbackEvent, MainVersionEvent, MemoryStore, PureVideoEvent, Reply, TranscodeEvent,
-    TranscodeFailed, TranscodeStarted, TranscodeSucceeded, Verifier,
+    TranscodeFailed, TranscodeStarted, TranscodeSucceeded, Verifier, signed_body,
 };
 use baijiayun::mock::{MockServer, seed};
 use baijiayun::types::{VersionType, VideoId};
+
+use crate::support::capture_async;
 
 #[derive(Clone)]
 struct App {
@@ -132,5 +134,44 @@ fn the_blocking_sender_works_too() -> Result<()> {
     let delivery = server.send_callback_blocking(&url, event)?;
     ensure!(delivery.accepted(), "{delivery:?}");
     ensure!(seen.lock().map(|s| s.len()).unwrap_or(0) == 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_receiver_with_an_empty_key_refuses_callbacks_signed_with_it() -> Result<()> {
+    // An unset setting read as "": the fake signs with the empty key, as a forger could.
+    let server = MockServer::builder().partner_key("").start().await?;
+    for key in ["", " \t"] {
+        let (url, seen) = receiver(key).await?;
+        let delivery = server.send_callback(&url, &events()[0]).await?;
+        ensure!(!delivery.accepted(), "{key:?}: {delivery:?}");
+        ensure!(
+            delivery.body.contains("no partner key"),
+            "{}",
+            delivery.body
+        );
+        ensure!(seen.lock().map(|s| s.is_empty()).unwrap_or(false));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_claim_dropped_unfinished_is_logged() -> Result<()> {
+    let verifier = Verifier::new("key").store(MemoryStore::new());
+    let body = signed_body("key", &events()[0]);
+    // A handler that neither completes nor releases: its claim is dropped (and released, which
+    // the crate's unit tests check).
+    let (claimed, seen) = capture_async(async {
+        let claimed = verifier.claim(None, body.as_bytes()).await;
+        claimed.is_ok()
+    })
+    .await;
+    ensure!(claimed);
+    ensure!(
+        seen.iter()
+            .any(|f| f.contains("dropped without complete() or release()")),
+        "{seen:?}"
+    );
+    ensure!(seen.iter().any(|f| f == "qid=q-started"), "{seen:?}");
     Ok(())
 }

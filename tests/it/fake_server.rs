@@ -459,7 +459,10 @@ async fn debug_is_a_summary_without_the_key_or_the_requests() -> Result<()> {
         .and_then(|r| r.params.get("sign"))
         .cloned()
         .unwrap_or_default();
-    ensure!(sent.len() == 32, "a request with its sign was recorded: {recorded:?}");
+    ensure!(
+        sent.len() == 32,
+        "a request with its sign was recorded: {recorded:?}"
+    );
     let debug = format!("{server:?}");
     ensure!(!debug.contains(KEY) && !debug.contains(&sent), "{debug}");
     ensure!(debug.contains("[redacted]"), "{debug}");

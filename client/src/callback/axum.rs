@@ -5,30 +5,92 @@
 //! A duplicate of a handled delivery never reaches the handler: the extractor answers it
 //! `{"code":0}` itself.
 //!
-//! ```no_run
-//! use axum::{Router, routing::post};
-//! use baijiayun::callback::{MemoryStore, Reply, Verifier};
-//! use baijiayun::callback::axum::VerifiedCallback;
+//! * [`VerifiedCallback`] reads the request's body, so it must be the handler's **last**
+//!   argument (axum's rule for extractors that take the body); `State` and other extractors of
+//!   the request's parts go before it.
+//! * The [`Verifier`] comes from the router's state through [`FromRef`]: the state may be the
+//!   verifier itself, or your application's state with a `FromRef` impl, as below.
+//! * The handler answers `{"code":0}` only by completing the delivery:
+//!   [`Claimed::complete`] returns that [`Reply`], and nothing else outside this crate can make
+//!   one. Return [`Claimed::release`]'s reply when handling failed. A delivery dropped without
+//!   either is released (and a warning logged), so the vendor's retry is handled.
+//!   Without a store, `complete()` answers `{"code":0}` all the same.
+//! * Serve it with [`serve`], which closes connections that are slow to send their request and
+//!   caps how many are open, rather than with `axum::serve`.
 //!
-//! async fn save(event: &baijiayun::callback::CallbackEvent) -> Result<(), std::io::Error> {
-//!     # let _ = event;
-//!     Ok(())
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use axum::extract::{FromRef, State};
+//! use axum::{Router, routing::post};
+//! use baijiayun::callback::axum::{VerifiedCallback, serve};
+//! use baijiayun::callback::{CallbackEvent, MemoryStore, Reply, ServeLimits, Verifier};
+//!
+//! #[derive(Clone)]
+//! struct App {
+//!     verifier: Verifier,
+//!     db: Arc<Db>,
 //! }
 //!
-//! async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
-//!     match save(&delivery.event).await {
+//! // The extractor finds the verifier in the application's state.
+//! impl FromRef<App> for Verifier {
+//!     fn from_ref(app: &App) -> Verifier {
+//!         app.verifier.clone()
+//!     }
+//! }
+//!
+//! // The extractor last: it reads the body.
+//! async fn receive(State(app): State<App>, VerifiedCallback(delivery): VerifiedCallback) -> Reply {
+//!     match app.db.save(&delivery.event).await {
 //!         Ok(()) => delivery.complete().await,
 //!         Err(e) => delivery.release(&e.to_string()).await,
 //!     }
 //! }
 //!
-//! # async fn run() -> std::io::Result<()> {
-//! let app = Router::new()
-//!     .route("/baijiayun/callback", post(receive))
-//!     .with_state(Verifier::new("partner-key").store(MemoryStore::new()));
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! axum::serve(listener, app).await
+//! # struct Db;
+//! # impl Db {
+//! #     async fn save(&self, event: &CallbackEvent) -> std::io::Result<()> { let _ = event; Ok(()) }
 //! # }
+//! # async fn run() -> std::io::Result<()> {
+//! let key = std::env::var("BAIJIAYUN_PARTNER_KEY").map_err(std::io::Error::other)?;
+//! let app = App {
+//!     verifier: Verifier::new(key).store(MemoryStore::new()),
+//!     db: Arc::new(Db),
+//! };
+//! let router = Router::new()
+//!     .route("/baijiayun/callback", post(receive))
+//!     .with_state(app);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! serve(listener, router, ServeLimits::default()).await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A key set but empty does not let forged callbacks through: the verifier then refuses every
+//! callback ([`CallbackError::NoKey`]).
+//!
+//! A handler cannot acknowledge a delivery it did not complete; this does not compile:
+//!
+//! ```compile_fail
+//! use baijiayun::callback::Reply;
+//! use baijiayun::callback::axum::VerifiedCallback;
+//!
+//! async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
+//!     let _ = &delivery.event;
+//!     Reply::Ack // only `delivery.complete().await` makes `{"code":0}`
+//! }
+//! ```
+//!
+//! while the same handler completing its delivery does:
+//!
+//! ```
+//! use baijiayun::callback::Reply;
+//! use baijiayun::callback::axum::VerifiedCallback;
+//!
+//! async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
+//!     let _ = &delivery.event;
+//!     delivery.complete().await
+//! }
 //! ```
 
 use axum::body::Bytes;
@@ -39,7 +101,9 @@ use axum::response::{IntoResponse, Response};
 use super::{CallbackError, Claimed, Reply, ServeLimits, Verifier};
 
 /// Extracts a callback verified by the state's [`Verifier`] (from the form body, a JSON body, or
-/// the query string) and claimed in its store: see [`Verifier::claim`].
+/// the query string) and claimed in its store: see [`Verifier::claim`]. It reads the body, so it
+/// is the handler's last argument. Answer with [`Claimed::complete`] or [`Claimed::release`]
+/// (module docs).
 #[derive(Debug)]
 pub struct VerifiedCallback(pub Claimed);
 
@@ -62,16 +126,6 @@ impl IntoResponse for Reply {
             self.body(),
         )
             .into_response()
-    }
-}
-
-/// `{"code":0}`, for a handler without a store to complete in.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Ack;
-
-impl IntoResponse for Ack {
-    fn into_response(self) -> Response {
-        Reply::Ack.into_response()
     }
 }
 
