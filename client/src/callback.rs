@@ -1012,14 +1012,29 @@ mod tests {
         verifier().store(MemoryStore::new().clock(|| 1_700_000_000))
     }
 
-    fn transcode_body(qid: &str) -> String {
-        body(&[
+    fn transcode_fields(qid: &str) -> [(&'static str, &str); 5] {
+        [
             ("room_id", "1"),
             ("video_id", "2"),
             ("status", "30"),
             ("qid", qid),
             ("timestamp", "1700000000"),
-        ])
+        ]
+    }
+
+    fn transcode_body(qid: &str) -> String {
+        body(&transcode_fields(qid))
+    }
+
+    /// `v.handle(form)` with a handler that must not run: the answer to a delivery refused
+    /// before it.
+    async fn handle_refused(v: &Verifier, form: &str) -> Reply {
+        v.handle(None, form.as_bytes(), |cb| async move {
+            panic!("handled: {cb:?}");
+            #[expect(unreachable_code, reason = "the handler's type")]
+            Ok::<(), &str>(())
+        })
+        .await
     }
 
     #[tokio::test]
@@ -1120,13 +1135,7 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_store_gets_a_retry_and_no_handling() {
         let v = verifier().shared_store(Arc::new(DownStore));
-        let reply = v
-            .handle(None, transcode_body("q4").as_bytes(), |_| async {
-                panic!("handled without a claim");
-                #[expect(unreachable_code, reason = "the handler's type")]
-                Ok::<(), &str>(())
-            })
-            .await;
+        let reply = handle_refused(&v, &transcode_body("q4")).await;
         assert!(
             matches!(&reply, Reply::Retry(m) if m.contains("connection refused")),
             "{reply:?}"
@@ -1189,16 +1198,7 @@ mod tests {
         for key in ["", "  ", "\t\n"] {
             let empty = Verifier::new(key).clock(|| 1_700_000_000);
             // Signed with the very key the verifier holds: a forger's body.
-            let forged = signed_body_from_fields(
-                key,
-                [
-                    ("room_id", "1"),
-                    ("video_id", "2"),
-                    ("status", "30"),
-                    ("qid", "f"),
-                    ("timestamp", "1700000000"),
-                ],
-            );
+            let forged = signed_body_from_fields(key, transcode_fields("f"));
             assert_eq!(
                 empty.verify_form(forged.as_bytes()),
                 Err(CallbackError::NoKey)
@@ -1215,15 +1215,7 @@ mod tests {
             // Before anything else: a malformed body says so too.
             assert_eq!(empty.verify_form(b"a=%FF"), Err(CallbackError::NoKey));
             // Answered with a retry, so the events are handled once the key is set.
-            let reply = empty
-                .clone()
-                .store(MemoryStore::new())
-                .handle(None, forged.as_bytes(), |_| async {
-                    panic!("handled without a key");
-                    #[expect(unreachable_code, reason = "the handler's type")]
-                    Ok::<(), &str>(())
-                })
-                .await;
+            let reply = handle_refused(&empty.clone().store(MemoryStore::new()), &forged).await;
             assert!(
                 matches!(&reply, Reply::Retry(m) if m.contains("no partner key")),
                 "{reply:?}"
@@ -1232,16 +1224,7 @@ mod tests {
         }
         // A key of its own is not refused for holding spaces.
         let spaced = Verifier::new(" k ").clock(|| 1_700_000_000);
-        let body = signed_body_from_fields(
-            " k ",
-            [
-                ("room_id", "1"),
-                ("video_id", "2"),
-                ("status", "30"),
-                ("qid", "f"),
-                ("timestamp", "1700000000"),
-            ],
-        );
+        let body = signed_body_from_fields(" k ", transcode_fields("f"));
         assert!(spaced.verify_form(body.as_bytes()).is_ok());
     }
 
