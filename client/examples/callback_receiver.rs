@@ -45,7 +45,7 @@ async fn receive(State(app): State<App>, VerifiedCallback(delivery): VerifiedCal
     let n = app.handled.fetch_add(1, Ordering::Relaxed) + 1;
     let handled = writeln!(
         std::io::stdout(),
-        "callback #{n} {}: {:?}",
+        "callback {}: {:?} (#{n} handled)",
         delivery.qid(),
         delivery.event
     );
