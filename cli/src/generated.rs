@@ -1529,6 +1529,12 @@ pub(crate) struct AddSessionWhitelist {
     )]
     room_id: RoomId,
     #[arg(
+        long = "session-id",
+        value_name = "INT",
+        help = "课节ID — The session number of the long-term room's playback."
+    )]
+    session_id: SessionId,
+    #[arg(
         long = "user-ids",
         action = clap::ArgAction::Append,
         value_name = "INT",
@@ -1537,19 +1543,13 @@ pub(crate) struct AddSessionWhitelist {
         help = "用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. [comma-separated or repeated]"
     )]
     user_ids: Vec<UserId>,
-    #[arg(
-        long = "session-id",
-        value_name = "INT",
-        help = "课节ID — The session number of the long-term room's playback."
-    )]
-    session_id: SessionId,
 }
 
 impl AddSessionWhitelist {
     async fn run(self, call: &Call) -> Outcome {
         let request = call
             .client()
-            .add_session_whitelist(self.room_id, self.user_ids, self.session_id);
+            .add_session_whitelist(self.room_id, self.session_id, self.user_ids);
         call.send(&request).await
     }
 }
@@ -1564,6 +1564,12 @@ pub(crate) struct DeleteSessionWhitelist {
     )]
     room_id: RoomId,
     #[arg(
+        long = "session-id",
+        value_name = "INT",
+        help = "课节ID — The session number of the long-term room's playback."
+    )]
+    session_id: SessionId,
+    #[arg(
         long = "user-ids",
         action = clap::ArgAction::Append,
         value_name = "INT",
@@ -1572,19 +1578,13 @@ pub(crate) struct DeleteSessionWhitelist {
         help = "用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. [comma-separated or repeated]"
     )]
     user_ids: Vec<UserId>,
-    #[arg(
-        long = "session-id",
-        value_name = "INT",
-        help = "课节ID — The session number of the long-term room's playback."
-    )]
-    session_id: SessionId,
 }
 
 impl DeleteSessionWhitelist {
     async fn run(self, call: &Call) -> Outcome {
         let request = call
             .client()
-            .delete_session_whitelist(self.room_id, self.user_ids, self.session_id);
+            .delete_session_whitelist(self.room_id, self.session_id, self.user_ids);
         call.send(&request).await
     }
 }

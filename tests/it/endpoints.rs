@@ -265,13 +265,13 @@ macro_rules! every_endpoint {
         let s0 = seed::LONG_ROOM_SESSIONS[0];
         call!(
             $mode,
-            c.add_session_whitelist(seed::LONG_ROOM, [u3], s0).send()
+            c.add_session_whitelist(seed::LONG_ROOM, s0, [u3]).send()
         )?;
         let swl = call!($mode, c.get_session_whitelist(seed::LONG_ROOM, s0).send())?;
         ensure!(swl.total == 2);
         call!(
             $mode,
-            c.delete_session_whitelist(seed::LONG_ROOM, [u3], s0).send()
+            c.delete_session_whitelist(seed::LONG_ROOM, s0, [u3]).send()
         )?;
 
         // validity

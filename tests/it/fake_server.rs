@@ -130,7 +130,7 @@ async fn the_vendors_codes() -> Result<()> {
     );
     // the doc's refusals: session whitelists of short-term rooms, unknown members
     let r = client
-        .add_session_whitelist(seed::ROOM, [seed::USERS[0]], SessionId(1))
+        .add_session_whitelist(seed::ROOM, SessionId(1), [seed::USERS[0]])
         .send()
         .await;
     ensure!(code_of(r)? == 1001);
@@ -381,7 +381,7 @@ async fn requests_are_recorded_and_state_resets() -> Result<()> {
     // A required session given as 0 ("none") is refused before sending, naming the parameter.
     server.clear_requests();
     let none = client
-        .add_session_whitelist(seed::LONG_ROOM, [seed::USERS[0]], SessionId(0))
+        .add_session_whitelist(seed::LONG_ROOM, SessionId(0), [seed::USERS[0]])
         .send()
         .await;
     ensure!(

@@ -1516,18 +1516,18 @@ static OPERATIONS: [OperationInfo; 41] = [
                 max: None,
             },
             ParamInfo {
-                name: "user_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
+                name: "session_id",
+                kind: ParamKind::Int,
                 required: true,
                 min: None,
                 max: None,
             },
             ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
+                name: "user_ids",
+                kind: ParamKind::List {
+                    item: &ParamKind::Int,
+                    encoding: Encoding::Csv,
+                },
                 required: true,
                 min: None,
                 max: None,
@@ -1556,18 +1556,18 @@ static OPERATIONS: [OperationInfo; 41] = [
                 max: None,
             },
             ParamInfo {
-                name: "user_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
+                name: "session_id",
+                kind: ParamKind::Int,
                 required: true,
                 min: None,
                 max: None,
             },
             ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
+                name: "user_ids",
+                kind: ParamKind::List {
+                    item: &ParamKind::Int,
+                    encoding: Encoding::Csv,
+                },
                 required: true,
                 min: None,
                 max: None,

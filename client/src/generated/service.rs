@@ -565,8 +565,8 @@ pub(crate) fn dispatch<S: Service>(
         Operation::AddSessionWhitelist => {
             let request = crate::whitelist::AddSessionWhitelistRequest::new(
                 received.required("room_id")?,
-                received.required_csv("user_ids")?,
                 received.required("session_id")?,
+                received.required_csv("user_ids")?,
             );
             check_limits(&request)?;
             service.add_session_whitelist(request)?;
@@ -575,8 +575,8 @@ pub(crate) fn dispatch<S: Service>(
         Operation::DeleteSessionWhitelist => {
             let request = crate::whitelist::DeleteSessionWhitelistRequest::new(
                 received.required("room_id")?,
-                received.required_csv("user_ids")?,
                 received.required("session_id")?,
+                received.required_csv("user_ids")?,
             );
             check_limits(&request)?;
             service.delete_session_whitelist(request)?;

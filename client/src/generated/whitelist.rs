@@ -29,28 +29,30 @@ use crate::blocking;
 ///
 /// Note: The doc describes room_id as 点播ID (video-on-demand id), but it is the room id. Success
 /// returns data true, while the sibling API 24 returns data null. The failure example uses code
-/// 1001 (参数错误) for a permission error (无单独设置白名单权限).
+/// 1001 (参数错误) for a permission error (无单独设置白名单权限). The doc's table lists user_ids
+/// before session_id; session_id is listed second here so that the playback (room, then session)
+/// comes first among the arguments.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSessionWhitelistRequest<C = ()> {
     client: C,
     pub(crate) room_id: RoomId,
-    pub(crate) user_ids: Vec<UserId>,
     pub(crate) session_id: SessionId,
+    pub(crate) user_ids: Vec<UserId>,
 }
 
 impl AddSessionWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
+    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
     pub fn new(
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> Self {
-        Self::with_client((), room_id, user_ids, session_id)
+        Self::with_client((), room_id, session_id, user_ids)
     }
 }
 
@@ -58,14 +60,14 @@ impl<C> AddSessionWhitelistRequest<C> {
     fn with_client(
         client: C,
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> Self {
         Self {
             client,
             room_id,
-            user_ids: user_ids.into_iter().collect(),
             session_id,
+            user_ids: user_ids.into_iter().collect(),
         }
     }
 }
@@ -77,8 +79,8 @@ impl<C> Endpoint for AddSessionWhitelistRequest<C> {
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
-        out.csv("user_ids", &self.user_ids);
         out.put("session_id", &self.session_id);
+        out.csv("user_ids", &self.user_ids);
     }
 }
 
@@ -118,28 +120,29 @@ impl AddSessionWhitelistRequest<&blocking::Client> {
 ///
 /// Note: The doc describes room_id as 点播ID (video-on-demand id), but it is the room id. Success
 /// returns data null, while the sibling API 23 returns data true. The doc prints the URL with
-/// http://.
+/// http://. The doc's table lists user_ids before session_id; session_id is listed second here,
+/// as in API 23.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSessionWhitelistRequest<C = ()> {
     client: C,
     pub(crate) room_id: RoomId,
-    pub(crate) user_ids: Vec<UserId>,
     pub(crate) session_id: SessionId,
+    pub(crate) user_ids: Vec<UserId>,
 }
 
 impl DeleteSessionWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
+    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
     pub fn new(
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> Self {
-        Self::with_client((), room_id, user_ids, session_id)
+        Self::with_client((), room_id, session_id, user_ids)
     }
 }
 
@@ -147,14 +150,14 @@ impl<C> DeleteSessionWhitelistRequest<C> {
     fn with_client(
         client: C,
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> Self {
         Self {
             client,
             room_id,
-            user_ids: user_ids.into_iter().collect(),
             session_id,
+            user_ids: user_ids.into_iter().collect(),
         }
     }
 }
@@ -166,8 +169,8 @@ impl<C> Endpoint for DeleteSessionWhitelistRequest<C> {
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
-        out.csv("user_ids", &self.user_ids);
         out.put("session_id", &self.session_id);
+        out.csv("user_ids", &self.user_ids);
     }
 }
 
@@ -713,10 +716,10 @@ impl Client {
     pub fn add_session_whitelist(
         &self,
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> AddSessionWhitelistRequest<&Self> {
-        AddSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
+        AddSessionWhitelistRequest::with_client(self, room_id, session_id, user_ids)
     }
 
     /// 单个回放删除白名单学员 (API 24) — Remove students from the whitelist of one long-term-room playback (session).
@@ -725,10 +728,10 @@ impl Client {
     pub fn delete_session_whitelist(
         &self,
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> DeleteSessionWhitelistRequest<&Self> {
-        DeleteSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
+        DeleteSessionWhitelistRequest::with_client(self, room_id, session_id, user_ids)
     }
 
     /// 查询单个回放绑定白名单 (API 25) — List the whitelisted students of one long-term-room playback (session).
@@ -780,10 +783,10 @@ impl blocking::Client {
     pub fn add_session_whitelist(
         &self,
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> AddSessionWhitelistRequest<&Self> {
-        AddSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
+        AddSessionWhitelistRequest::with_client(self, room_id, session_id, user_ids)
     }
 
     /// 单个回放删除白名单学员 (API 24) — Remove students from the whitelist of one long-term-room playback (session).
@@ -792,10 +795,10 @@ impl blocking::Client {
     pub fn delete_session_whitelist(
         &self,
         room_id: RoomId,
-        user_ids: impl IntoIterator<Item = UserId>,
         session_id: SessionId,
+        user_ids: impl IntoIterator<Item = UserId>,
     ) -> DeleteSessionWhitelistRequest<&Self> {
-        DeleteSessionWhitelistRequest::with_client(self, room_id, user_ids, session_id)
+        DeleteSessionWhitelistRequest::with_client(self, room_id, session_id, user_ids)
     }
 
     /// 查询单个回放绑定白名单 (API 25) — List the whitelisted students of one long-term-room playback (session).
