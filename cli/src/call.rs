@@ -13,7 +13,7 @@ use futures_util::{Stream, StreamExt as _};
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::exchange::{Answer, Exchange};
+use crate::exchange::{self, Answer};
 use crate::output::{Failure, Printer};
 
 /// What a subcommand's run ends with.
@@ -41,7 +41,6 @@ pub(crate) struct Flags {
 #[derive(Debug)]
 pub(crate) struct Call {
     client: Client,
-    exchange: Exchange,
     flags: Flags,
 }
 
@@ -91,15 +90,10 @@ fn show(params: &[(String, String)]) -> String {
 }
 
 impl Call {
-    /// Builds the client (and the exchange `--raw` uses) for `settings`.
+    /// Builds the client for `settings`.
     pub(crate) fn new(settings: &Settings, flags: Flags) -> Result<Self, Failure> {
         let client = settings.client()?;
-        let exchange = Exchange::new(settings, client.base_url())?;
-        Ok(Call {
-            client,
-            exchange,
-            flags,
-        })
+        Ok(Call { client, flags })
     }
 
     /// The client the generated code builds requests with.
@@ -192,16 +186,13 @@ impl Call {
         path: &str,
         params: &[(String, String)],
     ) -> Outcome {
-        let answer: Answer = self
-            .exchange
-            .send(method, path, params)
+        let answer: Answer = exchange::send(&self.client, method, path, params)
             .await
-            .map_err(|e| Failure::Io(format!("{path}: the request failed: {e}")))?;
+            .map_err(Failure::Call)?;
         if self.flags.verbose {
             eprintln!(
-                "< HTTP {} {} in {} ms",
+                "< HTTP {} in {} ms",
                 answer.status,
-                answer.content_type.as_deref().unwrap_or("-"),
                 answer.elapsed.as_millis()
             );
         }

@@ -204,9 +204,4 @@ impl Settings {
     pub(crate) fn client(&self) -> Result<Client, Failure> {
         self.builder()?.build().map_err(Failure::from)
     }
-
-    /// The partner key, for signing the command line's own exchanges and verifying callbacks.
-    pub(crate) fn partner_key(&self) -> &SecretString {
-        &self.partner_key
-    }
 }

@@ -16,7 +16,7 @@ use baijiayun::operations::Operation;
 use serde::Serialize;
 
 use crate::config::{Settings, Target};
-use crate::exchange::{Answer, Exchange};
+use crate::exchange::{self, Answer};
 use crate::output::{Failure, Printer};
 
 /// Clock skew that is fine, and the most the vendor is assumed to accept. The vendor does not
@@ -89,17 +89,16 @@ struct Report {
 /// Runs every check and prints the report; exits 1 when a check failed.
 pub(crate) async fn run(settings: &Settings, args: &Args) -> Result<ExitCode, Failure> {
     let client = settings.client()?;
-    let exchange = Exchange::new(settings, client.base_url())?;
     let mut checks = Vec::new();
 
     checks.push(resolves(&settings.target, client.base_url()).await);
-    let (credentials, clock) = credentials_and_clock(&client, &exchange).await;
+    let (credentials, clock) = credentials_and_clock(&client).await;
     checks.push(credentials);
     checks.extend(clock);
     for &op in Operation::ALL {
         let info = op.info();
         if is_probed(info) {
-            checks.push(probe(&client, &exchange, info).await);
+            checks.push(probe(&client, info).await);
         }
     }
 
@@ -232,10 +231,7 @@ fn cheap_read() -> Option<&'static OperationInfo> {
         .find(|i| i.retry_safe && i.path_verified && i.params.iter().all(|p| !p.required))
 }
 
-async fn credentials_and_clock(
-    client: &baijiayun::Client,
-    exchange: &Exchange,
-) -> (Check, Option<Check>) {
+async fn credentials_and_clock(client: &baijiayun::Client) -> (Check, Option<Check>) {
     let Some(info) = cheap_read() else {
         return (
             Check::new(
@@ -249,7 +245,7 @@ async fn credentials_and_clock(
     };
     let path = client.path(info.operation()).to_owned();
     let method = info.methods.first().copied().unwrap_or(Method::Post);
-    let answer = match exchange.send(method, &path, &[]).await {
+    let answer = match exchange::send(client, method, &path, &[]).await {
         Ok(a) => a,
         Err(e) => {
             return (
@@ -376,11 +372,7 @@ fn placeholder(kind: &ParamKind, min: Option<i64>) -> Option<String> {
 }
 
 /// Calls one inferred read path with harmless parameters and says whether the server knows it.
-async fn probe(
-    client: &baijiayun::Client,
-    exchange: &Exchange,
-    info: &'static OperationInfo,
-) -> Check {
+async fn probe(client: &baijiayun::Client, info: &'static OperationInfo) -> Check {
     let path = client.path(info.operation()).to_owned();
     let method = info.methods.first().copied().unwrap_or(Method::Post);
     let params: Vec<(String, String)> = info
@@ -390,7 +382,7 @@ async fn probe(
         .filter_map(|p| Some((p.name.to_owned(), placeholder(&p.kind, p.min)?)))
         .collect();
     let name = format!("path {}", info.name.replace('_', "-"));
-    let mut check = match exchange.send(method, &path, &params).await {
+    let mut check = match exchange::send(client, method, &path, &params).await {
         Err(e) => Check::new(
             &name,
             Status::Warn,
@@ -432,12 +424,7 @@ fn classify(path: &str, answer: &Answer, info: &OperationInfo) -> Check {
             None,
         )
     } else {
-        let looks = if answer
-            .content_type
-            .as_deref()
-            .is_some_and(|c| c.contains("html"))
-            || answer.body.trim_ascii_start().starts_with(b"<")
-        {
+        let looks = if answer.body.trim_ascii_start().starts_with(b"<") {
             "an HTML page"
         } else {
             "a body that is not the vendor's envelope"
@@ -457,11 +444,10 @@ fn classify(path: &str, answer: &Answer, info: &OperationInfo) -> Check {
 mod tests {
     use super::*;
 
-    fn answer(status: u16, content_type: &str, body: &str) -> Answer {
+    fn answer(status: u16, body: &str) -> Answer {
         Answer {
             status,
             location: None,
-            content_type: Some(content_type.into()),
             body: body.as_bytes().to_vec(),
             midpoint_unix: 1_700_000_000.4,
             elapsed: std::time::Duration::ZERO,
@@ -488,27 +474,19 @@ mod tests {
         let info = Operation::GetMarkList.info();
         let found = classify(
             "/p",
-            &answer(
-                200,
-                "application/json",
-                r#"{"code":3001,"msg":"x","data":null,"ts":1}"#,
-            ),
+            &answer(200, r#"{"code":3001,"msg":"x","data":null,"ts":1}"#),
             info,
         );
         assert_eq!((found.status, found.exists), (Status::Ok, Some(true)));
-        let missing = classify("/p", &answer(404, "text/html", "<html>404</html>"), info);
+        let missing = classify("/p", &answer(404, "<html>404</html>"), info);
         assert_eq!(
             (missing.status, missing.exists),
             (Status::Warn, Some(false))
         );
         assert!(missing.message.contains("HTML"));
-        let other = classify(
-            "/p",
-            &answer(200, "application/json", r#"{"error":"x"}"#),
-            info,
-        );
+        let other = classify("/p", &answer(200, r#"{"error":"x"}"#), info);
         assert_eq!(other.exists, Some(false));
-        let moved = classify("/p", &answer(302, "text/html", ""), info);
+        let moved = classify("/p", &answer(302, ""), info);
         assert_eq!(moved.exists, Some(false));
     }
 
@@ -520,7 +498,7 @@ mod tests {
             m.insert("ts".into(), ts.into());
             m
         };
-        let a = answer(200, "application/json", "");
+        let a = answer(200, "");
         assert_eq!(clock(&env(1_700_000_000), &a).status, Status::Ok);
         assert_eq!(clock(&env(1_700_000_100), &a).status, Status::Warn);
         assert_eq!(clock(&env(1_699_999_000), &a).status, Status::Fail);

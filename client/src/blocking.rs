@@ -15,7 +15,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::call::{Core, Decode, Event, Output, Step, clock};
+use crate::call::{Answer, AnswerOutput, Core, Decode, Event, Output, Step, clock};
 use crate::error::{Error, Label, Result};
 use crate::info::Method;
 use crate::request::{self, Call, CallOptions, CappedBody, Prepared, Shared};
@@ -178,8 +178,30 @@ impl Client {
         K: Into<Cow<'a, str>>,
         V: Into<ParamValue<'a>>,
     {
-        let call = self.shared.raw_call(path, params.into_iter().collect());
+        let call = self
+            .shared
+            .raw_call(Method::Post, path, params.into_iter().collect());
         self.decoded(call, 0)
+    }
+
+    /// One signed call to any path, its answer as received; see [`crate::Client::exchange`].
+    pub fn exchange<'a, K, V>(
+        &self,
+        method: Method,
+        path: &'a str,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Answer>
+    where
+        K: Into<Cow<'a, str>>,
+        V: Into<ParamValue<'a>>,
+    {
+        let call = self
+            .shared
+            .raw_call(method, path, params.into_iter().collect());
+        let label = call.label.clone();
+        let mut answer = AnswerOutput::default();
+        let result = self.with_retry(RetryPolicy::none()).run(call, &mut answer);
+        answer.finish(&label, result)
     }
 
     /// Sends `call` and decodes its `data` as `T` under `rules`.

@@ -57,11 +57,11 @@ pub(crate) mod clock {
     }
 }
 
-/// Turns a successful response's body into the call's output. Implemented once, by [`Output`];
-/// used as `dyn`, so the core is not generic.
+/// Turns a successful response's body into the call's output: [`Output`] for typed and JSON
+/// calls, [`Answer`] for exchanges. Used as `dyn`, so the core is not generic.
 pub(crate) trait Decode: Send {
-    /// Decodes `body` (a 2xx response of `label`) and keeps the result.
-    fn decode(&mut self, label: &Label, body: Bytes) -> Result<()>;
+    /// Decodes `body` (a 2xx response of `label`, with `status`) and keeps the result.
+    fn decode(&mut self, label: &Label, status: u16, body: Bytes) -> Result<()>;
 }
 
 /// The decoded `data` of a call, as `T` under the lenient `rules`.
@@ -83,9 +83,62 @@ impl<T: Lenient + Send> Output<T> {
 }
 
 impl<T: Lenient + Send> Decode for Output<T> {
-    fn decode(&mut self, label: &Label, body: Bytes) -> Result<()> {
+    fn decode(&mut self, label: &Label, _status: u16, body: Bytes) -> Result<()> {
         self.value = Some(envelope::decode_data(label, body, self.rules)?);
         Ok(())
+    }
+}
+
+/// An exchange's answer as received ([`crate::Client::exchange`]): a 2xx body kept whole, its
+/// envelope not read; other statuses come back from the core as errors and are turned into an
+/// [`Answer`] by [`Answer::finish`].
+#[derive(Debug, Default)]
+pub(crate) struct AnswerOutput(Option<Answer>);
+
+impl Decode for AnswerOutput {
+    fn decode(&mut self, _label: &Label, status: u16, body: Bytes) -> Result<()> {
+        self.0 = Some(Answer {
+            status,
+            location: None,
+            body,
+        });
+        Ok(())
+    }
+}
+
+/// The answer to one exchange ([`crate::Client::exchange`]), as the server sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Location` of a redirect (3xx), which is not followed.
+    pub location: Option<String>,
+    /// The whole body (empty for a redirect), up to the client's `max_response_size`.
+    pub body: Bytes,
+}
+
+impl AnswerOutput {
+    /// The answer of a finished exchange: a 2xx body, or the status and body (or `Location`) of
+    /// a non-2xx answer, which the core reports as [`Error::Http`] or [`Error::Redirect`]. Any
+    /// other error (no answer at all, the limit, a body over the cap) stays an error.
+    pub(crate) fn finish(self, label: &Label, result: Result<()>) -> Result<Answer> {
+        match result {
+            Ok(()) => self.0.ok_or_else(|| envelope::missing(label)),
+            Err(Error::Http { status, body, .. }) => Ok(Answer {
+                status,
+                location: None,
+                body,
+            }),
+            Err(Error::Redirect {
+                status, location, ..
+            }) => Ok(Answer {
+                status,
+                location,
+                body: Bytes::new(),
+            }),
+            Err(other) => Err(other),
+        }
     }
 }
 
@@ -211,7 +264,7 @@ impl<'c> Core<'c> {
                 body,
             } => {
                 let result = request::check_status(&self.call.label, status, location, body)
-                    .and_then(|body| self.output.decode(&self.call.label, body));
+                    .and_then(|body| self.output.decode(&self.call.label, status, body));
                 match result {
                     Ok(()) => self.finish(Ok(()), now),
                     Err(error) => self.failed(error, now),
@@ -298,6 +351,50 @@ mod tests {
     use crate::operations::Operation;
     use crate::retry::RetryPolicy;
     use crate::wire::Params;
+
+    #[test]
+    fn an_exchange_answers_any_status_and_keeps_other_errors() {
+        let label = Label(std::borrow::Cow::Borrowed("/p"));
+        let mut out = AnswerOutput::default();
+        assert!(out.decode(&label, 201, Bytes::from_static(b"{}")).is_ok());
+        let ok = out.finish(&label, Ok(()));
+        assert_eq!(
+            ok.map(|a| (a.status, a.body)).ok(),
+            Some((201, Bytes::from_static(b"{}")))
+        );
+        let http = AnswerOutput::default().finish(
+            &label,
+            Err(Error::Http {
+                endpoint: "/p".into(),
+                status: 404,
+                body: Bytes::from_static(b"<html>"),
+            }),
+        );
+        assert_eq!(
+            http.map(|a| (a.status, a.body)).ok(),
+            Some((404, Bytes::from_static(b"<html>")))
+        );
+        let moved = AnswerOutput::default().finish(
+            &label,
+            Err(Error::Redirect {
+                endpoint: "/p".into(),
+                status: 302,
+                location: Some("https://elsewhere".into()),
+            }),
+        );
+        assert_eq!(
+            moved.map(|a| (a.status, a.location)).ok(),
+            Some((302, Some("https://elsewhere".to_owned())))
+        );
+        let limited = AnswerOutput::default().finish(
+            &label,
+            Err(Error::RateLimited {
+                endpoint: "/p".into(),
+                retry_after: Duration::from_secs(1),
+            }),
+        );
+        assert!(matches!(limited, Err(Error::RateLimited { .. })));
+    }
 
     fn shared(limit: Option<RateLimit>) -> Shared {
         Shared {

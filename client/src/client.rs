@@ -9,7 +9,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use tracing::Instrument;
 
-use crate::call::{Core, Decode, Event, Output, Step, clock};
+use crate::call::{Answer, AnswerOutput, Core, Decode, Event, Output, Step, clock};
 use crate::error::{Error, Label, Result};
 use crate::info::Method;
 use crate::limit::{Gate, Limiter, RateLimit};
@@ -490,8 +490,41 @@ impl Client {
         K: Into<Cow<'a, str>>,
         V: Into<ParamValue<'a>>,
     {
-        let call = self.shared.raw_call(path, params.into_iter().collect());
+        let call = self
+            .shared
+            .raw_call(Method::Post, path, params.into_iter().collect());
         self.decoded(call, 0).await
+    }
+
+    /// One signed call to any path with `method`, its answer returned as the server sent it: the
+    /// HTTP status, a redirect's `Location` (never followed) and the whole body, whatever the
+    /// status and whatever the vendor's envelope says. It takes its place in the rate limit like
+    /// every call (the fleet's, with [`ClientBuilder::fleet_rate_limit`](crate::ClientBuilder)),
+    /// is sent once and never retried, and its body is capped like every answer. For tools that
+    /// show the vendor's own answer, as the command line's `--raw` and `doctor` do.
+    ///
+    /// An `Err` means no answer to show: the request could not be sent or read, the rate limit
+    /// refused it (fail-fast), or the body passed the cap.
+    pub async fn exchange<'a, K, V>(
+        &self,
+        method: Method,
+        path: &'a str,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Answer>
+    where
+        K: Into<Cow<'a, str>>,
+        V: Into<ParamValue<'a>>,
+    {
+        let call = self
+            .shared
+            .raw_call(method, path, params.into_iter().collect());
+        let label = call.label.clone();
+        let mut answer = AnswerOutput::default();
+        let result = self
+            .with_retry(RetryPolicy::none())
+            .run(call, &mut answer)
+            .await;
+        answer.finish(&label, result)
     }
 
     /// Sends `call` and decodes its `data` as `T` under `rules`.

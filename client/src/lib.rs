@@ -36,6 +36,7 @@ pub mod mock;
 #[rustfmt::skip]
 mod generated;
 
+pub use call::Answer;
 pub use client::{Client, ClientBuilder};
 pub use envelope::decode;
 pub use error::{Error, Result, TransportKind};

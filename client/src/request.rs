@@ -114,13 +114,18 @@ impl Shared {
         })
     }
 
-    /// Sets up a raw call: a POSTed form to any path.
-    pub(crate) fn raw_call<'r>(&self, path: &'r str, params: Params<'r>) -> Call<'r> {
+    /// Sets up a raw call: a form to any path, POSTed unless `method` says otherwise.
+    pub(crate) fn raw_call<'r>(
+        &self,
+        method: Method,
+        path: &'r str,
+        params: Params<'r>,
+    ) -> Call<'r> {
         Call {
             label: Label(Cow::Owned(path.to_owned())),
             retry_safe: false,
             path,
-            method: Method::Post,
+            method,
             params,
             upload: None,
         }

@@ -479,3 +479,57 @@ async fn debug_is_a_summary_without_the_key_or_the_requests() -> Result<()> {
     ensure!(!format!("{server:#?}").contains(KEY));
     Ok(())
 }
+
+/// `Client::exchange`: the answer as received (a refusal's envelope, an unknown path's status), sent
+/// once, and counted by the rate limit like every call.
+#[tokio::test]
+async fn an_exchange_returns_the_answer_as_received_and_takes_its_place_in_the_rate_limit()
+-> Result<()> {
+    use baijiayun::RateLimit;
+    use baijiayun::info::Method;
+
+    let server = MockServer::start().await?;
+    let client = server
+        .client_builder()
+        .rate_limit(RateLimit::new(2, Duration::from_secs(60)).fail_fast())
+        .build()?;
+    // An unknown room: the vendor's refusal comes back as its whole envelope, not as an error.
+    let refused = client
+        .exchange(
+            Method::Post,
+            "/openapi/playback/getBasicInfo",
+            [("room_id", "1")],
+        )
+        .await?;
+    let envelope: serde_json::Value = serde_json::from_slice(&refused.body)?;
+    ensure!(refused.status == 200, "{refused:?}");
+    ensure!(
+        envelope["code"] == 3001 && envelope.get("ts").is_some(),
+        "{envelope}"
+    );
+    // An unknown path: the fake's answer (the vendor's 404 code) as it came, not an error.
+    let missing = client
+        .exchange(
+            Method::Post,
+            "/openapi/playback/noSuchThing",
+            [("room_id", "1")],
+        )
+        .await?;
+    let envelope: serde_json::Value = serde_json::from_slice(&missing.body)?;
+    ensure!(envelope["code"] == 404, "{missing:?}");
+    // The third request in the window is over the limit of 2: refused before sending.
+    let before = server.requests().len();
+    let third = client
+        .exchange(
+            Method::Post,
+            "/openapi/playback/getBasicInfo",
+            [("room_id", "1")],
+        )
+        .await;
+    ensure!(matches!(third, Err(Error::RateLimited { .. })), "{third:?}");
+    ensure!(
+        server.requests().len() == before,
+        "the third exchange was sent"
+    );
+    Ok(())
+}
