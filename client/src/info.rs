@@ -94,6 +94,18 @@ pub struct PageInfo {
     pub total: &'static str,
 }
 
+/// A time window two datetime parameters give (`start_time`, `end_time`): the end is not before
+/// the start, and with `same_day` both lie on one day. The client checks it before sending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WindowInfo {
+    /// The start parameter.
+    pub start: &'static str,
+    /// The end parameter.
+    pub end: &'static str,
+    /// Whether the window must lie within one day (the vendor refuses one that spans two).
+    pub same_day: bool,
+}
+
 /// Everything the spec says about one endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OperationInfo {
@@ -124,6 +136,8 @@ pub struct OperationInfo {
     pub params: &'static [ParamInfo],
     /// How it pages, if it does.
     pub pagination: Option<PageInfo>,
+    /// The time window its datetime parameters give, if any.
+    pub window: Option<WindowInfo>,
 }
 
 impl OperationInfo {
@@ -168,6 +182,25 @@ impl OperationInfo {
                     }
                 }
                 _ => {}
+            }
+        }
+        if let Some(w) = &self.window
+            && let (Some(start), Some(end)) = (params.get(w.start), params.get(w.end))
+        {
+            // Both are `YYYY-MM-DD HH:MM:SS`: text order is time order, the day is the first 10.
+            let (start, end) = (start.with_str(str::to_owned), end.with_str(str::to_owned));
+            if end < start {
+                return Err(format!(
+                    "'{}' ({end}) is before '{}' ({start})",
+                    w.end, w.start
+                ));
+            }
+            if w.same_day && start.get(..10) != end.get(..10) {
+                return Err(format!(
+                    "'{}' and '{}' must lie on one day (the vendor refuses a window that spans \
+                     two): {start} to {end}",
+                    w.start, w.end
+                ));
             }
         }
         Ok(())

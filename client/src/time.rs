@@ -68,6 +68,31 @@ impl Date {
         self.day
     }
 
+    /// The day after, or `None` after 9999-12-31. Walks a range of days, as the per-day windows
+    /// of API 6 need:
+    ///
+    /// ```
+    /// use baijiayun::Date;
+    ///
+    /// let first: Date = "2024-02-28".parse()?;
+    /// let last: Date = "2024-03-01".parse()?;
+    /// let days: Vec<String> = std::iter::successors(Some(first), |d| d.next_day())
+    ///     .take_while(|d| *d <= last)
+    ///     .map(|d| d.to_string())
+    ///     .collect();
+    /// assert_eq!(days, ["2024-02-28", "2024-02-29", "2024-03-01"]);
+    /// # Ok::<(), baijiayun::InvalidDate>(())
+    /// ```
+    pub fn next_day(self) -> Option<Date> {
+        Date::from_days_since_epoch(self.days_since_epoch() + 1).ok()
+    }
+
+    /// This day at `hour:minute:second`, Beijing time: `day.at(0, 0, 0)` and `day.at(23, 59, 59)`
+    /// are one day's window.
+    pub fn at(self, hour: u8, minute: u8, second: u8) -> Result<DateTime, InvalidDate> {
+        DateTime::new(self.year, self.month, self.day, hour, minute, second)
+    }
+
     /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
     fn days_since_epoch(self) -> i64 {
         let y = i64::from(self.year) - i64::from(self.month <= 2);
@@ -434,6 +459,20 @@ impl ToParam for DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_follow_each_other_and_end_at_the_last_year() {
+        let day = |s: &str| s.parse::<Date>().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(day("2023-12-31").next_day(), Some(day("2024-01-01")));
+        assert_eq!(day("2024-02-28").next_day(), Some(day("2024-02-29")));
+        assert_eq!(day("2023-02-28").next_day(), Some(day("2023-03-01")));
+        assert_eq!(day("9999-12-31").next_day(), None);
+        let noon = day("2024-02-29")
+            .at(12, 0, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(noon.to_string(), "2024-02-29 12:00:00");
+        assert!(day("2024-02-29").at(24, 0, 0).is_err());
+    }
 
     #[test]
     fn text_round_trips() {

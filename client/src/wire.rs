@@ -88,7 +88,7 @@ pub enum ParamValue<'a> {
 
 impl ParamValue<'_> {
     /// Calls `f` with the value's text without allocating.
-    fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+    pub(crate) fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match self {
             ParamValue::Int(i) => f(itoa::Buffer::new().format(*i)),
             ParamValue::Text(s) => f(s),

@@ -111,6 +111,8 @@ pub struct Endpoint {
     pub pagination: Option<Pagination>,
     /// For a batch: how the response confirms which requested ids were applied.
     pub confirms: Option<Confirms>,
+    /// A time window two datetime parameters give, checked before sending.
+    pub window: Option<Window>,
     /// The doc's response examples.
     pub examples: Vec<Example>,
 }
@@ -127,6 +129,18 @@ pub struct Confirms {
     pub key: Option<String>,
     /// The Rust field of the response listing the ids applied.
     pub list: String,
+}
+
+/// A time window given by two required datetime parameters: the end is not before the start,
+/// and with `same_day` both lie on one day.
+#[derive(Clone, Debug)]
+pub struct Window {
+    /// The wire name of the start parameter.
+    pub start: String,
+    /// The wire name of the end parameter.
+    pub end: String,
+    /// Whether the window must lie within one day.
+    pub same_day: bool,
 }
 
 /// An HTTP method.

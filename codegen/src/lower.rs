@@ -7,7 +7,7 @@ use crate::diagnostics::{Diagnostics, Location};
 use crate::ir::{
     Api, Callback, Code, Confirms, Encoding, Endpoint, Enum, EnumValue, Example, Field, Group,
     IdType, Method, Pagination, Param, ParamTy, RateLimit, Record, Repr, Role, Scalar, Ty,
-    VariantCase, Variants, When,
+    VariantCase, Variants, When, Window,
 };
 use crate::naming;
 use crate::spec::{
@@ -472,6 +472,24 @@ impl<'d> Lowerer<'d> {
             .confirms
             .as_ref()
             .and_then(|c| self.confirms(c, &params, &response));
+        let window = e.window.as_ref().and_then(|w| {
+            let mut ok = true;
+            for side in [&w.start, &w.end] {
+                let found = params.iter().find(|p| p.wire == side.value);
+                if !found.is_some_and(|p| p.required && p.ty == ParamTy::Scalar(Scalar::DateTime)) {
+                    self.diags.error(
+                        &side.at,
+                        format!("window: '{}' must be a required datetime param", side.value),
+                    );
+                    ok = false;
+                }
+            }
+            ok.then(|| Window {
+                start: w.start.value.clone(),
+                end: w.end.value.clone(),
+                same_day: w.same_day,
+            })
+        });
         let examples = e
             .examples
             .iter()
@@ -503,6 +521,7 @@ impl<'d> Lowerer<'d> {
             response,
             pagination,
             confirms,
+            window,
             examples,
         })
     }

@@ -107,7 +107,16 @@ pub(crate) struct EndpointSpec {
     pub(crate) response: Spanned<String>,
     pub(crate) pagination: Option<PaginationSpec>,
     pub(crate) confirms: Option<ConfirmsSpec>,
+    pub(crate) window: Option<WindowSpec>,
     pub(crate) examples: Vec<ExampleSpec>,
+}
+
+/// A time window given by two datetime parameters.
+#[derive(Debug)]
+pub(crate) struct WindowSpec {
+    pub(crate) start: Spanned<String>,
+    pub(crate) end: Spanned<String>,
+    pub(crate) same_day: bool,
 }
 
 /// A batch endpoint whose response lists the requested ids it applied.
@@ -516,6 +525,18 @@ fn read_endpoint(
             list: list?,
         })
     });
+    let window = m.optional("window").and_then(|w| {
+        let mut wm = w.map(diags)?;
+        let start = req_str(&mut wm, "start", diags);
+        let end = req_str(&mut wm, "end", diags);
+        let same_day = opt_bool(&mut wm, "same_day", diags).value;
+        wm.finish(diags);
+        Some(WindowSpec {
+            start: start?,
+            end: end?,
+            same_day,
+        })
+    });
     let examples = m
         .optional("examples")
         .map(|e| {
@@ -540,6 +561,7 @@ fn read_endpoint(
         response: response?,
         pagination,
         confirms,
+        window,
         examples,
     })
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
@@ -530,6 +530,50 @@ async fn an_exchange_returns_the_answer_as_received_and_takes_its_place_in_the_r
     ensure!(
         server.requests().len() == before,
         "the third exchange was sent"
+    );
+    Ok(())
+}
+
+/// A play-record window is checked before sending, by the spec's rule the fake applies too: API 6's
+/// may not span two days, and no window may end before it starts.
+#[tokio::test]
+async fn a_window_across_two_days_or_reversed_is_refused_before_sending() -> Result<()> {
+    let server = MockServer::start().await?;
+    let client = server.client()?;
+    let day: baijiayun::Date = "2023-11-14".parse()?;
+    let (start, end) = (day.at(0, 0, 0)?, day.at(23, 59, 59)?);
+    let next = day.next_day().context("a next day")?.at(0, 0, 0)?;
+    client
+        .get_playback_play_record(seed::ROOM, start, end)
+        .send()
+        .await?;
+    let across = client
+        .get_playback_play_record(seed::ROOM, start, next)
+        .send()
+        .await;
+    ensure!(
+        matches!(&across, Err(Error::InvalidRequest { message, .. }) if message.contains("one day")),
+        "{across:?}"
+    );
+    let reversed = client
+        .get_partner_playback_play_record(end, start)
+        .send()
+        .await;
+    ensure!(
+        matches!(&reversed, Err(Error::InvalidRequest { message, .. }) if message.contains("before")),
+        "{reversed:?}"
+    );
+    // A partner-wide window may span days.
+    client
+        .get_partner_playback_play_record(start, next)
+        .send()
+        .await?;
+    ensure!(server.requests_for(Operation::GetPlaybackPlayRecord).len() == 1);
+    ensure!(
+        server
+            .requests_for(Operation::GetPartnerPlaybackPlayRecord)
+            .len()
+            == 1
     );
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! The table of operations: what the spec says about each endpoint.
 
 use crate::envelope::decode_as_json;
-use crate::info::{Encoding, Method, OperationInfo, PageInfo, ParamInfo, ParamKind};
+use crate::info::{
+    Encoding, Method, OperationInfo, PageInfo, ParamInfo, ParamKind, WindowInfo,
+};
 use crate::Result;
 
 /// Every endpoint of the API, one variant each, in spec order.
@@ -315,6 +317,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 1,
@@ -372,6 +375,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             items: "list",
             total: "total",
         }),
+        window: None,
     },
     OperationInfo {
         index: 2,
@@ -395,6 +399,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 3,
@@ -432,6 +437,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 4,
@@ -469,6 +475,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 5,
@@ -513,6 +520,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 6,
@@ -570,6 +578,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             items: "list",
             total: "total",
         }),
+        window: None,
     },
     OperationInfo {
         index: 7,
@@ -607,6 +616,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 8,
@@ -679,6 +689,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 9,
@@ -730,6 +741,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 10,
@@ -760,6 +772,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 11,
@@ -797,6 +810,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 12,
@@ -830,6 +844,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 13,
@@ -860,6 +875,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 14,
@@ -938,6 +954,11 @@ static OPERATIONS: [OperationInfo; 41] = [
             items: "list",
             total: "total",
         }),
+        window: Some(WindowInfo {
+            start: "start_time",
+            end: "end_time",
+            same_day: true,
+        }),
     },
     OperationInfo {
         index: 15,
@@ -995,6 +1016,11 @@ static OPERATIONS: [OperationInfo; 41] = [
             items: "list",
             total: "total",
         }),
+        window: Some(WindowInfo {
+            start: "start_time",
+            end: "end_time",
+            same_day: false,
+        }),
     },
     OperationInfo {
         index: 16,
@@ -1025,6 +1051,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 17,
@@ -1055,6 +1082,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 18,
@@ -1085,6 +1113,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 19,
@@ -1115,6 +1144,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 20,
@@ -1159,6 +1189,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 21,
@@ -1182,6 +1213,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 22,
@@ -1219,6 +1251,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 23,
@@ -1242,6 +1275,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 24,
@@ -1265,6 +1299,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 25,
@@ -1302,6 +1337,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 26,
@@ -1342,6 +1378,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 27,
@@ -1379,6 +1416,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 28,
@@ -1426,6 +1464,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 29,
@@ -1494,6 +1533,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 30,
@@ -1534,6 +1574,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 31,
@@ -1574,6 +1615,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 32,
@@ -1624,6 +1666,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             items: "list",
             total: "total",
         }),
+        window: None,
     },
     OperationInfo {
         index: 33,
@@ -1657,6 +1700,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 34,
@@ -1700,6 +1744,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             items: "list",
             total: "total",
         }),
+        window: None,
     },
     OperationInfo {
         index: 35,
@@ -1733,6 +1778,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 36,
@@ -1766,6 +1812,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 37,
@@ -1806,6 +1853,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 38,
@@ -1832,6 +1880,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 39,
@@ -1855,6 +1904,7 @@ static OPERATIONS: [OperationInfo; 41] = [
             },
         ],
         pagination: None,
+        window: None,
     },
     OperationInfo {
         index: 40,
@@ -1870,5 +1920,6 @@ static OPERATIONS: [OperationInfo; 41] = [
         upload: false,
         params: &[],
         pagination: None,
+        window: None,
     },
 ];

@@ -34,6 +34,9 @@ pub(super) fn module(api: &Api) -> Module {
     if endpoints.iter().any(|e| e.pagination.is_some()) {
         info_names.push("PageInfo");
     }
+    if endpoints.iter().any(|e| e.window.is_some()) {
+        info_names.push("WindowInfo");
+    }
     if params().next().is_some() {
         info_names.extend(["ParamInfo", "ParamKind"]);
     }
@@ -133,6 +136,17 @@ fn info(api: &Api, index: usize, e: &Endpoint) -> TokenStream {
         }
         None => quote!(None),
     };
+    let window = match &e.window {
+        Some(w) => {
+            let (start, end, same_day) = (&w.start, &w.end, w.same_day);
+            quote!(Some(WindowInfo {
+                start: #start,
+                end: #end,
+                same_day: #same_day,
+            }))
+        }
+        None => quote!(None),
+    };
     quote! {
         OperationInfo {
             index: #index,
@@ -148,6 +162,7 @@ fn info(api: &Api, index: usize, e: &Endpoint) -> TokenStream {
             upload: #upload,
             params: &[#(#params),*],
             pagination: #page,
+            window: #window,
         }
     }
 }
