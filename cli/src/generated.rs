@@ -865,7 +865,7 @@ pub(crate) struct GetPlayerToken {
     #[arg(
         long = "expires-in",
         value_name = "SECONDS|never",
-        help = "过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [`never` for a token that never expires; 0 is refused]"
+        help = "过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [write `never` for the vendor's 0 (never expires); 0 itself is refused]"
     )]
     expires_in: Lifetime,
 }
@@ -895,7 +895,7 @@ pub(crate) struct GetPlayerTokenBatch {
     #[arg(
         long = "expires-in",
         value_name = "SECONDS|never",
-        help = "过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [`never` for a token that never expires; 0 is refused]"
+        help = "过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [write `never` for the vendor's 0 (never expires); 0 itself is refused]"
     )]
     expires_in: Lifetime,
 }

@@ -166,6 +166,7 @@ pub enum CallbackError {
     /// This delivery was handled already. Not a failure for the vendor: [`Self::reply`] answers
     /// it `{"code":0}`.
     #[error("callback delivery {qid} was handled already")]
+    #[non_exhaustive]
     AlreadyHandled {
         /// The delivery's `qid`.
         qid: String,

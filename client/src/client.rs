@@ -327,7 +327,10 @@ impl<C> ClientBuilder<C> {
                 self.partner_id
             )));
         }
-        if secrecy::ExposeSecret::expose_secret(&self.partner_key).is_empty() {
+        if secrecy::ExposeSecret::expose_secret(&self.partner_key)
+            .trim()
+            .is_empty()
+        {
             return Err(Error::Config("partner key is empty".into()));
         }
         let base_url = self.target_url()?;

@@ -278,10 +278,12 @@ impl Error {
     /// failure once the connection was made ([`TransportKind::Timeout`], `Request`, `Body`),
     /// HTTP 408 and 5xx (and any other status that is not a 4xx), a redirect (whatever answered
     /// may have acted first), a body that does not decode or is too large, and
-    /// [`Error::Incomplete`] (part of the batch was applied).
+    /// [`Error::Incomplete`] (part of the batch was applied), and the vendor's generic error
+    /// ([`ErrorCode::General`], code 1) or a code this version does not know, which do not say
+    /// whether anything was done.
     ///
-    /// `false` for the vendor's refusals ([`Error::Api`], whatever the code, and HTTP 4xx but
-    /// 408, 429 included), the client's own refusals, which send nothing
+    /// `false` for the vendor's refusals with a specific code ([`Error::Api`]: a bad parameter or
+    /// sign, an unknown room, a refusal for rate, ...; and HTTP 4xx but 408, 429 included), the client's own refusals, which send nothing
     /// ([`Error::RateLimited`], [`Error::InvalidRequest`], [`Error::LimiterUnavailable`],
     /// [`Error::Config`]), and a connection that was never made ([`TransportKind::Connect`]).
     pub fn may_have_applied(&self) -> bool {
@@ -292,8 +294,11 @@ impl Error {
             | Error::ResponseTooLarge { .. }
             | Error::Decode { .. }
             | Error::Incomplete { .. } => true,
-            Error::Api { .. }
-            | Error::RateLimited { .. }
+            Error::Api { code, .. } => matches!(
+                ErrorCode::from(*code),
+                ErrorCode::General | ErrorCode::Unknown(_)
+            ),
+            Error::RateLimited { .. }
             | Error::LimiterUnavailable { .. }
             | Error::InvalidRequest { .. }
             | Error::Config(_) => false,
@@ -542,6 +547,8 @@ mod tests {
             ("http 404", false, false, false, false),
             ("api rate", true, false, true, true),
             ("api refusal", false, false, false, false),
+            ("api general", false, true, false, false),
+            ("api unknown", false, true, false, false),
             ("decode", true, true, true, false),
             ("too large", false, true, false, false),
             ("redirect", false, true, false, false),
@@ -618,6 +625,8 @@ mod tests {
             "body" => transport(TransportKind::Body),
             "api rate" => api(429),
             "api refusal" => api(1001),
+            "api general" => api(1),
+            "api unknown" => api(987_654),
             "decode" => Error::Decode {
                 endpoint,
                 path: ".".into(),

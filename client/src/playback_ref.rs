@@ -19,7 +19,7 @@ use crate::wire::{ParamValue, ToParam};
 ///
 /// A crop version is not part of it: the token and player APIs take a room and a session only, so
 /// every listed version of one playback (API 10) names the same `PlaybackRef`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug)]
 pub struct PlaybackRef {
     /// The room id.
     pub room_id: RoomId,
@@ -51,6 +51,42 @@ impl PlaybackRef {
     }
 }
 
+impl PlaybackRef {
+    /// The session, `None` for a session of `0` ("none") too: the one form every comparison, hash
+    /// and text of a `PlaybackRef` uses.
+    fn named_session(&self) -> Option<SessionId> {
+        self.session_id.filter(|s| !s.is_unset())
+    }
+}
+
+impl PartialEq for PlaybackRef {
+    /// Equal when they name one playback: a session of `0` is the room's.
+    fn eq(&self, other: &Self) -> bool {
+        (self.room_id, self.named_session()) == (other.room_id, other.named_session())
+    }
+}
+
+impl Eq for PlaybackRef {}
+
+impl std::hash::Hash for PlaybackRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.room_id, self.named_session()).hash(state);
+    }
+}
+
+impl PartialOrd for PlaybackRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PlaybackRef {
+    /// By room, then session (the room's own playback first).
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.room_id, self.named_session()).cmp(&(other.room_id, other.named_session()))
+    }
+}
+
 impl From<RoomId> for PlaybackRef {
     /// The room's playback (a short-term room's).
     fn from(room_id: RoomId) -> Self {
@@ -68,7 +104,7 @@ impl From<&Playback> for PlaybackRef {
 impl fmt::Display for PlaybackRef {
     /// `room` or `room-session`; a session of `0` ("none") is written as the room's.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.session_id.filter(|s| !s.is_unset()) {
+        match self.named_session() {
             Some(s) => write!(f, "{}-{s}", self.room_id),
             None => write!(f, "{}", self.room_id),
         }
@@ -145,6 +181,12 @@ mod tests {
             session_id: Some(SessionId(0)),
         };
         assert_eq!(built.to_string(), "17");
+        // ... and it is the room's playback in every comparison: a map keyed by the answer finds it.
+        assert_eq!(built, PlaybackRef::room(RoomId(17)));
+        let map = std::collections::BTreeMap::from([(PlaybackRef::room(RoomId(17)), "token")]);
+        assert_eq!(map.get(&built), Some(&"token"));
+        let set: std::collections::HashSet<_> = [built, PlaybackRef::room(RoomId(17))].into();
+        assert_eq!(set.len(), 1);
         for bad in ["", "-1", "1-", "a", "1-2-3", "1 -2", "+1"] {
             assert!(bad.parse::<PlaybackRef>().is_err(), "{bad}");
         }

@@ -105,11 +105,12 @@ const MAP_KEYS: &str = "a map key must be int, string, playback_ref or an id";
 
 struct Lowerer<'d> {
     diags: &'d mut Diagnostics,
-    ids: BTreeMap<String, ()>,
+    /// Every id type, with the value that means "none" for it, if any.
+    ids: BTreeMap<String, Option<i64>>,
     enums: BTreeMap<String, Repr>,
     records: BTreeMap<String, ()>,
     /// Field types and requiredness of each record, for pagination checks.
-    record_fields: BTreeMap<String, Vec<(String, String)>>,
+    record_fields: BTreeMap<String, Vec<(String, String, bool)>>,
 }
 
 impl<'d> Lowerer<'d> {
@@ -120,7 +121,7 @@ impl<'d> Lowerer<'d> {
         let mut record_fields = BTreeMap::new();
         for f in files {
             for i in &f.ids {
-                ids.insert(i.name.value.clone(), ());
+                ids.insert(i.name.value.clone(), i.none.as_ref().map(|n| n.value));
             }
             for e in &f.enums {
                 let repr = if e.repr.value == "string" {
@@ -136,7 +137,7 @@ impl<'d> Lowerer<'d> {
                     t.name.value.clone(),
                     t.fields
                         .iter()
-                        .map(|fl| (fl.name.value.clone(), fl.ty.value.clone()))
+                        .map(|fl| (fl.name.value.clone(), fl.ty.value.clone(), fl.required))
                         .collect(),
                 );
             }
@@ -407,9 +408,12 @@ impl<'d> Lowerer<'d> {
                     format!("file {} is not listed in api.yaml 'groups'", f.file),
                 );
             }
-            if f.api.is_some() || f.groups.is_some() || !f.callbacks.is_empty() {
-                self.diags
-                    .error(&f.at, "'api', 'groups' and 'callbacks' belong in api.yaml");
+            if f.api.is_some() || f.groups.is_some() || !f.callbacks.is_empty() || !f.ids.is_empty()
+            {
+                self.diags.error(
+                    &f.at,
+                    "'api', 'groups', 'ids' and 'callbacks' belong in api.yaml",
+                );
             }
         }
         groups
@@ -479,7 +483,7 @@ impl<'d> Lowerer<'d> {
                 if !found.is_some_and(|p| p.required && p.ty == ParamTy::Scalar(Scalar::DateTime)) {
                     self.diags.error(
                         &side.at,
-                        format!("window: '{}' must be a required datetime param", side.value),
+                        format!("'{}' must be a required datetime param", side.value),
                     );
                     ok = false;
                 }
@@ -535,10 +539,8 @@ impl<'d> Lowerer<'d> {
         response: &Ty,
     ) -> Option<Confirms> {
         let Some(param) = params.iter().find(|p| p.wire == c.param.value) else {
-            self.diags.error(
-                &c.param.at,
-                format!("confirms.param: no param '{}'", c.param.value),
-            );
+            self.diags
+                .error(&c.param.at, format!("no param '{}'", c.param.value));
             return None;
         };
         let requested = match (&param.ty, &c.key) {
@@ -557,15 +559,14 @@ impl<'d> Lowerer<'d> {
                 Some(key),
             ) => {
                 match self
-                    .record_field_ty(r, &key.value)
-                    .as_deref()
-                    .map(types::parse)
+                    .record_field(r, &key.value)
+                    .map(|(t, required)| (types::parse(&t), required))
                 {
-                    Some(Ok(TyExpr::Name(n))) if self.ids.contains_key(&n) => Some(n),
+                    Some((Ok(TyExpr::Name(n)), true)) if self.ids.contains_key(&n) => Some(n),
                     _ => {
                         self.diags.error(
                             &key.at,
-                            format!("confirms.key: '{}' must be an id field of {r}", key.value),
+                            format!("'{}' must be a required id field of {r}", key.value),
                         );
                         return None;
                     }
@@ -576,20 +577,23 @@ impl<'d> Lowerer<'d> {
         let Some(requested) = requested else {
             self.diags.error(
                 &c.param.at,
-                "confirms.param must be a list of ids, or a list of records with a 'key'",
+                "the param must be a list of ids, or a list of records with a 'key'",
             );
             return None;
         };
-        let list_ty = match response {
-            Ty::Scalar(Scalar::Record(r)) => self.record_field_ty(r, &c.list.value),
+        let list = match response {
+            Ty::Scalar(Scalar::Record(r)) => self.record_field(r, &c.list.value),
             _ => None,
         };
         let expected = format!("list<{requested}>");
-        if list_ty.as_deref().map(|t| t.replace(' ', "")) != Some(expected.clone()) {
+        if list.map(|(t, required)| (t.replace(' ', ""), required))
+            != Some((expected.clone(), true))
+        {
             self.diags.error(
                 &c.list.at,
                 format!(
-                    "confirms.list: the response record needs a field '{}' of type {expected}",
+                    "the response record needs a required field '{}' of type \
+                     {expected}",
                     c.list.value
                 ),
             );
@@ -603,13 +607,14 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    /// The type text of field `field` of record `record`, as written in the spec.
-    fn record_field_ty(&self, record: &str, field: &str) -> Option<String> {
+    /// The type text of field `field` of record `record`, as written in the spec, and whether the
+    /// field is required.
+    fn record_field(&self, record: &str, field: &str) -> Option<(String, bool)> {
         self.record_fields
             .get(record)?
             .iter()
-            .find(|(n, _)| n == field)
-            .map(|(_, t)| t.clone())
+            .find(|(n, _, _)| n == field)
+            .map(|(_, t, required)| (t.clone(), *required))
     }
 
     fn methods(&mut self, list: &Spanned<Vec<Spanned<String>>>) -> Vec<Method> {
@@ -741,6 +746,14 @@ impl<'d> Lowerer<'d> {
                     return Err("a list param holds scalars or records, not lists or maps".into());
                 };
                 let item = self.scalar(&n)?;
+                if let Scalar::Id(id) = &item
+                    && let Some(Some(none)) = self.ids.get(id)
+                {
+                    return Err(format!(
+                        "a list of {id} cannot be sent: an item equal to its 'none' ({none}) would \
+                         be dropped from the list"
+                    ));
+                }
                 let Some(enc) = &p.encoding else {
                     return Err("a list param needs an encoding (csv or json)".into());
                 };
@@ -794,8 +807,8 @@ impl<'d> Lowerer<'d> {
         let field_ty = |name: &str| {
             fields
                 .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t.clone())
+                .find(|(n, _, _)| n == name)
+                .map(|(_, t, _)| t.clone())
         };
         let item = match field_ty(&p.items.value).map(|t| types::parse(&t)) {
             Some(Ok(TyExpr::List(item))) => match *item {

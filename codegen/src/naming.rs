@@ -87,6 +87,18 @@ pub(crate) fn cli_name(name: &str) -> String {
 pub(crate) const UNKNOWN_VARIANT: &str = "Unknown";
 
 /// Module names the generated tree uses itself, which groups may not take.
+/// The runtime's own types that generated code imports from the crate's root; a spec id, enum or
+/// record may not take their names.
+pub(crate) const RUNTIME_TYPES: &[&str] = &[
+    "Date",
+    "DateTime",
+    "Lifetime",
+    "PlaybackRef",
+    "Source",
+    "Target",
+    "Upload",
+];
+
 pub(crate) const RESERVED_MODULES: &[&str] = &["types", "operations", "callbacks", "mod"];
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::spec::SpecFile;
 /// Runs every cross-spec check.
 pub(crate) fn check(files: &[SpecFile], diags: &mut Diagnostics) {
     check_unique_type_names(files, diags);
+    check_runtime_names(files, diags);
     check_unique_endpoints(files, diags);
     check_unique_paths(files, diags);
     check_unique_doc_numbers(files, diags);
@@ -67,6 +68,28 @@ fn check_unique_type_names(files: &[SpecFile], diags: &mut Diagnostics) {
         "type name",
         diags,
     );
+}
+
+/// Generated code imports the runtime's own types (`Date`, `Source`, ...) from the crate's root,
+/// so a spec type may not take one of their names.
+fn check_runtime_names(files: &[SpecFile], diags: &mut Diagnostics) {
+    let names = files.iter().flat_map(|f| {
+        let ids = f.ids.iter().map(|i| &i.name);
+        let enums = f.enums.iter().map(|e| &e.name);
+        let types = f.types.iter().map(|t| &t.name);
+        ids.chain(enums).chain(types)
+    });
+    for name in names {
+        if naming::RUNTIME_TYPES.contains(&name.value.as_str()) {
+            diags.error(
+                &name.at,
+                format!(
+                    "'{}' is the name of a runtime type; choose another",
+                    name.value
+                ),
+            );
+        }
+    }
 }
 
 /// Every endpoint is a method on the clients, so names are unique across groups.

@@ -563,12 +563,29 @@ async fn a_window_across_two_days_or_reversed_is_refused_before_sending() -> Res
         matches!(&reversed, Err(Error::InvalidRequest { message, .. }) if message.contains("before")),
         "{reversed:?}"
     );
+    // The fake applies the same rule to a request sent as given.
+    let path = client.path(Operation::GetPlaybackPlayRecord).to_owned();
+    let room = seed::ROOM.to_string();
+    let (from, to) = (start.to_string(), next.to_string());
+    let answer = client
+        .exchange(
+            baijiayun::info::Method::Post,
+            &path,
+            [
+                ("room_id", room.as_str()),
+                ("start_time", &from),
+                ("end_time", &to),
+            ],
+        )
+        .await?;
+    let envelope: serde_json::Value = serde_json::from_slice(&answer.body)?;
+    ensure!(envelope["code"] == 1001, "{envelope}");
     // A partner-wide window may span days.
     client
         .get_partner_playback_play_record(start, next)
         .send()
         .await?;
-    ensure!(server.requests_for(Operation::GetPlaybackPlayRecord).len() == 1);
+    ensure!(server.requests_for(Operation::GetPlaybackPlayRecord).len() == 2);
     ensure!(
         server
             .requests_for(Operation::GetPartnerPlaybackPlayRecord)

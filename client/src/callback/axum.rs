@@ -81,6 +81,18 @@
 //! }
 //! ```
 //!
+//! and neither does answering through the "handled already" error, which only the store makes:
+//!
+//! ```compile_fail
+//! use baijiayun::callback::{CallbackError, Reply};
+//! use baijiayun::callback::axum::VerifiedCallback;
+//!
+//! async fn receive(VerifiedCallback(delivery): VerifiedCallback) -> Reply {
+//!     let _ = &delivery.event;
+//!     CallbackError::AlreadyHandled { qid: String::new() }.reply()
+//! }
+//! ```
+//!
 //! while the same handler completing its delivery does:
 //!
 //! ```

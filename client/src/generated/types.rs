@@ -19,7 +19,7 @@ use crate::{Date, DateTime};
 /// A room (classroom) id: the id of a short-term room's playback, or of a long-term room's sessions.
 ///
 /// Made from an `i64` with `RoomId(n)` or `n.into()`; `i64::from(id)` or `id.0` gives the number
-/// back. It is written and read as a number (a numeric string is read too).
+/// back. It is written as a number, and the clients read a number or a numeric string.
 #[derive(
     Clone,
     Copy,
@@ -75,7 +75,7 @@ impl de::Coded for RoomId {
 /// 0 or leaves it out.
 ///
 /// Made from an `i64` with `SessionId(n)` or `n.into()`; `i64::from(id)` or `id.0` gives the
-/// number back. It is written and read as a number (a numeric string is read too).
+/// number back. It is written as a number, and the clients read a number or a numeric string.
 ///
 /// `SessionId(0)` means "none": it is never sent, and a response field holding it reads as `None`.
 #[derive(
@@ -136,7 +136,7 @@ impl de::Coded for SessionId {
 /// A video id - of a playback's video, a video-on-demand video or a recorded pure video.
 ///
 /// Made from an `i64` with `VideoId(n)` or `n.into()`; `i64::from(id)` or `id.0` gives the number
-/// back. It is written and read as a number (a numeric string is read too).
+/// back. It is written as a number, and the clients read a number or a numeric string.
 #[derive(
     Clone,
     Copy,
@@ -191,7 +191,7 @@ impl de::Coded for VideoId {
 /// A user id, of a student on a playback whitelist.
 ///
 /// Made from an `i64` with `UserId(n)` or `n.into()`; `i64::from(id)` or `id.0` gives the number
-/// back. It is written and read as a number (a numeric string is read too).
+/// back. It is written as a number, and the clients read a number or a numeric string.
 #[derive(
     Clone,
     Copy,

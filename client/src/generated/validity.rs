@@ -276,7 +276,11 @@ impl<C> Endpoint for BatchSetExpireTimeRequest<C> {
 
     fn unconfirmed(&self, output: &Self::Output) -> Option<crate::wire::Unconfirmed> {
         crate::wire::unconfirmed(
-            self.data.iter().map(|item| item.video_id),
+            self
+                .data
+                .iter()
+                .map(|item| item.video_id)
+                .filter(|id| !crate::de::Coded::is_unset(id)),
             &output.success_list,
         )
     }

@@ -309,7 +309,10 @@ fn args_struct(e: &Endpoint, api: &Api) -> TokenStream {
                     attrs.push(quote!(value_parser = #vp));
                 }
                 if *s == Scalar::Lifetime {
-                    facts.push("`never` for a token that never expires; 0 is refused".into());
+                    facts.push(
+                        "write `never` for the vendor's 0 (never expires); 0 itself is refused"
+                            .into(),
+                    );
                 }
                 if *s == Scalar::Bool {
                     attrs.push(quote!(action = clap::ArgAction::Set));

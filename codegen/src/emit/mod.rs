@@ -232,22 +232,13 @@ pub(crate) struct UsedNames {
 
 impl UsedNames {
     pub(crate) fn new(mut names: Vec<String>) -> Self {
-        const RUNTIME: [&str; 7] = [
-            "Date",
-            "DateTime",
-            "Lifetime",
-            "PlaybackRef",
-            "Source",
-            "Target",
-            "Upload",
-        ];
         names.sort();
         names.dedup();
         let btree_map = names.iter().any(|n| n == "BTreeMap");
         names.retain(|n| n != "BTreeMap");
         let (runtime, types) = names
             .into_iter()
-            .partition(|n| RUNTIME.contains(&n.as_str()));
+            .partition(|n| crate::naming::RUNTIME_TYPES.contains(&n.as_str()));
         Self {
             btree_map,
             runtime,

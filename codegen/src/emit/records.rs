@@ -102,7 +102,7 @@ fn id_type(i: &IdType) -> TokenStream {
     doc.push(String::new());
     doc.extend(wrap(&format!(
         "Made from an `i64` with `{}(n)` or `n.into()`; `i64::from(id)` or `id.0` gives the number \
-         back. It is written and read as a number (a numeric string is read too).",
+         back. It is written as a number, and the clients read a number or a numeric string.",
         i.name
     )));
     let unset = i.none.map(|none| {
