@@ -220,6 +220,86 @@ pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
                 );
             }
         }
+        // Required params are the method's arguments, in spec order: a new order moves them.
+        let order = |e: &ir::Endpoint, other: &ir::Endpoint| -> Vec<String> {
+            e.params
+                .iter()
+                .filter(|p| p.required)
+                .filter(|p| other.params.iter().any(|q| q.wire == p.wire && q.required))
+                .map(|p| p.wire.clone())
+                .collect()
+        };
+        let (was, now) = (order(o, n), order(n, o));
+        if was != now {
+            push(
+                Level::Major,
+                format!(
+                    "`{}` takes its arguments in the order ({}), was ({})",
+                    n.name,
+                    now.join(", "),
+                    was.join(", ")
+                ),
+            );
+        }
+        for np in &n.params {
+            let Some(op) = o.params.iter().find(|op| op.wire == np.wire) else {
+                continue;
+            };
+            if op.role != np.role {
+                let taken = |p: &ir::Param| match p.role {
+                    Some(role) => format!("{}<{}>", role.type_name(), param_ty(&p.ty)),
+                    None => param_ty(&p.ty),
+                };
+                push(
+                    Level::Major,
+                    format!(
+                        "{at}: parameter `{}` is taken as `{}`, was `{}`",
+                        np.wire,
+                        taken(np),
+                        taken(op)
+                    ),
+                );
+            }
+        }
+        match (&o.confirms, &n.confirms) {
+            (None, Some(c)) => push(
+                Level::Major,
+                format!(
+                    "`{}` reports requested ids missing from `{}` as `Error::Incomplete` (was `Ok`)",
+                    n.name, c.list
+                ),
+            ),
+            (Some(_), None) => push(
+                Level::Major,
+                format!(
+                    "`{}` no longer reports unconfirmed ids (`Ok` again)",
+                    n.name
+                ),
+            ),
+            _ => {}
+        }
+        let window = |e: &ir::Endpoint| {
+            e.window
+                .as_ref()
+                .map(|w| (w.start.clone(), w.end.clone(), w.same_day))
+        };
+        if window(o) != window(n) {
+            let text = match &n.window {
+                Some(w) => format!(
+                    "`{}` refuses before sending a window whose `{}` is before `{}`{}",
+                    n.name,
+                    w.end,
+                    w.start,
+                    if w.same_day {
+                        ", or that spans two days"
+                    } else {
+                        ""
+                    }
+                ),
+                None => format!("`{}` no longer checks its time window", n.name),
+            };
+            push(Level::Major, text);
+        }
         if o.response != n.response {
             push(
                 Level::Major,
