@@ -54,7 +54,7 @@ impl PlaybackRef {
 impl PlaybackRef {
     /// The session, `None` for a session of `0` ("none") too: the one form every comparison, hash
     /// and text of a `PlaybackRef` uses.
-    fn named_session(&self) -> Option<SessionId> {
+    pub(crate) fn named_session(&self) -> Option<SessionId> {
         self.session_id.filter(|s| !s.is_unset())
     }
 }

@@ -24,7 +24,7 @@
 use std::fmt;
 
 use crate::PlaybackRef;
-use crate::types::{RoomId, SessionId};
+use crate::types::SessionId;
 
 /// How the player is authorised.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,8 +42,8 @@ enum Credential {
 #[must_use]
 pub struct PlayerUrl {
     base_url: String,
-    classid: RoomId,
-    session_id: Option<SessionId>,
+    /// The room (`classid`) and session; "no session" has [`PlaybackRef`]'s one form.
+    playback: PlaybackRef,
     credential: Credential,
     user_name: Option<String>,
     user_number: Option<i64>,
@@ -52,19 +52,15 @@ pub struct PlayerUrl {
 impl PlayerUrl {
     /// The player of `playback` on `base_url` (the private domain's URL, e.g.
     /// `https://e12345678.at.baijiayun.com`, or [`crate::Client::base_url`]): a room's playback
-    /// ([`RoomId`]), one session's ([`PlaybackRef`]) or a listed [`&Playback`](crate::types::Playback).
+    /// ([`RoomId`](crate::types::RoomId)), one session's ([`PlaybackRef`]) or a listed [`&Playback`](crate::types::Playback).
     pub fn new(base_url: impl Into<String>, playback: impl Into<PlaybackRef>) -> Self {
         let mut base_url = base_url.into();
         while base_url.ends_with('/') {
             base_url.pop();
         }
-        let playback = playback.into();
         PlayerUrl {
             base_url,
-            classid: playback.room_id,
-            session_id: playback
-                .session_id
-                .filter(|s| !crate::de::Coded::is_unset(s)),
+            playback: playback.into(),
             credential: Credential::None,
             user_name: None,
             user_number: None,
@@ -85,7 +81,7 @@ impl PlayerUrl {
 
     /// The session of a long-term room (`SessionId(0)`, "none", clears it).
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
-        self.session_id = Some(session_id.into()).filter(|s| !crate::de::Coded::is_unset(s));
+        self.playback = PlaybackRef::new(self.playback.room_id, Some(session_id.into()));
         self
     }
 
@@ -122,8 +118,11 @@ fn html_escape(s: &str) -> String {
 impl fmt::Display for PlayerUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("classid", itoa::Buffer::new().format(self.classid.0));
-        if let Some(s) = self.session_id {
+        query.append_pair(
+            "classid",
+            itoa::Buffer::new().format(self.playback.room_id.0),
+        );
+        if let Some(s) = self.playback.named_session() {
             query.append_pair("session_id", itoa::Buffer::new().format(s.0));
         }
         match &self.credential {
@@ -150,6 +149,7 @@ impl fmt::Display for PlayerUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::RoomId;
 
     #[test]
     fn round_trips_through_a_url_parser() {

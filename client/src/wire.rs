@@ -54,15 +54,16 @@ pub struct Unconfirmed {
     pub confirmed: Vec<i64>,
 }
 
-/// Which `requested` ids `confirmed` leaves out; `None` when it lists them all.
+/// Which `requested` ids `confirmed` leaves out; `None` when it lists them all. An id's "none" (a
+/// session of 0) is never sent, so it is not asked to be confirmed.
 #[doc(hidden)]
-pub fn unconfirmed<T: Copy + Ord + Into<i64>>(
+pub fn unconfirmed<T: Copy + Ord + Into<i64> + crate::de::Coded>(
     requested: impl Iterator<Item = T>,
     confirmed: &[T],
 ) -> Option<Unconfirmed> {
     let listed: std::collections::BTreeSet<T> = confirmed.iter().copied().collect();
     let mut missing: Vec<i64> = Vec::new();
-    for id in requested {
+    for id in requested.filter(|id| !id.is_unset()) {
         let n = id.into();
         if !listed.contains(&id) && !missing.contains(&n) {
             missing.push(n);

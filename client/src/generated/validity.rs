@@ -276,11 +276,7 @@ impl<C> Endpoint for BatchSetExpireTimeRequest<C> {
 
     fn unconfirmed(&self, output: &Self::Output) -> Option<crate::wire::Unconfirmed> {
         crate::wire::unconfirmed(
-            self
-                .data
-                .iter()
-                .map(|item| item.video_id)
-                .filter(|id| !crate::de::Coded::is_unset(id)),
+            self.data.iter().map(|item| item.video_id),
             &output.success_list,
         )
     }

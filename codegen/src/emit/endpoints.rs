@@ -385,13 +385,9 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             }
             None => quote!(#items.copied()),
         };
-        // An id's "none" (a session of 0) is never sent, so it is not asked to be confirmed.
         quote! {
             fn unconfirmed(&self, output: &Self::Output) -> Option<crate::wire::Unconfirmed> {
-                crate::wire::unconfirmed(
-                    #ids.filter(|id| !crate::de::Coded::is_unset(id)),
-                    &output.#list,
-                )
+                crate::wire::unconfirmed(#ids, &output.#list)
             }
         }
     });
