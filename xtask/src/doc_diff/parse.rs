@@ -9,7 +9,9 @@
 //!   last example, precede a callback, or hold a second request table (是否必填) when the
 //!   section's own came before its example, they are the next section's beginning printed
 //!   before its heading, and move to it (for a table: with the title, method and URL lines just
-//!   before it, and no rows of the section before).
+//!   before it, and no rows of the section before). A section without an example (a new API
+//!   may have none) owns its first request table and method line only: a second one is the
+//!   next section's.
 //!
 //! Anything else is prose. A text without the structural markers `pdftotext` produces (the
 //! 【请求参数】 labels, U+00A0 around names, `API N :` headings) is refused: an OCR of the PDF, for
@@ -37,19 +39,55 @@ const TYPES: &[&str] = &[
     "boolean", "array", "object", "json", "map", "file", "date", "datetime",
 ];
 
+/// A heading: its line, kind, number and title.
+type Head = (usize, Heading, u32, String);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Heading {
     Api,
     Callback,
 }
 
+/// The first line (0-based) of each section as the parser assigns lines: its heading, or the
+/// first of its lines printed before the heading. A test inserts a new section there.
+#[cfg(test)]
+pub(crate) fn section_starts(text: &str) -> Result<Vec<usize>, NotTheDoc> {
+    let (_, heads, regions) = sections(text)?;
+    Ok(heads
+        .iter()
+        .zip(&regions)
+        .map(|((head, ..), region)| region.first().map_or(*head, |&first| first.min(*head)))
+        .collect())
+}
+
 /// Parses one extraction.
 pub(crate) fn parse(text: &str) -> Result<Doc, NotTheDoc> {
+    let (lines, heads, regions) = sections(text)?;
+    let mut doc = Doc::default();
+    let mut context = Table::Request;
+    for ((_, kind, number, title), region) in heads.into_iter().zip(regions) {
+        let mut section = Section {
+            number,
+            title,
+            ..Section::default()
+        };
+        fill(&mut section, kind, &region, &lines, &mut context);
+        match kind {
+            Heading::Api => doc.apis.push(section),
+            Heading::Callback => doc.callbacks.push(section),
+        }
+    }
+    Ok(doc)
+}
+
+/// The headings of one extraction (line, kind, number, title) and the lines of each section:
+/// the lines after its heading, with a beginning printed before the next heading moved there.
+fn sections(text: &str) -> Result<(Vec<String>, Vec<Head>, Vec<Vec<usize>>), NotTheDoc> {
     check_layout(text)?;
     let lines: Vec<String> = text.lines().map(normalise).collect();
 
     // Split into regions at the headings.
-    let mut heads: Vec<(usize, Heading, u32, String)> = Vec::new();
+    let mut heads: Vec<Head> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         if let Some((kind, n, title)) = heading(l) {
             heads.push((i, kind, n, title));
@@ -66,23 +104,43 @@ pub(crate) fn parse(text: &str) -> Result<Doc, NotTheDoc> {
             (start + 1..end).collect()
         })
         .collect();
-    // Move a spilled beginning to the section it belongs to.
+    // Move a spilled beginning to the section it belongs to. A section's own content ends at its
+    // last example's closing line; a section without an example (a new API may have none) owns
+    // only its first request table, so the tail to weigh is then the whole region.
     for k in 0..heads.len().saturating_sub(1) {
         let next_is_callback = heads[k + 1].1 == Heading::Callback;
         let region = &regions[k];
-        let Some(last_close) = region.iter().rposition(|&i| is_example_close(&lines[i])) else {
-            continue;
-        };
-        let tail: Vec<usize> = region[last_close + 1..].to_vec();
+        let last_close = region.iter().rposition(|&i| is_example_close(&lines[i]));
+        let own_end = last_close.map_or(0, |c| c + 1);
+        let tail: Vec<usize> = region[own_end..].to_vec();
         let request_table = |i: &usize| table_header(&lines[*i]) == Some(Table::Request);
-        // A second request table: the section's own came before its example.
-        let spilled_table =
-            region[..last_close].iter().any(request_table) && tail.iter().any(request_table);
-        let cut = if next_is_callback {
+        // The tail's request tables beyond the section's own: with an example, the section's
+        // table came before it and every table after it is the next section's; without one,
+        // the first table is the section's own.
+        let own_tables =
+            usize::from(last_close.is_none() || !region[..own_end].iter().any(request_table));
+        let nth = |n: usize, is: &dyn Fn(&usize) -> bool| {
+            tail.iter()
+                .enumerate()
+                .filter(|(_, i)| is(i))
+                .nth(n)
+                .map(|(at, _)| at)
+        };
+        let mut spilled = nth(own_tables, &request_table);
+        if last_close.is_none() {
+            // Without an example, a second method line starts the next section too (a
+            // callback's beginning has a method line and a table without 是否必填).
+            let method = |i: &usize| method_line(&lines[*i]).is_some();
+            spilled = match (spilled, nth(1, &method)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let cut = if next_is_callback && last_close.is_some() {
             0
-        } else if spilled_table {
+        } else if let Some(at) = spilled {
             // From the table back over its heading lines (title, method, URL), not over rows.
-            let mut cut = tail.iter().position(request_table).unwrap_or(0);
+            let mut cut = at;
             while cut > 0 && prelude(&lines[tail[cut - 1]]) {
                 cut -= 1;
             }
@@ -91,28 +149,14 @@ pub(crate) fn parse(text: &str) -> Result<Doc, NotTheDoc> {
             continue;
         };
         if cut < tail.len() {
-            regions[k].truncate(last_close + 1 + cut);
+            regions[k].truncate(own_end + cut);
             let mut moved = tail[cut..].to_vec();
             moved.append(&mut regions[k + 1]);
             regions[k + 1] = moved;
         }
     }
 
-    let mut doc = Doc::default();
-    let mut context = Table::Request;
-    for ((_, kind, number, title), region) in heads.into_iter().zip(regions) {
-        let mut section = Section {
-            number,
-            title,
-            ..Section::default()
-        };
-        fill(&mut section, kind, &region, &lines, &mut context);
-        match kind {
-            Heading::Api => doc.apis.push(section),
-            Heading::Callback => doc.callbacks.push(section),
-        }
-    }
-    Ok(doc)
+    Ok((lines, heads, regions))
 }
 
 /// Refuses a text that lacks the structural markers of a `pdftotext` extraction.

@@ -260,6 +260,70 @@ fn api_added_at_the_end() {
     assert!(!f.in_spec);
 }
 
+/// A new API without a response example, as the doc would print it.
+fn new_api_without_example() -> String {
+    format!(
+        "\nAPI 40 : 获取回放统计数据\n\n【功能描述】\n\n获取回放的统计数据。\n\n【请求类型】\n\nPOST\n\n【请求参数】\n\n参数 类型 是否必填 默认值 描述\n\n{}\n\n{}\n\n{}\n\n{}\n\n【响应参数】\n\n参数 类型 示例 描述\n\n{}\n",
+        row("partner_id", "int 是 合作方用"),
+        row("stat_room_id", "int 是 房间号"),
+        row("timestamp", "int 是"),
+        row("sign", "string 是 签名"),
+        row("stat_total", "int 12 总数"),
+    )
+}
+
+/// The baseline with [`new_api_without_example`] inserted where the `k`-th section begins (its
+/// heading, or its first lines printed before the heading): between it and the section before.
+fn with_new_api_before_section(k: usize) -> String {
+    let starts = parse::section_starts(baseline()).unwrap_or_else(|e| panic!("{e}"));
+    let mut lines: Vec<String> = baseline().split('\n').map(str::to_owned).collect();
+    lines.insert(starts[k], new_api_without_example());
+    lines.join("\n")
+}
+
+#[test]
+fn api_added_without_an_example_between_sections() {
+    // Before API 8, whose description is printed before its heading.
+    let doc = parse_doc(baseline()).unwrap_or_else(|e| panic!("{e}"));
+    let k = doc
+        .apis
+        .iter()
+        .position(|s| s.number == 8)
+        .unwrap_or_else(|| panic!("no API 8"));
+    let f = assert_one(
+        &with_new_api_before_section(k),
+        Some(40),
+        None,
+        Kind::ApiAdded,
+        None,
+    );
+    assert_eq!(f.new.as_deref(), Some("获取回放统计数据"));
+}
+
+/// A new API without an example, inserted before every section in turn, is one finding
+/// (`api-added`) and nothing else: it neither keeps the rows of the section after it (a table
+/// printed before that section's heading) nor gives its own to a neighbour.
+#[test]
+fn api_added_without_an_example_before_any_section_is_one_finding() {
+    let sections = parse::section_starts(baseline())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .len();
+    assert_eq!(sections, 42, "39 APIs and 3 callbacks");
+    let mut noisy = Vec::new();
+    for k in 1..sections {
+        let f = findings(&with_new_api_before_section(k));
+        let one = f.len() == 1 && f[0].api == Some(40) && f[0].kind == Kind::ApiAdded;
+        if !one {
+            let found: Vec<String> = f
+                .iter()
+                .map(|f| format!("{:?} {:?} {:?} {:?}", f.api, f.callback, f.kind, f.name))
+                .collect();
+            noisy.push(format!("before section {k}: {found:?}"));
+        }
+    }
+    assert!(noisy.is_empty(), "{} of {}: {noisy:#?}", noisy.len(), sections - 1);
+}
+
 #[test]
 fn api_removed() {
     // API 8 without its heading: its rows fall into API 7, which the diff does not hide.
