@@ -78,12 +78,12 @@ const SEARCH_TIME_TYPE: args::Names = &[
     (
         "mode1",
         "1",
-        "1: 按[…]查询（原文截断） — Mode 1 (label cut in the doc).",
+        "1: 按[…]查[询]（原文截断，方括号内为推测补全） — Mode 1 (label cut in the doc).",
     ),
     (
         "mode2",
         "2",
-        "2: 按[…]查询（原文截断） — Mode 2 (label cut in the doc).",
+        "2: [按…查询]（原文截断：代码2的说明不可见，方括号内为推测） — Mode 2 (label cut in the doc).",
     ),
 ];
 
@@ -93,7 +93,7 @@ pub(crate) enum Endpoint {
     #[command(
         name = "get-basic-info",
         about = "查询直播回放信息 (API 1) — Query a room's playback status and details.",
-        long_about = "查询直播回放信息 (API 1) — Query a room's playback status and details.\n\nSent as POST /openapi/playback/getBasicInfo.\n\nIt only reads."
+        long_about = "查询直播回放信息 (API 1) — Query a room's playback status and details.\n\n查询直播回放信息\n\nSent as POST /openapi/playback/getBasicInfo.\n\nIt only reads."
     )]
     GetBasicInfo(GetBasicInfo),
     #[command(
@@ -117,7 +117,7 @@ pub(crate) enum Endpoint {
     #[command(
         name = "delete-playback",
         about = "删除回放 (API 8) — Delete a playback, or one cropped version of it.",
-        long_about = "删除回放 (API 8) — Delete a playback, or one cropped version of it.\n\n返回 code=0 表示删除成功，否则失败\n\nSent as POST /openapi/playback/delete.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "删除回放 (API 8) — Delete a playback, or one cropped version of it.\n\n删除回放。返回 code=0 表示删除成功，否则失败\n\nSent as POST /openapi/playback/delete.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     DeletePlayback(DeletePlayback),
     #[command(
@@ -779,7 +779,7 @@ pub(crate) struct ReplacePlaybackByVideo {
     #[arg(
         long = "video-id",
         value_name = "INT",
-        help = "点播视频ID — The video-on-demand video's id."
+        help = "[点播视频ID]（API 15 的表格没有描述列，方括号内为本项目所写） — The video-on-demand video's id."
     )]
     video_id: VideoId,
     #[arg(
@@ -787,25 +787,25 @@ pub(crate) struct ReplacePlaybackByVideo {
         value_name = "BOOL",
         value_parser = clap::builder::BoolishValueParser::new(),
         action = clap::ArgAction::Set,
-        help = "默认为1，替换成主版本 — Whether the replacement becomes the main version (default yes). [vendor default 1]"
+        help = "[默认为1，替换成主版本]（API 15 的表格没有描述列，方括号内借用 API 14 的描述） — Whether the replacement becomes the main version (default yes). [vendor default 1]"
     )]
     is_replace_main: Option<bool>,
     #[arg(
         long = "target-room-id",
         value_name = "INT",
-        help = "目标回放 room_id — The target playback's room id."
+        help = "[目标回放 room_id]（API 15 的表格没有描述列，方括号内借用 API 14 的描述） — The target playback's room id."
     )]
     target_room_id: RoomId,
     #[arg(
         long = "target-session-id",
         value_name = "INT",
-        help = "目标回放 session_id；建议格式为 日期+顺序(201912010) — The target's session number."
+        help = "[目标回放 session_id；建议格式为 日期+顺序(201912010)]（API 15 的表格没有描述列，方括号内借用 API 14 的描述） — The target's session number."
     )]
     target_session_id: Option<SessionId>,
     #[arg(
         long = "target-version",
         value_name = "INT",
-        help = "目标回放版本 — The target's version."
+        help = "[目标回放版本]（API 15 的表格没有描述列，方括号内借用 API 14 的描述） — The target's version."
     )]
     target_version: Option<i64>,
 }
@@ -1038,7 +1038,7 @@ pub(crate) struct GetPartnerPlaybackPlayRecord {
         value_name = "NAME|CODE",
         value_parser = args::code::<SearchTimeType,
         i64>(SEARCH_TIME_TYPE),
-        help = "查询时间类型 1:按[…]查询 2:按[…]查询（原文截断） — Which time the window applies to; the doc's labels of the two modes are cut."
+        help = "查[询时间类型] 1:按[…]查[询] [2:按…查询]（原文截断：单元格只见“查 1 按 查 按 查”，代码2的说明不可见；方括号内为推测补全） — Which time the window applies to; the doc's labels of the two modes are cut."
     )]
     search_time_type: Option<SearchTimeType>,
     #[arg(
@@ -1348,7 +1348,7 @@ pub(crate) struct BatchCrop {
         action = clap::ArgAction::Append,
         value_name = "JSON",
         required = true,
-        help = "裁剪信息，包含开始时间、结束时间、回放名称，时间为[…]，开始和结束时间之间不得少于[…]，多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array. [a JSON object or array of objects; repeatable]"
+        help = "裁剪信[息]，包含开[始时间、]结束时[间、]回放名[称]，时间为[…]，开始和[结束]时间之[间不]得少于[…]，多段裁[剪信]息组成[jso]n字符串[作]为参数（原文截断，方括号内为推测补全） — The segments to cut, each with start time, end time and name, sent as a JSON array. [a JSON object or array of objects; repeatable]"
     )]
     crop_info: Vec<JsonItems<CropSegment>>,
     #[arg(
@@ -1745,7 +1745,7 @@ pub(crate) struct GetValidDay {
         value_name = "NAME|CODE",
         value_parser = args::code::<ProductType,
         i64>(PRODUCT_TYPE),
-        help = "1:大班课 2，小班课 3：双师 4，企业直播 — The product line."
+        help = "1:大班[课] 2，小班[课] 3：双师 4，企业[直播]（原文截断，方括号内为推测补全） — The product line."
     )]
     product_type: Option<ProductType>,
     #[arg(
@@ -1753,7 +1753,7 @@ pub(crate) struct GetValidDay {
         action = clap::ArgAction::Append,
         value_name = "INT",
         value_delimiter = ',',
-        help = "回放视频ID，多个英文逗号拼接，不传则返回产品线有效期 — The playbacks' video ids, comma-separated; without them only the product line's period is returned. [comma-separated or repeated]"
+        help = "回放视[频ID]，多个英[文逗号]拼接，[不传则返回产品线有效期]（原文截断，方括号内为推测补全） — The playbacks' video ids, comma-separated; without them only the product line's period is returned. [comma-separated or repeated]"
     )]
     video_ids: Vec<VideoId>,
 }
@@ -1779,7 +1779,7 @@ pub(crate) struct SetValidDay {
         value_name = "NAME|CODE",
         value_parser = args::code::<ProductType,
         i64>(PRODUCT_TYPE),
-        help = "1:大班课 2，小班课 3：双师 4，企业直播 — The product line."
+        help = "1:大班[课] 2，小班[课] 3：双师 4，企业[直播]（原文截断，方括号内为推测补全） — The product line."
     )]
     product_type: Option<ProductType>,
     #[arg(
@@ -1787,7 +1787,7 @@ pub(crate) struct SetValidDay {
         action = clap::ArgAction::Append,
         value_name = "INT",
         value_delimiter = ',',
-        help = "回放视频ID，多个英文逗号拼接，不传则设置产品线级有效期 — The playbacks' video ids, comma-separated; without them the product line's period is set. [comma-separated or repeated]"
+        help = "回放视[频ID]，多个英[文逗号]拼接，[不传则设置产品线级有效期]（原文截断，方括号内为推测补全） — The playbacks' video ids, comma-separated; without them the product line's period is set. [comma-separated or repeated]"
     )]
     video_ids: Vec<VideoId>,
     #[arg(

@@ -12,6 +12,7 @@
 //! | [`INT_OR_STRING`] | integers (and int enums) | a number, or a string holding an integer |
 //! | [`STRING_OR_NUMBER`] | strings (and string enums) | a string, or a number kept in its decimal form (an integer exactly as sent; a float by value) |
 //! | [`EMPTY_AS_NONE`] | optional fields; required fields | `""` as absent; a required field sent as `""` is an error |
+//! | [`text`], [`optional_text`] | fields of text for people (the spec's `text`) | `""` as the empty text, a number in its decimal form |
 //! | [`DATETIME_OR_UNIX`] | `Date`, `DateTime` | the text form, or unix seconds as a number or numeric string (always: a property of the type) |
 //! | [`BOOL_OR_INT`] | flags | `true`/`false`, `0`/`1`, `"0"`/`"1"` |
 //! | [`NULL_AS_EMPTY`] | lists, maps | `null` as empty |
@@ -110,6 +111,98 @@ pub fn optional<'de, const R: u8, T: Lenient, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
     <Option<T> as serde::Deserialize>::deserialize(Tolerant::new(deserializer, R))
+}
+
+/// Decodes a required field of text meant for people (a name, a description; the spec's `text`):
+/// a string, `""` included, or a number in its decimal form. Unlike a required `string` (an id,
+/// a key, a URL), `""` is the empty text, not a missing value. Used by the generated records.
+#[doc(hidden)]
+pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    deserializer.deserialize_any(TextV)
+}
+
+/// Decodes an optional field of text meant for people: `null` or absence (with
+/// `#[serde(default)]`) is `None`, and `""` is `Some("")`, the empty text. Used by the generated
+/// records.
+#[doc(hidden)]
+pub fn optional_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    deserializer.deserialize_any(OptionalTextV)
+}
+
+/// Text for people: a string as it is (`""` too), or a number in its decimal form.
+struct TextV;
+
+impl Visitor<'_> for TextV {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or a number")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
+/// Optional text for people: `null` is `None`, anything [`TextV`] reads is `Some`.
+struct OptionalTextV;
+
+impl<'de> Visitor<'de> for OptionalTextV {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+        TextV.visit_str(v).map(Some)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Option<String>, E> {
+        TextV.visit_string(v).map(Some)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
+        TextV.visit_i64(v).map(Some)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
+        TextV.visit_u64(v).map(Some)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<String>, E> {
+        TextV.visit_f64(v).map(Some)
+    }
 }
 
 /// Reads `Date` and `DateTime`: their text form, or unix seconds (Beijing time) as a number or a
@@ -1079,6 +1172,40 @@ mod tests {
         );
         // Without the rule, a required field may be empty (the envelope's `msg` is read so).
         assert!(de::<Rec>(r#"{"id":1,"name":""}"#, 0).is_ok());
+    }
+
+    /// A record with fields of text for people, as the generator writes them.
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Named {
+        id: i64,
+        #[serde(deserialize_with = "text")]
+        desc: String,
+        #[serde(default, deserialize_with = "optional_text")]
+        name: Option<String>,
+    }
+
+    impl Lenient for Named {}
+
+    #[test]
+    fn text_for_people_keeps_the_empty_string() {
+        let r: Named =
+            de(r#"{"id":1,"desc":"","name":""}"#, TOLERANT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.desc.as_str(), r.name.as_deref()), ("", Some("")));
+        let r: Named =
+            de(r#"{"id":"2","desc":12,"name":null}"#, TOLERANT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.id, r.desc.as_str(), r.name), (2, "12", None));
+        let r: Named =
+            de(r#"{"id":3,"desc":"x","name":4.5}"#, TOLERANT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.name.as_deref(), Some("4.5"));
+        // Required text still has to be there, and be text.
+        for json in [
+            r#"{"id":1}"#,
+            r#"{"id":1,"desc":null}"#,
+            r#"{"id":1,"desc":[]}"#,
+            r#"{"id":1,"desc":"a","name":{}}"#,
+        ] {
+            assert!(de::<Named>(json, TOLERANT).is_err(), "{json}");
+        }
     }
 
     #[test]

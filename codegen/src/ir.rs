@@ -227,8 +227,11 @@ pub struct IdType {
 pub enum Scalar {
     /// `i64`.
     Int,
-    /// `String`.
+    /// `String`: an id, a key, a token, a URL, a code. As a required field, `""` is no value.
     String,
+    /// `String`: text meant for people (a name, a description, a title); a record field's type
+    /// only. `""` is the empty text, never a missing value.
+    Text,
     /// `bool`.
     Bool,
     /// `Date` (`YYYY-MM-DD`).

@@ -102,6 +102,8 @@ pub(crate) fn lower(files: &[SpecFile], diags: &mut Diagnostics) -> Option<Api> 
 }
 
 const MAP_KEYS: &str = "a map key must be int, string, playback_ref or an id";
+const TEXT_FIELDS_ONLY: &str =
+    "'text' (text for people, where \"\" is the empty text) is the type of a record's field only";
 
 struct Lowerer<'d> {
     diags: &'d mut Diagnostics,
@@ -278,6 +280,7 @@ impl<'d> Lowerer<'d> {
         Ok(match name {
             "int" => Scalar::Int,
             "string" => Scalar::String,
+            "text" => Scalar::Text,
             "bool" => Scalar::Bool,
             "date" => Scalar::Date,
             "datetime" => Scalar::DateTime,
@@ -309,6 +312,7 @@ impl<'d> Lowerer<'d> {
                 Scalar::Lifetime => Err(
                     "'lifetime' is a param type only (a token's lifetime the client sends)".into(),
                 ),
+                Scalar::Text => Err(TEXT_FIELDS_ONLY.into()),
                 s => Ok(Ty::Scalar(s)),
             },
             TyExpr::List(item) => Ok(Ty::List(Box::new(self.ty_expr(item)?))),
@@ -330,7 +334,12 @@ impl<'d> Lowerer<'d> {
 
     fn field(&mut self, f: &FieldSpec) -> Option<Field> {
         self.check_snake(&f.name, "field");
-        let ty = match self.ty(&f.ty.value, false) {
+        let ty = if f.ty.value.trim() == "text" {
+            Ok(Ty::Scalar(Scalar::Text))
+        } else {
+            self.ty(&f.ty.value, false)
+        };
+        let ty = match ty {
             Ok(ty) => ty,
             Err(e) => {
                 self.diags.error(&f.ty.at, e);
@@ -735,6 +744,7 @@ impl<'d> Lowerer<'d> {
                 }
                 match self.scalar(&n)? {
                     Scalar::Json => Err("json cannot be a param type".into()),
+                    Scalar::Text => Err(TEXT_FIELDS_ONLY.into()),
                     Scalar::Record(r) => Err(format!(
                         "a record ('{r}') can only be sent as list<{r}> with encoding: json"
                     )),
@@ -746,6 +756,9 @@ impl<'d> Lowerer<'d> {
                     return Err("a list param holds scalars or records, not lists or maps".into());
                 };
                 let item = self.scalar(&n)?;
+                if item == Scalar::Text {
+                    return Err(TEXT_FIELDS_ONLY.into());
+                }
                 if let Scalar::Id(id) = &item
                     && let Some(Some(none)) = self.ids.get(id)
                 {
@@ -875,6 +888,10 @@ impl<'d> Lowerer<'d> {
     fn callback(&mut self, c: &CallbackSpec) -> Option<Callback> {
         self.check_snake(&c.name, "callback");
         let fields: Vec<Field> = c.fields.iter().filter_map(|f| self.field(f)).collect();
+        for f in c.fields.iter().filter(|f| f.ty.value.trim() == "text") {
+            // A callback's fields are form text read by `FromText`; none is text for people.
+            self.diags.error(&f.ty.at, TEXT_FIELDS_ONLY);
+        }
         if fields.iter().any(|f| f.wire == "sign") {
             self.diags.error(
                 &c.name.at,

@@ -85,6 +85,8 @@ enum Expect {
     Absent,
     /// An empty list or map.
     Empty,
+    /// The empty string: text for people (the spec's `text`) keeps `""`.
+    EmptyText,
     /// A decode error at the field's path.
     ErrorHere,
     /// A decode error at the record holding the field (a missing field is reported there).
@@ -142,7 +144,7 @@ fn same_forms(api: &codegen::ir::Api, ty: &codegen::ir::Ty, v: &Value) -> Vec<Va
             }
             None => Vec::new(),
         },
-        Scalar::String | Scalar::PlaybackRef | Scalar::Enum(_) => match int_of(v) {
+        Scalar::String | Scalar::Text | Scalar::PlaybackRef | Scalar::Enum(_) => match int_of(v) {
             Some(n) if v.is_string() => vec![Value::from(n)],
             Some(n) => vec![Value::String(n.to_string())],
             None => Vec::new(),
@@ -247,8 +249,9 @@ fn field_cases(
     path: &[String],
     out: &mut Vec<Case>,
 ) {
-    use codegen::ir::Ty;
+    use codegen::ir::{Scalar, Ty};
     element_cases(api, ty, v, path, out);
+    let text = *ty == Ty::Scalar(Scalar::Text);
     let mut push = |with: Option<Value>, expect| {
         out.push(Case {
             path: path.to_vec(),
@@ -269,6 +272,17 @@ fn field_cases(
         );
     }
     match (required, container) {
+        // Text for people: `""` is the empty text, required or not.
+        (false, _) if text => {
+            push(Some(Value::Null), Expect::Absent);
+            push(None, Expect::Absent);
+            push(Some(Value::from("")), Expect::EmptyText);
+        }
+        (true, _) if text => {
+            push(Some(Value::Null), Expect::ErrorHere);
+            push(None, Expect::ErrorAtParent);
+            push(Some(Value::from("")), Expect::EmptyText);
+        }
         (false, _) => {
             for with in [Some(Value::Null), Some(Value::from("")), None] {
                 push(with, Expect::Absent);
@@ -355,6 +369,7 @@ fn check_case(op: Operation, example: &Value, baseline: &Value, case: &Case) -> 
                 Expect::Same if case.temporal => got.and_then(instant) == was.and_then(instant),
                 Expect::Same => got == was,
                 Expect::Absent => got.is_none(),
+                Expect::EmptyText => got.and_then(Value::as_str) == Some(""),
                 Expect::Empty => got.is_some_and(|g| {
                     g.as_array().is_some_and(Vec::is_empty)
                         || g.as_object().is_some_and(serde_json::Map::is_empty)
@@ -372,7 +387,7 @@ fn check_case(op: Operation, example: &Value, baseline: &Value, case: &Case) -> 
 
 /// For every doc example and every field in it, each form its type tolerates decodes to the same
 /// value (or `None` / empty, as the rule says); a required field sent as `""` or `null` is a
-/// decode error at its path.
+/// decode error at its path, except that text for people (`text`) keeps `""` as the empty string.
 #[test]
 fn every_field_of_every_example_in_every_tolerated_form() -> anyhow::Result<()> {
     let api = spec()?;
@@ -415,6 +430,6 @@ fn every_field_of_every_example_in_every_tolerated_form() -> anyhow::Result<()> 
     );
     // The walk reached every kind of expectation, over many fields.
     anyhow::ensure!(checked > 1000, "only {checked} cases");
-    anyhow::ensure!(expectations.len() == 5, "{expectations:?}");
+    anyhow::ensure!(expectations.len() == 6, "{expectations:?}");
     Ok(())
 }

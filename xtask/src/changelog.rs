@@ -476,7 +476,7 @@ fn code(c: &Code) -> String {
 fn scalar(s: &Scalar) -> String {
     match s {
         Scalar::Int => "i64".into(),
-        Scalar::String => "String".into(),
+        Scalar::String | Scalar::Text => "String".into(),
         Scalar::Bool => "bool".into(),
         Scalar::Date => "Date".into(),
         Scalar::DateTime => "DateTime".into(),

@@ -228,8 +228,8 @@ impl TranscodeSucceeded {
 ///
 /// 如果客户设置了直播回调地址，在直播回放视频开始生成、转码成功、转码失败时都会回调通知客户。
 ///  该请求由百家云服务端发起，回调地址由客户来设置。回调的地址可以通过API接口来设置，设置方式见
-/// 设置转码回调地址。 不同类型的事件回调参数不一样，通过 status 字段来区分。如果是长期房间，因为一个房间会生成多段回放，
-/// 回调中除了 room_id 还会有一个 session_id。
+/// 设置转码回调地址。 不同类型的事件回调参数不一样，通过 status 字段来区分。如果是长期房间，因为一个房间会生成多断回放（原文如此，
+/// 应为“多段”），回调中除了 room_id 还会有一个 session_id。
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum TranscodeEvent {

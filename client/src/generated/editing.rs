@@ -143,7 +143,7 @@ impl BatchCropRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间ID — The room id.
-    /// * `crop_info`: 裁剪信息，包含开始时间、结束时间、回放名称，时间为\[…\]，开始和结束时间之间不得少于\[…\]， 多段裁剪信息组成json字符串作为参数 — The segments to cut, each with start time, end time and name, sent as a JSON array.
+    /// * `crop_info`: 裁剪信\[息\]，包含开\[始时间、\]结束时\[间、\]回放名\[称\]，时间为\[…\]，开始和\[结束\]时间之\[间不\]得少于\[…\]， 多段裁\[剪信\]息组成\[jso\]n字符串\[作\]为参数（原文截断，方括号内为推测补全） — The segments to cut, each with start time, end time and name, sent as a JSON array.
     pub fn new(
         room_id: RoomId,
         crop_info: impl IntoIterator<Item = CropSegment>,

@@ -302,8 +302,9 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         }
     }
 
-    /// 查询时间类型 1:按\[…\]查询 2:按\[…\]查询（原文截断） — Which time the window applies to;
-    /// the doc's labels of the two modes are cut.
+    /// 查\[询时间类型\] 1:按\[…\]查\[询\] \[2:按…查询\]（原文截断：单元格只见“查 1 按 查 按 查”，
+    /// 代码2的说明不可见；方括号内为推测补全） — Which time the window applies to; the doc's labels
+    /// of the two modes are cut.
     pub fn search_time_type(mut self, search_time_type: SearchTimeType) -> Self {
         self.search_time_type = Some(search_time_type);
         self

@@ -21,6 +21,8 @@ use crate::blocking;
 ///
 /// Query a room's playback status and details.
 ///
+/// 查询直播回放信息
+///
 /// Sent as `POST /openapi/playback/getBasicInfo` (the doc also allows GET).
 /// Path verified: vendor page dev.baijiayun.com/default/wiki/detail/6 (full URL); 007gzs/baijiayun
 /// playback.py get_basic_info; swooleyaf Playback/BasicInfoGet.php; lizhongyuan3/cloud-live BjPlaybackApi.java.
@@ -422,7 +424,7 @@ impl SetPublishStatusRequest<&blocking::Client> {
 ///
 /// Delete a playback, or one cropped version of it.
 ///
-/// 返回 code=0 表示删除成功，否则失败
+/// 删除回放。返回 code=0 表示删除成功，否则失败
 ///
 /// Sent as `POST /openapi/playback/delete`.
 /// Path verified: 007gzs/baijiayun playback.py delete; swooleyaf Playback/PlaybackDelete.php;
@@ -1114,8 +1116,8 @@ pub struct ReplacePlaybackByVideoRequest<C = ()> {
 impl ReplacePlaybackByVideoRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `video_id`: 点播视频ID — The video-on-demand video's id.
-    /// * `target_room_id`: 目标回放 room_id — The target playback's room id.
+    /// * `video_id`: \[点播视频ID\]（API 15 的表格没有描述列，方括号内为本项目所写） — The video-on-demand video's id.
+    /// * `target_room_id`: \[目标回放 room_id\]（API 15 的表格没有描述列，方括号内借用 API 14 的描述） — The target playback's room id.
     pub fn new(video_id: VideoId, target_room_id: Target<RoomId>) -> Self {
         Self::with_client((), video_id, target_room_id)
     }
@@ -1137,7 +1139,8 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
         }
     }
 
-    /// 默认为1，替换成主版本 — Whether the replacement becomes the main version (default yes).
+    /// \[默认为1，替换成主版本\]（API 15 的表格没有描述列，方括号内借用 API 14 的描述） — Whether
+    /// the replacement becomes the main version (default yes).
     ///
     /// The vendor's default is `1`.
     pub fn is_replace_main(mut self, is_replace_main: bool) -> Self {
@@ -1151,7 +1154,8 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
         self
     }
 
-    /// 目标回放 session_id；建议格式为 日期+顺序(201912010) — The target's session number.
+    /// \[目标回放 session_id；建议格式为 日期+顺序(201912010)\]（API 15 的表格没有描述列，方括号内借用
+    /// API 14 的描述） — The target's session number.
     pub fn target_session_id(mut self, target_session_id: impl Into<SessionId>) -> Self {
         self.target_session_id = Some(target_session_id.into());
         self
@@ -1166,7 +1170,7 @@ impl<C> ReplacePlaybackByVideoRequest<C> {
         self
     }
 
-    /// 目标回放版本 — The target's version.
+    /// \[目标回放版本\]（API 15 的表格没有描述列，方括号内借用 API 14 的描述） — The target's version.
     pub fn target_version(mut self, target_version: i64) -> Self {
         self.target_version = Some(target_version);
         self

@@ -4,7 +4,7 @@
 //! Records decode tolerantly, by the type of each field (numbers as strings, `""` or
 //! `null` as absent, PHP's `[]` as an empty map), when read with the clients or
 //! `baijiayun::decode`; enums are open, so a code this version does not know is kept in
-//! `Unknown`.
+//! `Unknown`. Text meant for people (names, descriptions) keeps `""` as the empty text.
 //!
 //! Ids are types of their own (`RoomId`, `SessionId`, `VideoId`, `UserId`), so that one of them
 //! cannot be given where another belongs.
@@ -592,7 +592,7 @@ impl std::fmt::Display for VersionType {
     }
 }
 
-/// 客户端类型 1:iphone 2:ip\[ad\] 3:Android 4:\[M\]站 5:PC网\[页\] 6:APP内嵌M\[站\] 7:\[…\]小程序
+/// 客户端类型 1:iphone 2:ip\[ad\] \[3:\]Android 4:\[M\]站 5:PC网\[页\] \[6:\]APP内嵌M\[站\] \[7:…\]小程序
 /// 8:A\[ndroid小程序\] 9:iO\[S小程序\] 0:未知（原文右侧截断，方括号内为推测补全）
 ///
 /// The kind of client a play record came from.
@@ -604,15 +604,15 @@ pub enum ClientType {
     Unidentified,
     /// `1`: iphone — iPhone app.
     Iphone,
-    /// `2`: ipad — iPad app.
+    /// `2`: ip\[ad\]（原文截断，方括号内为推测补全） — iPad app.
     Ipad,
     /// `3`: Android — Android app.
     Android,
-    /// `4`: M站 — Mobile web site.
+    /// `4`: \[M\]站（原文截断，方括号内为推测补全） — Mobile web site.
     MobileWeb,
-    /// `5`: PC网页 — PC web page.
+    /// `5`: PC网\[页\]（原文截断，方括号内为推测补全） — PC web page.
     PcWeb,
-    /// `6`: APP内嵌M站 — Mobile web embedded in an app.
+    /// `6`: APP内嵌M\[站\]（原文截断，方括号内为推测补全） — Mobile web embedded in an app.
     InAppWeb,
     /// `7`: 小程序（原文截断，前缀不可见） — Mini program (the doc's label is cut).
     MiniProgram,
@@ -876,7 +876,8 @@ impl std::fmt::Display for CoursewareStatus {
     }
 }
 
-/// 查询时间类型 1:按\[…\]查询 2:按\[…\]查询（原文截断）
+/// 查\[询时间类型\] 1:按\[…\]查\[询\] \[2:按…查询\]（原文截断：单元格只见“查 1 按 查 按 查”，
+/// 代码2的说明不可见；方括号内为推测补全）
 ///
 /// Which time API 37's window applies to; the doc's labels are cut, so the variants are named
 /// by code.
@@ -884,9 +885,9 @@ impl std::fmt::Display for CoursewareStatus {
 #[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum SearchTimeType {
-    /// `1`: 按\[…\]查询（原文截断） — Mode 1 (label cut in the doc).
+    /// `1`: 按\[…\]查\[询\]（原文截断，方括号内为推测补全） — Mode 1 (label cut in the doc).
     Mode1,
-    /// `2`: 按\[…\]查询（原文截断） — Mode 2 (label cut in the doc).
+    /// `2`: \[按…查询\]（原文截断：代码2的说明不可见，方括号内为推测） — Mode 2 (label cut in the doc).
     Mode2,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -1018,10 +1019,17 @@ pub struct Playback {
     )]
     pub video_id: Option<VideoId>,
     /// 回放名称 — The playback's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
-    /// 回放视频的状态 0:回放未生成 10:回放生成中 20:转码中 30:转码失败 100:转码成功 — The playback's
-    /// status.
+    /// 回放视频的状\[态 0:回放未生成 10:回放\]生成中 20:转\[码中\] 30:转码失败 \[100:\]转码成功（原文截断；
+    /// 方括号内据旧版状态说明补全，见 lizhongyuan3/cloud-live BjPlayBackGetBasicInfoResponse） —
+    /// The playback's status.
     pub status: PlaybackStatus,
     /// 回放生成时间 — When the playback was generated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1053,8 +1061,9 @@ pub struct Playback {
     /// 版本类型，为0时是主版本（仅API 10） — Whether this version is the main version (API 10 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_type: Option<VersionType>,
-    /// 前往回放裁剪的地址，当前不可裁剪时没有此返回值（仅API 10） — Link to the crop page; absent
-    /// when the playback cannot be cropped (API 10 only; the table types it int).
+    /// 前往回放裁剪\[的地址\]，当前不可裁剪\[时没\]有此返回值（仅API 10；原文截断，方括号内为推测补全）
+    ///  — Link to the crop page; absent when the playback cannot be cropped (API 10 only; the table
+    /// types it int).
     ///
     /// The doc's table types it `int`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1083,20 +1092,26 @@ impl de::Lenient for PlaybackPage {}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PlayRecord {
-    /// 一次播放的唯一标识，32 位字符串，如果跨天观看数据按天拆分 — The id of one play, 32 characters;
-    /// a play across midnight is split per day.
+    /// 一次播放的唯\[一标识\]，32 位字符串，如果跨天观看数据按天拆分（原文截断，方括号内为推测补全）
+    ///  — The id of one play, 32 characters; a play across midnight is split per day.
     pub guid: String,
     /// （文档表格未列出，仅API 37示例中出现） — An extra id shown only in API 37's example, undocumented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// 回放对应的视频ID — The video id of the playback.
     pub video_id: VideoId,
-    /// 用户名（需要客户在初始化播放器的时候传入用户信息） — The viewer's name, if the player was
-    /// given one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// 用户名（需要客户在\[初始化播放\]器的时候传入\[用户信\]息）（原文截断，方括号内为推测补全）
+    ///  — The viewer's name, if the player was given one.
+    ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_name: Option<String>,
-    /// 用户 number（需要客户在初始化播放器的时候传入用户信息） — The viewer's number, if the player
-    /// was given one (0 otherwise).
+    /// 用户 number（需要客户在\[初始化播放\]器的时候传入\[用户信\]息）（原文截断，方括号内为推测补全）
+    ///  — The viewer's number, if the player was given one (0 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_number: Option<i64>,
     /// 起始播放时间，格式如：2017-09-08 10:00:07 — When the play started.
@@ -1113,7 +1128,7 @@ pub struct PlayRecord {
     /// end minus begin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_length: Option<i64>,
-    /// 客户端类型 1:iphone 2:ip\[ad\] 3:Android 4:\[M\]站 5:PC网\[页\] 6:APP内嵌M\[站\] 7:\[…\]小程序
+    /// 客户端类型 1:iphone 2:ip\[ad\] \[3:\]Android 4:\[M\]站 5:PC网\[页\] \[6:\]APP内嵌M\[站\] \[7:…\]小程序
     /// 8:A\[ndroid小程序\] 9:iO\[S小程序\] 0:未知（原文右侧截断，方括号内为推测补全） — The kind
     /// of client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1121,11 +1136,17 @@ pub struct PlayRecord {
     /// 用户 IP — The viewer's IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ip: Option<String>,
-    /// 用户所在地域，格式如：省份 城市，可能会为空 — The viewer's region, "province city"; may be
-    /// empty.
+    /// 用户所在地域，格式如：省份\[ 城市\]，可能会为空（原文截断，方括号内为推测补全） — The viewer's
+    /// region, "province city"; may be empty.
+    ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
     ///
     /// Example: `安徽 亳州`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub area: Option<String>,
     /// 自定义上报字段 — Custom data reported by the player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1175,10 +1196,22 @@ pub struct WhitelistUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// 姓名 — Name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// 备注 — Remark.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub remark: Option<String>,
     /// 手机号 — Phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1307,6 +1340,9 @@ pub struct Mark {
     /// Example: `00:00:02`.
     pub time_offset: String,
     /// 打点描述 — The mark's text (API 32's example sends a number).
+    ///
+    /// Text for people: sent as `""`, it is the empty string.
+    #[serde(deserialize_with = "de::text")]
     pub desc: String,
 }
 
@@ -1346,7 +1382,13 @@ pub struct BasicInfo {
     )]
     pub video_id: Option<VideoId>,
     /// 回放名称 — The playback's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// 视频时长（单位为秒） — Duration in seconds.
     ///
@@ -1398,9 +1440,16 @@ pub struct SessionPlayback {
     )]
     pub video_id: Option<VideoId>,
     /// 回放名称 — The playback's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
-    /// 回放的状态 0:未录制 10:录制中 20:转码中 30:转码失败 100:转码成功 — The playback's status.
+    /// 回放的状态 0\[:未录制\] 10:录制中 2\[0:转码中\] 30:转码失败 \[100:\]转码成功（原文截断；方括号内据API
+    /// 1的状态码说明补全） — The playback's status.
     pub status: PlaybackStatus,
     /// 回放的发布状态 1:未屏蔽 2:已屏蔽 — Published or blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1459,17 +1508,19 @@ impl de::Lenient for PublishStatusResult {}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordTimeNode {
-    /// 视频段开始录制时间（unix时间戳，秒） — When recording of this stretch started, unix seconds.
+    /// 视频段开始\[录制时间（unix时间戳，秒）\]（原文截断，方括号内为推测补全） — When recording
+    /// of this stretch started, unix seconds.
     ///
     /// Example: `1636679824`.
     pub start: i64,
-    /// 视频段暂停或结束录制时间（unix时间戳，秒） — When recording of this stretch paused or stopped,
-    /// unix seconds.
+    /// 视频段暂停\[或\]结束录制时\[间（unix时间戳，秒）\]（原文截断，方括号内为推测补全） — When
+    /// recording of this stretch paused or stopped, unix seconds.
     ///
     /// Example: `1636679834`.
     pub end: i64,
-    /// 是否是自动补全（没有结束录制时间点时取下课时间或最后一个信令时间） — Set when the end was
-    /// filled in from the class end or the last signal because no stop was recorded.
+    /// 是否是自动\[补全（没有结束录制时间点时取下课时间或最后一个信令时间）\]（原文截断；方括号内据本接口的功能描述补全）
+    ///  — Set when the end was filled in from the class end or the last signal because no stop was
+    /// recorded.
     ///
     /// The doc's table types it `int`.
     ///
@@ -1537,8 +1588,14 @@ pub struct CoursewareGeneration {
     pub status: CoursewareStatus,
     /// 状态说明 — The state in words.
     ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    ///
     /// Example: `完成`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status_msg: Option<String>,
 }
 
@@ -1556,8 +1613,14 @@ pub struct CoursewareDoc {
     pub id: String,
     /// 课件名称 — The document's file name.
     ///
+    /// Text for people: sent as `""`, it is `Some("")`, the empty string.
+    ///
     /// Example: `test.docx`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// 课件总页数 — The number of pages.
     ///
@@ -1737,7 +1800,10 @@ pub struct CropSegment {
     pub end_time: i64,
     /// 回放名称 — The name of the playback this segment becomes.
     ///
+    /// Text for people: sent as `""`, it is the empty string.
+    ///
     /// Example: `test1`.
+    #[serde(deserialize_with = "de::text")]
     pub name: String,
 }
 

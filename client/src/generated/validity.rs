@@ -59,7 +59,8 @@ impl<C> GetValidDayRequest<C> {
         }
     }
 
-    /// 1:大班课 2，小班课 3：双师 4，企业直播 — The product line.
+    /// 1:大班\[课\] 2，小班\[课\] 3：双师 4，企业\[直播\]（原文截断，方括号内为推测补全） — The
+    /// product line.
     pub fn product_type(mut self, product_type: ProductType) -> Self {
         self.product_type = Some(product_type);
         self
@@ -71,8 +72,9 @@ impl<C> GetValidDayRequest<C> {
         self
     }
 
-    /// 回放视频ID，多个英文逗号拼接，不传则返回产品线有效期 — The playbacks' video ids, comma-separated;
-    /// without them only the product line's period is returned.
+    /// 回放视\[频ID\]，多个英\[文逗号\]拼接，\[不传则返回产品线有效期\]（原文截断，方括号内为推测补全）
+    ///  — The playbacks' video ids, comma-separated; without them only the product line's period
+    /// is returned.
     pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = VideoId>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
         self
@@ -162,7 +164,8 @@ impl<C> SetValidDayRequest<C> {
         }
     }
 
-    /// 1:大班课 2，小班课 3：双师 4，企业直播 — The product line.
+    /// 1:大班\[课\] 2，小班\[课\] 3：双师 4，企业\[直播\]（原文截断，方括号内为推测补全） — The
+    /// product line.
     pub fn product_type(mut self, product_type: ProductType) -> Self {
         self.product_type = Some(product_type);
         self
@@ -174,8 +177,8 @@ impl<C> SetValidDayRequest<C> {
         self
     }
 
-    /// 回放视频ID，多个英文逗号拼接，不传则设置产品线级有效期 — The playbacks' video ids, comma-separated;
-    /// without them the product line's period is set.
+    /// 回放视\[频ID\]，多个英\[文逗号\]拼接，\[不传则设置产品线级有效期\]（原文截断，方括号内为推测补全）
+    ///  — The playbacks' video ids, comma-separated; without them the product line's period is set.
     pub fn video_ids(mut self, video_ids: impl IntoIterator<Item = VideoId>) -> Self {
         self.video_ids = Some(video_ids.into_iter().collect());
         self

@@ -89,7 +89,7 @@ fn imports(api: &Api) -> Vec<TokenStream> {
                     Scalar::DateTime => runtime.push("DateTime".into()),
                     Scalar::PlaybackRef => runtime.push("PlaybackRef".into()),
                     Scalar::Lifetime => runtime.push("Lifetime".into()),
-                    Scalar::Int | Scalar::String | Scalar::Bool | Scalar::Json => {}
+                    Scalar::Int | Scalar::String | Scalar::Text | Scalar::Bool | Scalar::Json => {}
                 },
             }
             if let Some(role) = p.role {
@@ -245,7 +245,7 @@ fn value_name(s: &Scalar) -> &'static str {
     match s {
         Scalar::Int | Scalar::Id(_) => "INT",
         Scalar::Lifetime => "SECONDS|never",
-        Scalar::String => "TEXT",
+        Scalar::String | Scalar::Text => "TEXT",
         Scalar::Bool => "BOOL",
         Scalar::Date => "YYYY-MM-DD",
         Scalar::DateTime => "YYYY-MM-DD HH:MM:SS",

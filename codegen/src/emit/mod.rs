@@ -149,7 +149,7 @@ pub(crate) fn wrap(text: &str) -> Vec<String> {
 pub(crate) fn scalar_ty(s: &Scalar) -> TokenStream {
     match s {
         Scalar::Int => quote!(i64),
-        Scalar::String => quote!(String),
+        Scalar::String | Scalar::Text => quote!(String),
         Scalar::Bool => quote!(bool),
         Scalar::Date => quote!(Date),
         Scalar::DateTime => quote!(DateTime),
@@ -214,7 +214,7 @@ pub(crate) fn collect_scalar(s: &Scalar, out: &mut Vec<String>) {
         Scalar::PlaybackRef => out.push("PlaybackRef".into()),
         Scalar::Lifetime => out.push("Lifetime".into()),
         Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => out.push(n.clone()),
-        Scalar::Int | Scalar::String | Scalar::Bool | Scalar::Json => {}
+        Scalar::Int | Scalar::String | Scalar::Text | Scalar::Bool | Scalar::Json => {}
     }
 }
 

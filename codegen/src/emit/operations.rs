@@ -201,7 +201,7 @@ fn kind(api: &Api, t: &ParamTy) -> TokenStream {
 fn scalar_kind(api: &Api, s: &Scalar) -> TokenStream {
     match s {
         Scalar::Int | Scalar::Id(_) | Scalar::Lifetime => quote!(ParamKind::Int),
-        Scalar::String => quote!(ParamKind::String),
+        Scalar::String | Scalar::Text => quote!(ParamKind::String),
         Scalar::Bool => quote!(ParamKind::Bool),
         Scalar::Date => quote!(ParamKind::Date),
         Scalar::DateTime => quote!(ParamKind::DateTime),

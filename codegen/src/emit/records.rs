@@ -68,7 +68,8 @@ pub(super) fn module(api: &Api) -> Module {
         "`null` as absent, PHP's `[]` as an empty map), when read with the clients or".into(),
         "`baijiayun::decode`; enums are open, so a code this version does not know is kept in"
             .into(),
-        "`Unknown`.".into(),
+        "`Unknown`. Text meant for people (names, descriptions) keeps `\"\"` as the empty text."
+            .into(),
     ];
     if !api.ids.is_empty() {
         let ids: Vec<String> = api.ids.iter().map(|i| format!("`{}`", i.name)).collect();
@@ -369,7 +370,7 @@ pub(super) fn new_parts<'f>(
     let mut inits = Vec::new();
     for f in fields {
         let n = ident(&f.ident);
-        let string = matches!(f.ty, Ty::Scalar(Scalar::String));
+        let string = matches!(f.ty, Ty::Scalar(Scalar::String | Scalar::Text));
         inits.push(match (string, f.required) {
             (_, false) => quote!(#n: None),
             (true, true) => quote!(#n: #n.into()),
@@ -394,6 +395,14 @@ pub(super) fn field(f: &Field) -> TokenStream {
         lines.push(String::new());
         lines.push(format!("The doc's table types it `{t}`."));
     }
+    if f.ty == Ty::Scalar(Scalar::Text) {
+        lines.push(String::new());
+        lines.push(if f.required {
+            "Text for people: sent as `\"\"`, it is the empty string.".to_owned()
+        } else {
+            "Text for people: sent as `\"\"`, it is `Some(\"\")`, the empty string.".to_owned()
+        });
+    }
     if let Some(e) = &f.example {
         lines.push(String::new());
         lines.push(format!("Example: `{e}`."));
@@ -411,10 +420,18 @@ pub(super) fn field(f: &Field) -> TokenStream {
         let wire = &f.wire;
         attrs.push(quote!(rename = #wire));
     }
-    if !f.required {
+    let text = f.ty == Ty::Scalar(Scalar::Text);
+    if f.required {
+        if text {
+            attrs.push(quote!(deserialize_with = "de::text"));
+        }
+    } else {
         attrs.push(quote!(default));
         if matches!(f.ty, Ty::Scalar(Scalar::Id(_))) {
             attrs.push(quote!(deserialize_with = "de::optional_code"));
+        }
+        if text {
+            attrs.push(quote!(deserialize_with = "de::optional_text"));
         }
         attrs.push(quote!(skip_serializing_if = "Option::is_none"));
     }

@@ -119,7 +119,7 @@ fn scalar_types(api: &ir::Api, s: &Scalar) -> (BTreeSet<&'static str>, Option<BT
         Scalar::Int | Scalar::Id(_) | Scalar::Lifetime => {
             &["int", "integer", "bigint", "long", "number"]
         }
-        Scalar::String => &["string", "text"],
+        Scalar::String | Scalar::Text => &["string", "text"],
         Scalar::Bool => &["int", "bool", "boolean"],
         Scalar::Date => &["string", "date"],
         Scalar::DateTime => &["string", "datetime", "int", "bigint"],

@@ -42,6 +42,9 @@ const TYPES: &[&str] = &[
 /// A heading: its line, kind, number and title.
 type Head = (usize, Heading, u32, String);
 
+/// The normalised lines, the headings, and the lines of each section.
+type Sections = (Vec<String>, Vec<Head>, Vec<Vec<usize>>);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Heading {
     Api,
@@ -82,7 +85,7 @@ pub(crate) fn parse(text: &str) -> Result<Doc, NotTheDoc> {
 
 /// The headings of one extraction (line, kind, number, title) and the lines of each section:
 /// the lines after its heading, with a beginning printed before the next heading moved there.
-fn sections(text: &str) -> Result<(Vec<String>, Vec<Head>, Vec<Vec<usize>>), NotTheDoc> {
+fn sections(text: &str) -> Result<Sections, NotTheDoc> {
     check_layout(text)?;
     let lines: Vec<String> = text.lines().map(normalise).collect();
 
