@@ -1,0 +1,440 @@
+//! Every statement the sync runs, on SQLite. Rows and the cursor that covers them are written in
+//! one `BEGIN IMMEDIATE` transaction ([`Store::begin`]).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::sqlite::{Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Transaction};
+
+use crate::error::{Result, SyncError};
+
+/// A write transaction.
+pub(crate) type Tx = Transaction<'static, Sqlite>;
+
+/// Rows per multi-row `INSERT`: 18 columns each stays far below SQLite's 32,766 variables.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// When a batch of rows was read, and by which sweep: the same for every row of one page.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stamp<'a> {
+    /// Unix milliseconds of the read; an older read never overwrites a newer row.
+    pub(crate) read_at: i64,
+    /// RFC 3339 UTC of the read.
+    pub(crate) at: &'a str,
+    /// The sweep the rows were seen by (0: not a sweep).
+    pub(crate) sweep: i64,
+}
+
+/// The typed columns of one playback, and its JSON as received.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PlaybackRow {
+    pub(crate) playback_id: i64,
+    pub(crate) product_type: i64,
+    pub(crate) room_id: i64,
+    pub(crate) session_id: Option<i64>,
+    pub(crate) version: i64,
+    pub(crate) name: Option<String>,
+    pub(crate) status: i64,
+    pub(crate) publish_status: Option<i64>,
+    pub(crate) video_id: Option<i64>,
+    pub(crate) length: Option<i64>,
+    pub(crate) create_time: Option<String>,
+    pub(crate) create_unix: Option<i64>,
+    pub(crate) raw: String,
+}
+
+/// The typed columns of one play record, and its JSON as received.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PlayRecordRow {
+    pub(crate) guid: String,
+    pub(crate) day: String,
+    pub(crate) video_id: i64,
+    pub(crate) uuid: Option<String>,
+    pub(crate) user_name: Option<String>,
+    pub(crate) user_number: Option<i64>,
+    pub(crate) play_begin_time: Option<String>,
+    pub(crate) play_end_time: Option<String>,
+    pub(crate) play_length: Option<i64>,
+    pub(crate) client_type: Option<i64>,
+    pub(crate) user_ip: Option<String>,
+    pub(crate) area: Option<String>,
+    pub(crate) ext_data: Option<String>,
+    pub(crate) date: Option<String>,
+    pub(crate) raw: String,
+}
+
+/// The SQLite store.
+#[derive(Clone, Debug)]
+pub(crate) struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    pub(crate) fn new(pool: SqlitePool) -> Self {
+        Store { pool }
+    }
+
+    /// A write transaction, taking SQLite's write lock at once (`BEGIN IMMEDIATE`), so that it
+    /// never fails half-way for a lock another writer took first.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A stream's cursor, or its default before the first run.
+    pub(crate) async fn cursor<T: DeserializeOwned + Default>(&self, stream: &str) -> Result<T> {
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM sync_cursors WHERE stream = ?")
+                .bind(stream)
+                .fetch_optional(&self.pool)
+                .await?;
+        match state {
+            None => Ok(T::default()),
+            Some(json) => serde_json::from_str(&json).map_err(|e| SyncError::State {
+                what: format!("cursor of {stream}"),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Every cursor, for `sync status`.
+    pub(crate) async fn cursors(&self) -> Result<Vec<(String, String, Option<i64>, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT stream, state, run_id, updated_at FROM sync_cursors ORDER BY stream",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Starts a run: its row, `running`.
+    pub(crate) async fn start_run(&self, instance: &str, kind: &str, at: &str) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sync_runs (instance, kind, status, started_at) \
+             VALUES (?, ?, 'running', ?) RETURNING id",
+        )
+        .bind(instance)
+        .bind(kind)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Ends a run with `status` (`complete`, `error` or `interrupted`).
+    pub(crate) async fn finish_run(
+        &self,
+        run: i64,
+        status: &str,
+        error: Option<&str>,
+        at: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? \
+             WHERE id = ? AND status = 'running'",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(at)
+        .bind(run)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks runs left `running` by a process that died as `interrupted`. Called only while this
+    /// process holds the sync's lock, so no other run can be alive.
+    pub(crate) async fn interrupt_dead_runs(&self, at: &str) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE sync_runs SET status = 'interrupted', finished_at = ?, \
+             error = 'the process ended before the run did' WHERE status = 'running'",
+        )
+        .bind(at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Records that a request is about to be sent, before it leaves.
+    pub(crate) async fn log_request(&self, at_ms: i64, run: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO sync_requests (at_ms, run_id) VALUES (?, ?)")
+            .bind(at_ms)
+            .bind(run)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sync_runs SET requests = requests + 1 WHERE id = ?")
+            .bind(run)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The send times (unix ms) of the requests since `since_ms`, oldest first; older entries are
+    /// removed.
+    pub(crate) async fn recent_requests(&self, since_ms: i64) -> Result<Vec<i64>> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sync_requests WHERE at_ms < ?")
+            .bind(since_ms)
+            .execute(&mut *tx)
+            .await?;
+        let times = sqlx::query_scalar("SELECT at_ms FROM sync_requests ORDER BY at_ms")
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(times)
+    }
+
+    /// The last `limit` runs, newest first.
+    pub(crate) async fn runs(&self, limit: i64) -> Result<Vec<RunRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, instance, kind, status, started_at, finished_at, requests, rows_written, \
+             error FROM sync_runs ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Rooms of `product_type` with rows not yet seen by sweep `sweep` (and not deleted), the
+    /// candidates a completed sweep checks before marking anything deleted.
+    pub(crate) async fn unseen_rooms(
+        &self,
+        product_type: i64,
+        sweep: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT room_id FROM playbacks WHERE product_type = ? AND deleted_at IS NULL \
+             AND seen_sweep < ? ORDER BY room_id LIMIT ?",
+        )
+        .bind(product_type)
+        .bind(sweep)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Rooms of `product_type` with a playback not final (neither ready nor failed) created since
+    /// `since_unix` and not read since `read_before_ms`: the ones re-read until final.
+    pub(crate) async fn pending_rooms(
+        &self,
+        product_type: i64,
+        since_unix: i64,
+        read_before_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT room_id FROM playbacks WHERE product_type = ? AND deleted_at IS NULL \
+             AND status NOT IN (30, 100) AND create_unix >= ? AND read_at < ? \
+             GROUP BY room_id ORDER BY MIN(read_at), room_id LIMIT ?",
+        )
+        .bind(product_type)
+        .bind(since_unix)
+        .bind(read_before_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// One row of `sync_runs`.
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub(crate) struct RunRow {
+    pub(crate) id: i64,
+    pub(crate) instance: String,
+    pub(crate) kind: String,
+    pub(crate) status: String,
+    pub(crate) started_at: String,
+    pub(crate) finished_at: Option<String>,
+    pub(crate) requests: i64,
+    pub(crate) rows_written: i64,
+    pub(crate) error: Option<String>,
+}
+
+/// Writes a stream's cursor, in the transaction of the rows it covers.
+pub(crate) async fn save_cursor<T: Serialize>(
+    tx: &mut Tx,
+    stream: &str,
+    state: &T,
+    run: i64,
+    at: &str,
+) -> Result<()> {
+    let json = serde_json::to_string(state).map_err(|e| SyncError::State {
+        what: format!("cursor of {stream}"),
+        message: e.to_string(),
+    })?;
+    sqlx::query(
+        "INSERT INTO sync_cursors (stream, state, run_id, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (stream) DO UPDATE SET state = excluded.state, run_id = excluded.run_id, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(stream)
+    .bind(json)
+    .bind(run)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds to a run's count of rows written, in the transaction that wrote them.
+pub(crate) async fn count_rows(tx: &mut Tx, run: i64, rows: u64) -> Result<()> {
+    sqlx::query("UPDATE sync_runs SET rows_written = rows_written + ? WHERE id = ?")
+        .bind(i64::try_from(rows).unwrap_or(i64::MAX))
+        .bind(run)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Inserts or updates playbacks. A row read earlier than the stored one changes nothing; a row
+/// seen again is no longer deleted. Returns how many rows were inserted or updated.
+pub(crate) async fn upsert_playbacks(
+    tx: &mut Tx,
+    rows: &[PlaybackRow],
+    stamp: Stamp<'_>,
+) -> Result<u64> {
+    let mut written = 0;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO playbacks (playback_id, product_type, room_id, session_id, version, name, \
+             status, publish_status, video_id, length, create_time, create_unix, raw, read_at, \
+             first_seen_at, synced_at, deleted_at, seen_sweep) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(r.playback_id)
+                .push_bind(r.product_type)
+                .push_bind(r.room_id)
+                .push_bind(r.session_id)
+                .push_bind(r.version)
+                .push_bind(r.name.as_deref())
+                .push_bind(r.status)
+                .push_bind(r.publish_status)
+                .push_bind(r.video_id)
+                .push_bind(r.length)
+                .push_bind(r.create_time.as_deref())
+                .push_bind(r.create_unix)
+                .push_bind(r.raw.as_str())
+                .push_bind(stamp.read_at)
+                .push_bind(stamp.at)
+                .push_bind(stamp.at)
+                .push_bind(None::<String>)
+                .push_bind(stamp.sweep);
+        });
+        q.push(
+            " ON CONFLICT (playback_id) DO UPDATE SET product_type = excluded.product_type, \
+             room_id = excluded.room_id, session_id = excluded.session_id, \
+             version = excluded.version, name = excluded.name, status = excluded.status, \
+             publish_status = excluded.publish_status, video_id = excluded.video_id, \
+             length = excluded.length, create_time = excluded.create_time, \
+             create_unix = excluded.create_unix, raw = excluded.raw, read_at = excluded.read_at, \
+             synced_at = excluded.synced_at, deleted_at = NULL, \
+             seen_sweep = MAX(playbacks.seen_sweep, excluded.seen_sweep) \
+             WHERE excluded.read_at >= playbacks.read_at",
+        );
+        written += q.build().execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+/// Marks deleted the rows of `room` (in `product_type`) that sweep `sweep` did not see, unless
+/// they were read after `stamp`. Returns how many.
+pub(crate) async fn delete_unseen(
+    tx: &mut Tx,
+    product_type: i64,
+    room: i64,
+    stamp: Stamp<'_>,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE playbacks SET deleted_at = ?, synced_at = ?, read_at = ? \
+         WHERE product_type = ? AND room_id = ? AND deleted_at IS NULL AND seen_sweep < ? \
+         AND read_at <= ?",
+    )
+    .bind(stamp.at)
+    .bind(stamp.at)
+    .bind(stamp.read_at)
+    .bind(product_type)
+    .bind(room)
+    .bind(stamp.sweep)
+    .bind(stamp.read_at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// Inserts or updates play records (the key is the play and its day). Returns how many rows were
+/// inserted or updated.
+pub(crate) async fn upsert_play_records(
+    tx: &mut Tx,
+    rows: &[PlayRecordRow],
+    stamp: Stamp<'_>,
+) -> Result<u64> {
+    let mut written = 0;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO play_records (guid, day, video_id, uuid, user_name, user_number, \
+             play_begin_time, play_end_time, play_length, client_type, user_ip, area, ext_data, \
+             date, raw, read_at, first_seen_at, synced_at) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(r.guid.as_str())
+                .push_bind(r.day.as_str())
+                .push_bind(r.video_id)
+                .push_bind(r.uuid.as_deref())
+                .push_bind(r.user_name.as_deref())
+                .push_bind(r.user_number)
+                .push_bind(r.play_begin_time.as_deref())
+                .push_bind(r.play_end_time.as_deref())
+                .push_bind(r.play_length)
+                .push_bind(r.client_type)
+                .push_bind(r.user_ip.as_deref())
+                .push_bind(r.area.as_deref())
+                .push_bind(r.ext_data.as_deref())
+                .push_bind(r.date.as_deref())
+                .push_bind(r.raw.as_str())
+                .push_bind(stamp.read_at)
+                .push_bind(stamp.at)
+                .push_bind(stamp.at);
+        });
+        q.push(
+            " ON CONFLICT (guid, day) DO UPDATE SET video_id = excluded.video_id, \
+             uuid = excluded.uuid, user_name = excluded.user_name, \
+             user_number = excluded.user_number, play_begin_time = excluded.play_begin_time, \
+             play_end_time = excluded.play_end_time, play_length = excluded.play_length, \
+             client_type = excluded.client_type, user_ip = excluded.user_ip, \
+             area = excluded.area, ext_data = excluded.ext_data, date = excluded.date, \
+             raw = excluded.raw, read_at = excluded.read_at, synced_at = excluded.synced_at \
+             WHERE excluded.read_at >= play_records.read_at",
+        );
+        written += q.build().execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+/// Keeps an item that cannot be stored in its table, as received, with the reason.
+pub(crate) async fn reject(
+    tx: &mut Tx,
+    stream: &str,
+    reason: &str,
+    raw: &str,
+    at: &str,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO sync_rejects (stream, reason, raw, seen_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (stream, raw) DO NOTHING",
+    )
+    .bind(stream)
+    .bind(reason)
+    .bind(raw)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,522 @@
+//! [`Syncer`]: the settings, one run, and the call path every stream's requests take (the budget,
+//! the request log, retries where safe, the shutdown signal).
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use baijiayun::types::ProductType;
+use baijiayun::{Client, Date, Endpoint, RateLimit, RetryPolicy, WithBody};
+use tokio::sync::watch;
+
+use crate::budget::Budget;
+use crate::db::Database;
+use crate::error::{Result, SyncError};
+use crate::report::{Progress, Report, RunStatus, StreamReport};
+use crate::store::Store;
+use crate::time::{Clock, SystemClock, rfc3339, unix_ms};
+use crate::{lock, play_records, playbacks};
+
+/// A progress callback.
+type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// The settings of a sync. Every field has a default that suits the vendor's production limits.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub(crate) budget: f64,
+    pub(crate) account_limit: RateLimit,
+    pub(crate) product_types: Vec<ProductType>,
+    pub(crate) page_size: i64,
+    pub(crate) record_page_size: i64,
+    pub(crate) playback_lag: Duration,
+    pub(crate) record_lag: Duration,
+    pub(crate) since: Option<Date>,
+    pub(crate) history_days: u32,
+    pub(crate) recheck_days: u32,
+    pub(crate) full: bool,
+    pub(crate) full_every_runs: u32,
+    pub(crate) full_every: Duration,
+    pub(crate) pending_window: Duration,
+    pub(crate) max_pending_rooms: i64,
+    pub(crate) max_attempts: u32,
+    pub(crate) playbacks: bool,
+    pub(crate) play_records: bool,
+    pub(crate) instance: String,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) progress: Option<ProgressFn>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            budget: 0.8,
+            account_limit: RateLimit::VENDOR,
+            product_types: vec![
+                ProductType::LargeClass,
+                ProductType::SmallClass,
+                ProductType::DualTeacher,
+                ProductType::Enterprise,
+            ],
+            page_size: 1000,
+            record_page_size: 1000,
+            playback_lag: Duration::from_secs(3600),
+            record_lag: Duration::from_secs(600),
+            since: None,
+            history_days: 30,
+            recheck_days: 3,
+            full: false,
+            full_every_runs: 96,
+            full_every: Duration::from_secs(24 * 3600),
+            pending_window: Duration::from_secs(7 * 24 * 3600),
+            max_pending_rooms: 200,
+            max_attempts: 4,
+            playbacks: true,
+            play_records: true,
+            instance: default_instance(),
+            clock: Arc::new(SystemClock),
+            progress: None,
+        }
+    }
+}
+
+/// `host:pid`, the default name of this process in `sync_runs.instance`.
+fn default_instance() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+/// Keeps a copy of the account in a database: playbacks of every product line (crop versions and
+/// the sessions of long-term rooms included) and play records, within a share of the account's
+/// rate limit, resumable after a crash at any instant.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use baijiayun_sync::{Database, Syncer};
+///
+/// let client = baijiayun::ClientBuilder::from_env()?.build()?;
+/// let db = Database::open("sqlite://baijiayun.db").await?;
+/// let report = Syncer::new(client, db).budget(0.8).run_once().await?;
+/// println!("{:?}: {} rows in {} requests", report.status, report.rows_written, report.requests);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Syncer {
+    pub(crate) client: Client,
+    pub(crate) db: Database,
+    pub(crate) settings: Settings,
+}
+
+impl fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Syncer")
+            .field("client", &self.client)
+            .field("db", &self.db)
+            .field("budget", &self.settings.budget)
+            .field("instance", &self.settings.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Syncer {
+    /// A sync of the account `client` signs for into `db`, with the defaults.
+    pub fn new(client: Client, db: Database) -> Syncer {
+        Syncer {
+            client,
+            db,
+            settings: Settings::default(),
+        }
+    }
+
+    /// The share of the account's rate limit the sync may use, in `(0, 1]` (default 0.8), leaving
+    /// the rest for the application's own calls.
+    pub fn budget(mut self, share: f64) -> Self {
+        self.settings.budget = share;
+        self
+    }
+
+    /// The account's rate limit the budget is a share of (default [`RateLimit::VENDOR`], 200
+    /// requests in 10 s). Set the same limit on the client.
+    pub fn account_limit(mut self, limit: RateLimit) -> Self {
+        self.settings.account_limit = limit;
+        self
+    }
+
+    /// Reads every page of the playback list this run (a full sweep), which also marks deleted
+    /// the playbacks it no longer finds. Without it, a sweep runs when one is due
+    /// ([`Syncer::full_every`], [`Syncer::full_every_runs`]), on the first run, and to finish one
+    /// that was interrupted.
+    pub fn full(mut self, full: bool) -> Self {
+        self.settings.full = full;
+        self
+    }
+
+    /// A sweep is due when the last one completed this long ago (default 24 h).
+    pub fn full_every(mut self, every: Duration) -> Self {
+        self.settings.full_every = every;
+        self
+    }
+
+    /// A sweep is due after this many incremental runs (default 96; 0: never by count).
+    pub fn full_every_runs(mut self, runs: u32) -> Self {
+        self.settings.full_every_runs = runs;
+        self
+    }
+
+    /// Reads play records from this day on (default: 30 days before today, Beijing time). An
+    /// earlier day than before reads the days in between too.
+    pub fn since(mut self, day: Date) -> Self {
+        self.settings.since = Some(day);
+        self
+    }
+
+    /// The product lines whose playbacks are read (default 1 to 4, every one the doc lists).
+    pub fn product_types(mut self, types: impl IntoIterator<Item = ProductType>) -> Self {
+        self.settings.product_types = types.into_iter().collect();
+        self
+    }
+
+    /// Items per page of the playback list, 1 to 1000 (default 1000, the fewest requests).
+    pub fn page_size(mut self, size: i64) -> Self {
+        self.settings.page_size = size;
+        self
+    }
+
+    /// Items per page of the play records, 1 to 1000 (default 1000).
+    pub fn record_page_size(mut self, size: i64) -> Self {
+        self.settings.record_page_size = size;
+        self
+    }
+
+    /// How far before the newest known playback an incremental run keeps reading (default 1 h):
+    /// playbacks listed late with an earlier time are still found.
+    pub fn playback_lag(mut self, lag: Duration) -> Self {
+        self.settings.playback_lag = lag;
+        self
+    }
+
+    /// How far behind now play records are read (default 10 min), and how many past days are
+    /// read again each run because records arrive late (default 3).
+    pub fn record_lag(mut self, lag: Duration, recheck_days: u32) -> Self {
+        self.settings.record_lag = lag;
+        self.settings.recheck_days = recheck_days;
+        self
+    }
+
+    /// Playbacks not final (generating, transcoding) created within this window are re-read
+    /// each run until final (default 7 days), at most `max_rooms` rooms a run (default 200);
+    /// older ones are left to the sweeps.
+    pub fn pending(mut self, window: Duration, max_rooms: u32) -> Self {
+        self.settings.pending_window = window;
+        self.settings.max_pending_rooms = i64::from(max_rooms);
+        self
+    }
+
+    /// Which streams to read (default both).
+    pub fn streams(mut self, playbacks: bool, play_records: bool) -> Self {
+        self.settings.playbacks = playbacks;
+        self.settings.play_records = play_records;
+        self
+    }
+
+    /// Attempts per request for failures that are safe to resend (default 4; 1: no retry).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.settings.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// This process's name in `sync_runs.instance` (default `host:pid`).
+    pub fn instance(mut self, name: impl Into<String>) -> Self {
+        self.settings.instance = name.into();
+        self
+    }
+
+    /// The clock (default the system's): for tests.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.settings.clock = clock;
+        self
+    }
+
+    /// Called after each committed page with the run's progress.
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.settings.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// One run, to the end of every stream.
+    ///
+    /// `Ok` when the run was recorded, whatever its outcome: see [`Report::status`] (a failed call
+    /// ends the run `error`, and the next run continues from the checkpoint). `Err` when no run
+    /// could start: the database, or another sync holding it.
+    pub async fn run_once(&self) -> Result<Report> {
+        self.run_once_until(std::future::pending::<()>()).await
+    }
+
+    /// One run that stops cleanly when `shutdown` completes: the transaction under way commits or
+    /// rolls back, a request in flight is abandoned, and the run is recorded `interrupted`.
+    pub async fn run_once_until(&self, shutdown: impl Future<Output = ()>) -> Result<Report> {
+        let (stop, stopped) = watch::channel(false);
+        let run = self.run(stopped);
+        tokio::pin!(run);
+        tokio::pin!(shutdown);
+        let mut signalled = false;
+        loop {
+            tokio::select! {
+                report = &mut run => return report,
+                () = &mut shutdown, if !signalled => {
+                    signalled = true;
+                    let _ = stop.send(true);
+                }
+            }
+        }
+    }
+
+    /// Runs every `interval` (measured from the start of one run to the next) until `shutdown`
+    /// completes, calling `each` with each run's report. A run that fails is followed by the next
+    /// one; only a run that cannot start ends the loop with `Err`.
+    pub async fn run_every(
+        &self,
+        interval: Duration,
+        shutdown: impl Future<Output = ()>,
+        mut each: impl FnMut(&Report),
+    ) -> Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        tokio::pin!(shutdown);
+        let mut signalled = false;
+        loop {
+            let started = tokio::time::Instant::now();
+            let run = self.run(stopped.clone());
+            tokio::pin!(run);
+            let report = loop {
+                tokio::select! {
+                    report = &mut run => break report?,
+                    () = &mut shutdown, if !signalled => {
+                        signalled = true;
+                        let _ = stop.send(true);
+                    }
+                }
+            };
+            each(&report);
+            if signalled || report.status == RunStatus::Interrupted {
+                return Ok(());
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(started + interval) => {}
+                () = &mut shutdown => return Ok(()),
+            }
+        }
+    }
+
+    async fn run(&self, stop: watch::Receiver<bool>) -> Result<Report> {
+        let s = &self.settings;
+        let Database::Sqlite(pool) = &self.db;
+        let store = Store::new(pool.clone());
+        let _lock = match self.db.sqlite_path() {
+            Some(path) => Some(lock::acquire(&path, &s.instance)?),
+            None => None,
+        };
+        let now = s.clock.now();
+        store.interrupt_dead_runs(&rfc3339(now)).await?;
+        let mut budget = Budget::new(s.account_limit, s.budget)?;
+        check_page_size(s.page_size)?;
+        check_page_size(s.record_page_size)?;
+        budget.seed(
+            store
+                .recent_requests(unix_ms(now) - budget.window_ms())
+                .await?,
+        );
+        let plans = if s.playbacks {
+            playbacks::plan(&store, s, now).await?
+        } else {
+            Vec::new()
+        };
+        let kind = if plans.iter().any(|p| p.full) {
+            "full"
+        } else {
+            "incremental"
+        };
+        let run_id = store.start_run(&s.instance, kind, &rfc3339(now)).await?;
+        tracing::info!(run_id, kind, instance = %s.instance, "sync run started");
+        let mut ctx = Ctx {
+            client: self.client.with_retry(RetryPolicy::none()),
+            store: store.clone(),
+            settings: s,
+            budget,
+            stop,
+            run_id,
+            started_ms: unix_ms(now),
+            requests: 0,
+            rows: 0,
+        };
+        let mut streams = Vec::new();
+        let result = async {
+            for plan in plans {
+                streams.push(StreamReport {
+                    stream: plan.stream.clone(),
+                    full: plan.full,
+                    ..StreamReport::default()
+                });
+                let report = streams.last_mut().unwrap_or_else(|| unreachable!());
+                playbacks::run(&mut ctx, plan, report).await?;
+            }
+            if s.play_records {
+                streams.push(StreamReport {
+                    stream: play_records::STREAM.to_owned(),
+                    ..StreamReport::default()
+                });
+                let report = streams.last_mut().unwrap_or_else(|| unreachable!());
+                play_records::run(&mut ctx, report).await?;
+            }
+            Ok::<(), SyncError>(())
+        }
+        .await;
+        let (status, error) = match &result {
+            Ok(()) => (RunStatus::Complete, None),
+            Err(SyncError::Interrupted) => (RunStatus::Interrupted, None),
+            Err(e) => (RunStatus::Error, Some(e.to_string())),
+        };
+        let finished = rfc3339(s.clock.now());
+        store
+            .finish_run(run_id, status.as_str(), error.as_deref(), &finished)
+            .await?;
+        match &error {
+            None => tracing::info!(
+                run_id,
+                status = status.as_str(),
+                requests = ctx.requests,
+                rows = ctx.rows,
+                "sync run ended"
+            ),
+            Some(e) => {
+                tracing::warn!(run_id, status = status.as_str(), requests = ctx.requests, rows = ctx.rows, error = %e, "sync run ended")
+            }
+        }
+        Ok(Report {
+            run_id,
+            status,
+            error,
+            requests: ctx.requests,
+            rows_written: ctx.rows,
+            budget: ctx.budget.limit() as u64,
+            streams,
+        })
+    }
+}
+
+fn check_page_size(size: i64) -> Result<()> {
+    if (1..=1000).contains(&size) {
+        Ok(())
+    } else {
+        Err(SyncError::Config(format!(
+            "a page size is 1 to 1000 items, not {size}"
+        )))
+    }
+}
+
+/// What the streams of one run share.
+pub(crate) struct Ctx<'s> {
+    pub(crate) client: Client,
+    pub(crate) store: Store,
+    pub(crate) settings: &'s Settings,
+    pub(crate) budget: Budget,
+    pub(crate) stop: watch::Receiver<bool>,
+    pub(crate) run_id: i64,
+    /// When the run started, unix ms: rows read before it are stale for this run.
+    pub(crate) started_ms: i64,
+    pub(crate) requests: u64,
+    pub(crate) rows: u64,
+}
+
+impl Ctx<'_> {
+    /// The current time.
+    pub(crate) fn now(&self) -> SystemTime {
+        self.settings.clock.now()
+    }
+
+    /// `Err(Interrupted)` once a stop was asked for.
+    pub(crate) fn check_stop(&self) -> Result<()> {
+        if *self.stop.borrow() {
+            Err(SyncError::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Waits `d`, or until a stop is asked for.
+    async fn sleep(&mut self, d: Duration) -> Result<()> {
+        let mut stop = self.stop.clone();
+        tokio::select! {
+            () = tokio::time::sleep(d) => Ok(()),
+            _ = stop.wait_for(|s| *s) => Err(SyncError::Interrupted),
+        }
+    }
+
+    /// Sends `request` within the budget, logging it before it leaves, and retries it while the
+    /// failure is safe to resend, up to the attempts allowed.
+    pub(crate) async fn call<E: Endpoint + Sync>(
+        &mut self,
+        request: &E,
+    ) -> Result<WithBody<E::Output>> {
+        let mut attempt = 1;
+        loop {
+            self.check_stop()?;
+            while let Some(wait) = self.budget.take(unix_ms(self.now())) {
+                self.sleep(wait).await?;
+            }
+            self.store
+                .log_request(unix_ms(self.now()), self.run_id)
+                .await?;
+            self.requests += 1;
+            let mut stop = self.stop.clone();
+            let result = tokio::select! {
+                r = self.client.execute_with_body(request) => r,
+                _ = stop.wait_for(|s| *s) => return Err(SyncError::Interrupted),
+            };
+            match result {
+                Ok(answer) => return Ok(answer),
+                Err(e) if attempt < self.settings.max_attempts && e.is_safe_to_resend() => {
+                    // A refusal for rate waits out a whole window; other failures back off.
+                    let wait = if e.is_rate_limited() {
+                        self.settings.account_limit.window()
+                    } else {
+                        Duration::from_millis(250 << attempt.min(5))
+                    };
+                    tracing::warn!(attempt, error = %e, ?wait, "sync request failed; retrying");
+                    attempt += 1;
+                    self.sleep(wait).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Announces progress to the callback, if any.
+    pub(crate) fn progress(&self, report: &StreamReport, phase: &str, total: Option<u64>) {
+        if let Some(f) = &self.settings.progress {
+            f(&Progress {
+                stream: report.stream.clone(),
+                phase: phase.to_owned(),
+                pages: report.pages,
+                pages_total: total,
+                rows_written: report.rows_written,
+                requests: self.requests,
+                budget: self.budget.limit() as u64,
+            });
+        }
+    }
+}
