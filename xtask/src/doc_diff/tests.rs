@@ -321,7 +321,12 @@ fn api_added_without_an_example_before_any_section_is_one_finding() {
             noisy.push(format!("before section {k}: {found:?}"));
         }
     }
-    assert!(noisy.is_empty(), "{} of {}: {noisy:#?}", noisy.len(), sections - 1);
+    assert!(
+        noisy.is_empty(),
+        "{} of {}: {noisy:#?}",
+        noisy.len(),
+        sections - 1
+    );
 }
 
 #[test]
