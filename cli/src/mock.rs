@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use baijiayun::mock::{MockServer, seed};
+use baijiayun_mock::{MockServer, seed};
 use secrecy::ExposeSecret as _;
 
 use crate::config::Connection;
@@ -49,6 +49,6 @@ pub(crate) async fn run(connection: &Connection, args: &Args) -> Result<ExitCode
         server.url(),
         server.partner_id()
     ))?;
-    baijiayun::mock::stop_requested().await;
+    baijiayun_mock::stop_requested().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
-use baijiayun::mock::{MockServer, seed};
 use baijiayun::operations::Operation;
+use baijiayun_mock::{MockServer, seed};
 use predicates::prelude::*;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -229,12 +229,12 @@ fn errors_have_an_exit_code_per_kind() -> Result {
     let (code, _, stderr) = run(&mut cmd)?;
     assert_eq!(code, 5, "{stderr}");
     // HTTP status.
-    server.inject(Operation::GetBasicInfo, baijiayun::mock::Fault::Status(503));
+    server.inject(Operation::GetBasicInfo, baijiayun_mock::Fault::Status(503));
     let (code, _, stderr) = run(cli(&server).args(["get-basic-info", "--room-id", "1"]))?;
     assert_eq!(code, 4, "{stderr}");
     // Decode: an HTML page instead of JSON.
     server.clear_faults();
-    server.inject(Operation::GetBasicInfo, baijiayun::mock::Fault::HtmlPage);
+    server.inject(Operation::GetBasicInfo, baijiayun_mock::Fault::HtmlPage);
     let (code, _, stderr) = run(cli(&server).args(["get-basic-info", "--room-id", "1"]))?;
     assert_eq!(code, 6, "{stderr}");
     // Configuration: no key at all.
@@ -402,7 +402,7 @@ fn doctor_reports_every_inferred_read_path_and_calls_no_write() -> Result {
     assert!(writes.is_empty(), "doctor called writes: {writes:?}");
 
     // A server that does not know a path: reported missing, with the fix.
-    server.inject(Operation::GetMarkList, baijiayun::mock::Fault::Status(404));
+    server.inject(Operation::GetMarkList, baijiayun_mock::Fault::Status(404));
     let (_, stdout, _) = run(cli(&server).arg("doctor"))?;
     let line = stdout
         .lines()

@@ -17,9 +17,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use baijiayun::mock::{MockServer, ResponseStyle};
 use baijiayun::types::{ProductType, PublishStatus};
 use baijiayun::{Client, ClientBuilder, PlaybackRef};
+use baijiayun_mock::{MockServer, ResponseStyle};
 
 /// Where the quickstart runs.
 enum Target {

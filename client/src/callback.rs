@@ -75,7 +75,7 @@
 //! the body refused; an undocumented field sorting between a URL field and `qid` could be
 //! absorbed unnoticed, which changes the fields but not the delivery (same `qid`, a duplicate).
 
-#[cfg(any(feature = "mock", feature = "axum"))]
+#[cfg(feature = "axum")]
 pub(crate) mod serve;
 mod store;
 
@@ -97,7 +97,7 @@ pub use self::redis::{DEFAULT_PREFIX as REDIS_DEFAULT_PREFIX, RedisStore};
 pub use crate::generated::callbacks::*;
 use crate::text::Fields;
 use crate::wire::{ParamValue, Params, sign};
-#[cfg(any(feature = "mock", feature = "axum"))]
+#[cfg(feature = "axum")]
 pub use serve::ServeLimits;
 pub use store::{Claim, DEFAULT_CAPACITY, DeliveryStore, MemoryStore, StoreError, StoreFuture};
 

@@ -22,16 +22,13 @@ pub mod player;
 mod request;
 mod retry;
 mod role;
-mod text;
+pub mod text;
 mod time;
 mod upload;
 mod wire;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
-
-#[cfg(feature = "mock")]
-pub mod mock;
 
 #[rustfmt::skip]
 mod generated;
@@ -46,10 +43,9 @@ pub use limit::RateLimit;
 pub use playback_ref::{InvalidPlaybackRef, PlaybackRef};
 pub use retry::RetryPolicy;
 pub use role::{Source, Target};
-pub use text::FromText;
 pub use time::{Date, DateTime, InvalidDate, Original};
 pub use upload::Upload;
-pub use wire::Endpoint;
+pub use wire::{Endpoint, sign_text as sign};
 
 /// The generated code's plumbing, and what this workspace's own tests, benchmarks and CLI reach into.
 /// Not part of the API: anything here may change in any release.
@@ -76,13 +72,6 @@ pub mod __private {
     /// The page and item streams and iterators behind every list endpoint's `pages`/`items`.
     pub mod pagination {
         pub use crate::pagination::{Paginated, item_iter, items, page_iter, pages};
-    }
-    /// The fake server's request parsing and answers.
-    #[cfg(feature = "mock")]
-    pub mod mock {
-        pub use crate::mock::{
-            ParamError, Received, Refusal, ResponseStyle, check_limits, to_json,
-        };
     }
     /// The clock of the callback events' constructors.
     pub mod request {

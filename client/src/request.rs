@@ -14,7 +14,7 @@ use crate::info::{Method, OperationInfo};
 use crate::limit::Gate;
 use crate::operations::Operation;
 use crate::retry::RetryPolicy;
-use crate::wire::{Endpoint, Params, sign};
+use crate::wire::{Endpoint, Params, check, sign};
 
 /// Settings shared by every clone of a client.
 pub(crate) struct Shared {
@@ -245,20 +245,6 @@ pub(crate) fn confirmed<E: Endpoint>(request: &E, output: E::Output) -> Result<E
             confirmed: u.confirmed,
         }),
     }
-}
-
-pub(crate) fn check(info: &'static OperationInfo, params: &Params<'_>) -> Result<()> {
-    if let Some(message) = params.encoding_error() {
-        return Err(Error::InvalidRequest {
-            endpoint: Cow::Borrowed(info.name),
-            message: message.to_owned(),
-        });
-    }
-    info.check_limits(params)
-        .map_err(|message| Error::InvalidRequest {
-            endpoint: Cow::Borrowed(info.name),
-            message,
-        })
 }
 
 /// Turns a status and body into the body of a 2xx response, an `Error::Redirect` (a 3xx, with

@@ -1,5 +1,17 @@
-//! Reading typed values out of text fields (request parameters on the fake server, callback
-//! bodies), strictly: what is not exactly of its type is an error naming the field.
+//! Reading typed values out of text fields strictly: what is not exactly of its type is an error
+//! naming the field. The callback reader reads a callback's form with it, and a server that
+//! receives requests (the fake server, `baijiayun-mock`) their parameters.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use baijiayun::text::Fields;
+//! use baijiayun::types::RoomId;
+//!
+//! let form = BTreeMap::from([("room_id".to_owned(), "17".to_owned())]);
+//! let fields = Fields(&form);
+//! assert_eq!(fields.required::<RoomId>("room_id"), Ok(RoomId(17)));
+//! assert!(fields.required::<i64>("page").is_err()); // missing, named
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -8,8 +20,9 @@ use serde::de::DeserializeOwned;
 use crate::de::Coded;
 use crate::{Date, DateTime, Lifetime, PlaybackRef};
 
-/// A value a text field can be read as, strictly: a request parameter as the fake server
-/// received it (`mock::RecordedRequest::param`, feature `mock`) or a field of a callback's form.
+/// A value a text field can be read as, strictly: a request parameter as a server received it
+/// (the fake server's `RecordedRequest::param`, in `baijiayun-mock`) or a field of a callback's
+/// form.
 ///
 /// Implemented for `i64`, `String`, `bool` (`0`/`1`), [`Date`], [`DateTime`], [`PlaybackRef`],
 /// [`Lifetime`] (whole seconds, `0` being never) and the ids and code enums of [`crate::types`]; sealed.
@@ -17,12 +30,8 @@ pub trait FromText: Sized + sealed::Sealed {
     /// Reads the value, or says why the text is not one.
     fn from_text(text: &str) -> Result<Self, String>;
 
-    /// Whether the value is one the spec documents (enums: not `Unknown`).
-    #[doc(hidden)]
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
+    /// Whether the value is one the spec documents: for the code enums, not `Unknown`; every
+    /// other value is. A server as strict as the vendor refuses an undocumented code.
     fn is_documented(&self) -> bool {
         true
     }
@@ -186,10 +195,6 @@ impl Fields<'_> {
     }
 
     /// A required list joined with `,`.
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
     pub fn required_csv<T: FromText>(&self, name: &str) -> Result<Vec<T>, FieldError> {
         let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
         if text.is_empty() {
@@ -201,10 +206,6 @@ impl Fields<'_> {
     }
 
     /// A required list held as a JSON array.
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
     pub fn required_json<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, FieldError> {
         let text = self.get(name).ok_or_else(|| problem(name, "missing"))?;
         serde_json::from_str(text)
@@ -212,10 +213,6 @@ impl Fields<'_> {
     }
 
     /// An optional list held as a JSON array.
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
     pub fn optional_json<T: DeserializeOwned>(
         &self,
         name: &str,

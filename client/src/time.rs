@@ -124,6 +124,24 @@ impl Date {
     }
 }
 
+impl Default for Date {
+    /// 1970-01-01, the unix epoch's day: a record's default.
+    fn default() -> Self {
+        Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        }
+    }
+}
+
+impl Default for DateTime {
+    /// 1970-01-01 08:00:00 Beijing time, the unix epoch: a record's default.
+    fn default() -> Self {
+        DateTime::unix_epoch()
+    }
+}
+
 impl fmt::Debug for Date {
     /// `Date(2017-09-26)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -279,10 +297,6 @@ impl DateTime {
     }
 
     /// 1970-01-01 08:00:00 Beijing time (the unix epoch), for fallbacks that must not fail.
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
     pub(crate) fn unix_epoch() -> Self {
         DateTime {
             date: Date {
@@ -295,16 +309,6 @@ impl DateTime {
             second: 0,
             original: Original::Built,
         }
-    }
-
-    /// The same time, as if built in code: it serializes as text.
-    #[cfg_attr(
-        not(feature = "mock"),
-        allow(dead_code, reason = "used by the fake server")
-    )]
-    pub(crate) fn into_text_form(mut self) -> Self {
-        self.original = Original::Built;
-        self
     }
 
     /// The unix timestamp in seconds.

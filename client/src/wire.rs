@@ -35,6 +35,33 @@ pub trait Endpoint: Sealed {
         None
     }
 
+    /// Checks the request against the spec's limits without sending it: every required
+    /// parameter has a value to send, numbers lie within their documented bounds (`page_size` at
+    /// most 1000, ...), time windows are not reversed and, where the vendor asks, lie within one
+    /// day. It is the check the clients make before sending, so a request it refuses is never
+    /// sent.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidRequest`], saying which limit the request breaks.
+    ///
+    /// ```
+    /// use baijiayun::Endpoint as _;
+    /// use baijiayun::playback::GetListRequest;
+    /// use baijiayun::types::ProductType;
+    ///
+    /// assert!(GetListRequest::new(ProductType::LargeClass, 1, 100).validate().is_ok());
+    /// assert!(GetListRequest::new(ProductType::LargeClass, 1, 5000).validate().is_err());
+    /// ```
+    fn validate(&self) -> crate::Result<()>
+    where
+        Self: Sized,
+    {
+        let mut params = Params::new();
+        self.write_params(&mut params);
+        check(Self::INFO, &params)
+    }
+
     /// For a batch whose response lists the ids it applied: when some requested ids are missing
     /// from that list, the missing ids and the listed ones, which the clients report as
     /// [`crate::Error::Incomplete`]. `None` for other endpoints.
@@ -73,6 +100,19 @@ pub fn unconfirmed<T: Copy + Ord + Into<i64> + crate::de::Coded>(
         missing,
         confirmed: confirmed.iter().map(|&id| id.into()).collect(),
     })
+}
+
+/// Whether `params`, the parameters of the endpoint `info` describes, can be sent: a parameter
+/// that could not be encoded, or a limit of the spec broken, is [`crate::Error::InvalidRequest`].
+pub(crate) fn check(info: &'static OperationInfo, params: &Params<'_>) -> crate::Result<()> {
+    let invalid = |message: String| crate::Error::InvalidRequest {
+        endpoint: Cow::Borrowed(info.name),
+        message,
+    };
+    if let Some(message) = params.encoding_error() {
+        return Err(invalid(message.to_owned()));
+    }
+    info.check_limits(params).map_err(invalid)
 }
 
 /// Implemented by the generated request types only; see [`Endpoint`].
@@ -299,6 +339,28 @@ where
         }
         p
     }
+}
+
+/// The vendor's sign of a set of text parameters, for checking a sign by hand: a request as a
+/// server received it (the fake server checks every request with it), or a form you keep.
+///
+/// Every parameter except `sign`, sorted by key in ASCII order, joined as `k=v` with `&`, then
+/// `&partner_key=<key>` appended; the MD5 of that text (UTF-8, values not URL-encoded) in
+/// lowercase hex. A key given twice keeps its last value. The clients sign with the same code.
+///
+/// ```
+/// let params = [("room_id", "17"), ("partner_id", "100"), ("timestamp", "1506415091")];
+/// let sign = baijiayun::sign(params, "secret");
+/// assert_eq!(sign.len(), 32);
+/// // The order the parameters come in does not matter; `sign` itself is never signed.
+/// let reordered = [("timestamp", "1506415091"), ("sign", &sign), ("partner_id", "100"), ("room_id", "17")];
+/// assert_eq!(baijiayun::sign(reordered, "secret"), sign);
+/// ```
+pub fn sign_text<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    partner_key: &str,
+) -> String {
+    sign(&params.into_iter().collect(), partner_key)
 }
 
 /// The vendor's sign rule, the one implementation in the crate.

@@ -1,5 +1,6 @@
 //! Generates the client code of every valid fixture spec (`codegen/tests/fixtures/valid/*.spec`)
-//! into `OUT_DIR/<fixture>/`, each under the root `crate::<fixture>`, and writes
+//! into `OUT_DIR/<fixture>/`, each under the root `crate::<fixture>`, and the fake's interface
+//! for it into `OUT_DIR/<fixture>_service.rs`, and writes
 //! `OUT_DIR/fixtures.rs`: one module per fixture, which `src/lib.rs` includes. A spec that does
 //! not generate fails the build with the generator's diagnostics.
 
@@ -47,12 +48,15 @@ fn main() {
             .unwrap_or_else(|d| panic!("{}: {d}", spec.display()));
         let dir = out.join(name);
         let code_dir = format!("{}/", codegen::CODE_DIR);
+        let service = out.join(format!("{name}_service.rs"));
         for f in &files {
-            if let Some(file) = f.path.strip_prefix(&code_dir) {
-                let path = dir.join(file);
-                fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-                fs::write(&path, &f.contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            }
+            let path = match f.path.strip_prefix(&code_dir) {
+                Some(file) => dir.join(file),
+                None if f.path == codegen::SERVICE_FILE => service.clone(),
+                None => continue,
+            };
+            fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            fs::write(&path, &f.contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
         let module = dir.join("mod.rs");
         let spec_name = spec
@@ -75,12 +79,22 @@ pub mod {name} {{
     #[path = {module:?}]
     #[allow(
         dead_code,
-        reason = "the crate-internal parts (the fake's service traits and dispatch, the callback \
-                  reader) are used by the client's runtime, which has no counterpart here"
+        reason = "the crate-internal part (the callback reader) is used by the client's runtime, \
+                  which has no counterpart here"
     )]
     mod generated;
 
     pub use generated::*;
+
+    /// The fake server's interface for this spec (`mock/src/generated/service.rs` in the
+    /// workspace), naming the code above and the fake's items in `baijiayun-mock`.
+    #[path = {service:?}]
+    #[allow(
+        dead_code,
+        reason = "the service traits and dispatch are used by the fake's state and server, which \
+                  have no counterpart here"
+    )]
+    mod fake_service;
 }}
 "#
         );

@@ -27,7 +27,7 @@ mod validate;
 mod yaml;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location};
-pub use render::{CODE_DIR, GeneratedFile};
+pub use render::{CODE_DIR, GeneratedFile, MOCK_CODE_DIR, SERVICE_FILE};
 
 /// One spec file handed to the generator.
 #[derive(Clone, Debug)]
@@ -98,8 +98,9 @@ pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
     })
 }
 
-/// Generates every file the spec determines, in a stable order: the code in [`CODE_DIR`],
-/// the command line's subcommands (`cli/src/generated.rs`) and `ENDPOINTS.md`.
+/// Generates every file the spec determines, in a stable order: the code in [`CODE_DIR`], the
+/// fake server's interface ([`SERVICE_FILE`], in the `baijiayun-mock` package), the command line's
+/// subcommands (`cli/src/generated.rs`) and `ENDPOINTS.md`.
 pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
     generate_under(sources, "crate")
 }
@@ -110,7 +111,10 @@ pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostic
 /// `root` names must then hold what the client crate's root holds for its generated code: the
 /// runtime's surface (`baijiayun::__private`, the scalars, `Result`), `Client` and
 /// `blocking::Client` types of that crate, and the generated modules (`codegen/fixtures-check`).
-/// `"crate"` gives exactly [`generate`]'s output.
+/// The fake's interface ([`SERVICE_FILE`]) then names that client code at `root::` instead of
+/// `baijiayun::`, and the fake's items (`Received`, `Refusal`, ...) at `baijiayun_mock::`, so it
+/// compiles beside it against the `baijiayun-mock` package. `"crate"` gives exactly
+/// [`generate`]'s output.
 pub fn generate_under(
     sources: &[SourceFile],
     root: &str,
@@ -125,6 +129,7 @@ pub fn generate_under(
     })?;
     let api = load(sources)?;
     let mut modules = emit::emit(&api);
+    let mut service = emit::service_module(&api);
     if root != "crate" {
         let root_tokens = quote::ToTokens::to_token_stream(&root_path);
         for m in &mut modules {
@@ -133,8 +138,14 @@ pub fn generate_under(
                 .map(|item| root::reroot(item, &root_tokens))
                 .collect();
         }
+        let mock = quote::quote!(baijiayun_mock);
+        service.items = std::mem::take(&mut service.items)
+            .into_iter()
+            .map(|item| root::reroot_service(item, &root_tokens, &mock))
+            .collect();
     }
     let mut files = render::render(&modules)?;
+    files.push(render::render_at(&service, emit::SERVICE_FILE)?);
     files.push(render::render_at(&emit::cli_module(&api), emit::CLI_FILE)?);
     files.push(GeneratedFile {
         path: "ENDPOINTS.md".into(),

@@ -7,6 +7,13 @@ use crate::emit::Module;
 /// Where the generated code lives, from the workspace root. Only the generator writes there.
 pub const CODE_DIR: &str = "client/src/generated";
 
+/// Where the fake server's generated code lives (the `baijiayun-mock` package), from the workspace
+/// root. Only the generator writes there.
+pub const MOCK_CODE_DIR: &str = "mock/src/generated";
+
+/// The fake server's generated interface, from the workspace root: in [`MOCK_CODE_DIR`].
+pub const SERVICE_FILE: &str = crate::emit::SERVICE_FILE;
+
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeneratedFile {

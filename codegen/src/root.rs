@@ -1,25 +1,46 @@
-//! Where the generated client code is compiled: it names the runtime and its own modules by paths
-//! from one root, `crate::` in the client crate. Emitters always write `crate::…`; for another
-//! root (the fixtures' outputs, compiled by `codegen/fixtures-check` as modules of one crate),
-//! every such path is moved under it here, once, after emitting.
+//! Where the generated code is compiled. The client code names the runtime and its own modules by
+//! paths from one root, `crate::` in the client crate; the fake's interface (`service.rs`, in the
+//! `baijiayun-mock` package) names the client as `baijiayun::` and the fake's own items as
+//! `crate::`. Emitters always write these; for other roots (the fixtures' outputs, compiled by
+//! `codegen/fixtures-check` as modules of one crate), every such path is moved here, once, after
+//! emitting.
 
 use proc_macro2::{Group, TokenStream, TokenTree};
 
 /// Replaces the `crate` that starts a path (`crate::x`, not `pub(crate)`) with `root`.
 pub(crate) fn reroot(tokens: TokenStream, root: &TokenStream) -> TokenStream {
+    replace_roots(tokens, &[("crate", root)])
+}
+
+/// The fake's interface under other roots: `baijiayun::x` becomes `client::x` (where the client
+/// code was generated) and `crate::x` becomes `mock::x` (the fake's items), in one pass.
+pub(crate) fn reroot_service(
+    tokens: TokenStream,
+    client: &TokenStream,
+    mock: &TokenStream,
+) -> TokenStream {
+    replace_roots(tokens, &[("baijiayun", client), ("crate", mock)])
+}
+
+/// Replaces each path start `from` (followed by `::`) with its `to`.
+fn replace_roots(tokens: TokenStream, roots: &[(&str, &TokenStream)]) -> TokenStream {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Vec::with_capacity(trees.len());
     for (i, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Ident(id) if id == "crate" && starts_path(&trees[i + 1..]) => {
-                out.extend(root.clone());
+        let to = match tree {
+            TokenTree::Ident(id) if starts_path(&trees[i + 1..]) => {
+                roots.iter().find(|(from, _)| id == from).map(|(_, to)| *to)
             }
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), reroot(g.stream(), root));
+            _ => None,
+        };
+        match (tree, to) {
+            (_, Some(to)) => out.extend(to.clone()),
+            (TokenTree::Group(g), None) => {
+                let mut group = Group::new(g.delimiter(), replace_roots(g.stream(), roots));
                 group.set_span(g.span());
                 out.push(TokenTree::Group(group));
             }
-            other => out.push(other.clone()),
+            (other, None) => out.push(other.clone()),
         }
     }
     out.into_iter().collect()
@@ -51,5 +72,22 @@ mod tests {
             pub(crate) fn f(x: crate::fixtures::minimal::types::Item) -> Vec<crate::fixtures::minimal::Result<()>> { todo!() }
         };
         assert_eq!(reroot(tokens, &root).to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn the_fakes_paths_move_to_both_roots_at_once() {
+        let (client, mock) = (quote!(crate::minimal), quote!(baijiayun_mock));
+        let tokens = quote! {
+            use crate::{Received, Refusal};
+            pub(crate) fn f(r: &Received) -> baijiayun::types::Item { todo!() }
+        };
+        let expected = quote! {
+            use baijiayun_mock::{Received, Refusal};
+            pub(crate) fn f(r: &Received) -> crate::minimal::types::Item { todo!() }
+        };
+        assert_eq!(
+            reroot_service(tokens, &client, &mock).to_string(),
+            expected.to_string()
+        );
     }
 }

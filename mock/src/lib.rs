@@ -1,8 +1,14 @@
-//! A fake Baijiayun server, generated from the same spec as the client, for tests and demos.
+//! A fake Baijiayun server, generated from the same spec as the `baijiayun` client, for tests and
+//! demos. Add it as a dev-dependency:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! baijiayun-mock = "0.1"
+//! ```
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use baijiayun::mock::{MockServer, seed};
+//! use baijiayun_mock::{MockServer, seed};
 //!
 //! let server = MockServer::start().await?;            // 127.0.0.1, a free port
 //! let client = server.client()?;                       // signed with the fake's credentials
@@ -36,16 +42,49 @@
 //! last requests ([`MockServer::requests`], the last [`DEFAULT_RECORD_CAPACITY`] by default).
 //!
 //! Run it on its own for tests in other languages:
-//! `cargo run -p baijiayun --features mock --bin baijiayun-mock -- --addr 127.0.0.1:8080`.
+//! `cargo run -p baijiayun-mock -- --addr 127.0.0.1:8080`.
 
+#![warn(missing_docs)]
+
+/// Builds one of the client's records (which are `#[non_exhaustive]`, so not built with a struct
+/// expression outside the client): `record!(Mark { time_offset: t, desc: d })` starts from the
+/// record's `Default` and sets each field named; `record!(Mark { desc: d, ..base })` starts from
+/// `base`.
+macro_rules! record {
+    ($ty:ident { $($field:ident $(: $value:expr)?),* $(,)? }) => {{
+        #[allow(unused_mut, reason = "a record with every field left at its default")]
+        let mut record = <$ty>::default();
+        $(record!(@set record, $field $(, $value)?);)*
+        record
+    }};
+    ($ty:ident { $($field:ident $(: $value:expr)?,)* ..$base:expr }) => {{
+        let mut record: $ty = $base;
+        $(record!(@set record, $field $(, $value)?);)*
+        record
+    }};
+    (@set $record:ident, $field:ident, $value:expr) => {
+        $record.$field = $value;
+    };
+    (@set $record:ident, $field:ident) => {
+        $record.$field = $field;
+    };
+}
+
+mod limiter;
 mod received;
 pub mod seed;
+mod serve;
 mod server;
 mod state;
 mod style;
 
+#[rustfmt::skip]
+#[path = "generated/service.rs"]
+mod service;
+
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -55,12 +94,11 @@ pub use received::{ParamError, Received, Refusal};
 pub use received::{check_limits, to_json};
 pub use style::ResponseStyle;
 
-use std::borrow::Cow;
+use baijiayun::callback::CallbackEvent;
+use baijiayun::operations::Operation;
+use baijiayun::{Client, ClientBuilder};
 
-use crate::callback::{CallbackEvent, ServeLimits};
-use crate::error::Label;
-use crate::operations::Operation;
-use crate::{Client, ClientBuilder};
+use crate::serve::ServeLimits;
 
 /// A fault to inject into the fake server's answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +121,7 @@ pub enum Fault {
         /// The message.
         message: String,
     },
-    /// Refuse as past the vendor's rate limit ([`ErrorCode::RateLimited`](crate::types::ErrorCode::RateLimited), 429).
+    /// Refuse as past the vendor's rate limit ([`ErrorCode::RateLimited`](baijiayun::types::ErrorCode::RateLimited), 429).
     RateLimited,
 }
 
@@ -123,13 +161,10 @@ pub struct RecordedRequest {
 }
 
 /// Sends a signed callback: the one body of [`MockServer::send_callback`] and its blocking twin.
-async fn deliver(
-    partner_key: String,
-    url: String,
-    event: CallbackEvent,
-) -> crate::Result<Delivery> {
-    let label = Label(Cow::Owned(url.clone()));
-    let body = crate::callback::signed_body(&partner_key, &event);
+/// A transport failure is an I/O error of kind `Other` holding reqwest's error, without the URL.
+async fn deliver(partner_key: String, url: String, event: CallbackEvent) -> io::Result<Delivery> {
+    let body = baijiayun::callback::signed_body(&partner_key, &event);
+    let failed = |e: reqwest::Error| io::Error::other(e.without_url());
     let response = reqwest::Client::new()
         .post(url)
         .header(
@@ -139,12 +174,9 @@ async fn deliver(
         .body(body)
         .send()
         .await
-        .map_err(|e| crate::request::transport_error(&label, e))?;
+        .map_err(failed)?;
     let status = response.status().as_u16();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| crate::request::transport_error(&label, e))?;
+    let body = response.text().await.map_err(failed)?;
     Ok(Delivery { status, body })
 }
 
@@ -216,7 +248,8 @@ impl Default for MockServerBuilder {
             paths: Vec::new(),
             record_capacity: DEFAULT_RECORD_CAPACITY,
             timestamp_window: Some(DEFAULT_TIMESTAMP_WINDOW),
-            limits: ServeLimits::default().max_body(server::MAX_BODY),
+            // The largest body read is 16 MiB: a cover image fits, a runaway upload does not.
+            limits: ServeLimits::default(),
             style: ResponseStyle::Typed,
         }
     }
@@ -296,13 +329,14 @@ impl MockServerBuilder {
     /// A connection must send a request's headers, then its body, each within `timeout`
     /// (default 30 s), or it is closed; idle connections are closed after it too.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.limits = self.limits.timeout(timeout);
+        self.limits.header_timeout = timeout;
+        self.limits.body_timeout = timeout;
         self
     }
 
     /// Serves at most `connections` connections at once (default 1024); more wait.
     pub fn max_connections(mut self, connections: usize) -> Self {
-        self.limits = self.limits.max_connections(connections);
+        self.limits.max_connections = connections.max(1);
         self
     }
 
@@ -405,13 +439,13 @@ impl MockServer {
     }
 
     /// An async client aimed at this server.
-    pub fn client(&self) -> crate::Result<Client> {
+    pub fn client(&self) -> baijiayun::Result<Client> {
         self.client_builder().build()
     }
 
     /// A blocking client aimed at this server.
     #[cfg(feature = "blocking")]
-    pub fn blocking_client(&self) -> crate::Result<crate::blocking::Client> {
+    pub fn blocking_client(&self) -> baijiayun::Result<baijiayun::blocking::Client> {
         self.client_builder().build_blocking()
     }
 
@@ -474,8 +508,9 @@ impl MockServer {
     }
 
     /// Sends `event` to `url` as Baijiayun does: a POSTed form signed with this server's partner
-    /// key (the same code as [`crate::callback::signed_body`]).
-    pub async fn send_callback(&self, url: &str, event: &CallbackEvent) -> crate::Result<Delivery> {
+    /// key (the same code as [`baijiayun::callback::signed_body`]). A transport failure is an
+    /// I/O error.
+    pub async fn send_callback(&self, url: &str, event: &CallbackEvent) -> io::Result<Delivery> {
         deliver(
             self.shared.partner_key.clone(),
             url.to_owned(),
@@ -486,11 +521,7 @@ impl MockServer {
 
     /// [`MockServer::send_callback`] for blocking code: sent from the fake's own runtime while
     /// this thread waits.
-    pub fn send_callback_blocking(
-        &self,
-        url: &str,
-        event: &CallbackEvent,
-    ) -> crate::Result<Delivery> {
+    pub fn send_callback_blocking(&self, url: &str, event: &CallbackEvent) -> io::Result<Delivery> {
         let (tx, rx) = std::sync::mpsc::channel();
         let sending = deliver(
             self.shared.partner_key.clone(),
@@ -501,7 +532,7 @@ impl MockServer {
             let _ = tx.send(sending.await);
         });
         rx.recv().map_err(|_| {
-            crate::Error::Config("the fake server stopped before the callback was answered".into())
+            io::Error::other("the fake server stopped before the callback was answered")
         })?
     }
 

@@ -6,10 +6,9 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Upload;
-use crate::text::{FieldError, Fields, FromText};
-use crate::types::ErrorCode;
-use crate::wire::{Endpoint, Params};
+use baijiayun::text::{FieldError, Fields, FromText};
+use baijiayun::types::ErrorCode;
+use baijiayun::{Endpoint, Upload};
 
 /// The parameters and files of one request, as received.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -56,8 +55,14 @@ impl Refusal {
     }
 
     /// 3001 房间号不存在.
-    pub(crate) fn no_room(room_id: crate::types::RoomId) -> Self {
+    pub(crate) fn no_room(room_id: baijiayun::types::RoomId) -> Self {
         Refusal::new(ErrorCode::RoomNotFound, format!("房间号不存在: {room_id}"))
+    }
+
+    /// 404 请求路径不存在: an operation the fake does not serve.
+    #[doc(hidden)]
+    pub fn unknown_operation() -> Self {
+        Refusal::new(ErrorCode::PathNotFound, "请求路径不存在")
     }
 
     /// A generic refusal (code 1) with the vendor-style message.
@@ -79,7 +84,7 @@ impl From<FieldError> for ParamError {
     }
 }
 
-impl super::RecordedRequest {
+impl crate::RecordedRequest {
     fn fields(&self) -> Fields<'_> {
         Fields(&self.params)
     }
@@ -164,6 +169,15 @@ impl Received {
     pub fn file(&self, name: &str) -> Option<Upload> {
         self.files.get(name).cloned()
     }
+
+    /// A required file part.
+    #[doc(hidden)]
+    pub fn required_file(&self, name: &str) -> Result<Upload, ParamError> {
+        self.file(name).ok_or_else(|| ParamError {
+            name: name.to_owned(),
+            problem: "missing file".into(),
+        })
+    }
 }
 
 fn documented<T: FromText>(name: &str, v: T) -> Result<T, ParamError> {
@@ -177,21 +191,23 @@ fn documented<T: FromText>(name: &str, v: T) -> Result<T, ParamError> {
     }
 }
 
-/// Refuses a request outside the limits the spec states, with the same check the client makes.
+/// Refuses a request outside the limits the spec states, with the same check the client makes
+/// ([`Endpoint::validate`]).
 #[doc(hidden)]
 pub fn check_limits<E: Endpoint>(request: &E) -> Result<(), Refusal> {
-    let mut params = Params::new();
-    request.write_params(&mut params);
-    E::INFO
-        .check_limits(&params)
-        .map_err(|m| Refusal::new(ErrorCode::InvalidParameter, format!("参数错误: {m}")))
+    request.validate().map_err(|e| match e {
+        baijiayun::Error::InvalidRequest { message, .. } => {
+            Refusal::new(ErrorCode::InvalidParameter, format!("参数错误: {message}"))
+        }
+        other => Refusal::general(other.to_string()),
+    })
 }
 
 /// Encodes a handler's `data` in `style`.
 #[doc(hidden)]
 pub fn to_json<T: Serialize>(
     data: &T,
-    style: super::ResponseStyle,
+    style: crate::ResponseStyle,
 ) -> Result<serde_json::Value, Refusal> {
     style
         .encode(data)
@@ -201,7 +217,7 @@ pub fn to_json<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::PublishStatus;
+    use baijiayun::types::PublishStatus;
 
     fn received(pairs: &[(&str, &str)]) -> Received {
         Received {

@@ -21,9 +21,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use super::state::{NO_SESSION, Play, Room, Row, State, count, hex};
-use crate::types::*;
-use crate::{Date, DateTime};
+use baijiayun::types::*;
+use baijiayun::{Date, DateTime};
+
+use crate::state::{NO_SESSION, Play, Room, Row, State, count, hex};
 
 /// The partner id a fake server accepts unless told otherwise.
 pub const PARTNER_ID: i64 = 10_000_001;
@@ -81,8 +82,7 @@ fn at(date: &str, seconds_into_day: i64) -> DateTime {
 
 /// `secs` seconds after the unix time `base`, in text form.
 fn later(base: i64, secs: i64) -> DateTime {
-    DateTime::from_unix(base + secs)
-        .map_or_else(|_| DateTime::unix_epoch(), DateTime::into_text_form)
+    crate::state::text_time(base.saturating_add(secs))
 }
 
 impl State {
@@ -209,9 +209,11 @@ impl State {
                 ("00:01:18", "test4"),
             ]
             .into_iter()
-            .map(|(t, d)| Mark {
-                time_offset: t.into(),
-                desc: d.into(),
+            .map(|(t, d)| {
+                record!(Mark {
+                    time_offset: t.into(),
+                    desc: d.into(),
+                })
             })
             .collect(),
         );
@@ -219,21 +221,21 @@ impl State {
         s.time_nodes.insert(
             (ROOM, NO_SESSION),
             vec![
-                RecordTimeNode {
+                record!(RecordTimeNode {
                     start: base,
                     end: base + 1200,
                     auto_completion: None,
-                },
-                RecordTimeNode {
+                }),
+                record!(RecordTimeNode {
                     start: base + 1260,
                     end: base + 2400,
                     auto_completion: None,
-                },
-                RecordTimeNode {
+                }),
+                record!(RecordTimeNode {
                     start: base + 2460,
                     end: base + 3180,
                     auto_completion: Some(true),
-                },
+                }),
             ],
         );
         s
@@ -328,7 +330,7 @@ impl State {
                 let length = 60 + (n * 37) % 1500;
                 let end = later(begin.to_unix(), length + (n % 5) * 30);
                 let user = 1_000 + n % 40;
-                let record = PlayRecord {
+                let record = record!(PlayRecord {
                     guid: hex(&["play", &n.to_string()]).to_uppercase(),
                     uuid: None,
                     video_id,
@@ -349,7 +351,7 @@ impl State {
                         .map(|a| (*a).to_owned()),
                     ext_data: Some(String::new()),
                     date: day.parse::<Date>().ok(),
-                };
+                });
                 self.plays.push(Play {
                     room_id: ROOM,
                     session_id: NO_SESSION,
@@ -369,7 +371,7 @@ impl State {
             let n = i + 5;
             self.users.insert(
                 id,
-                WhitelistUser {
+                record!(WhitelistUser {
                     user_id: id,
                     user_sn: Some(format!("11230{:02}", 10 + i)),
                     email: Some(format!("sun67{i}@example.com")),
@@ -378,7 +380,7 @@ impl State {
                     phone_number: Some(format!("183756141{:02}", 79 + i)),
                     create_time: Some(created),
                     role: Some(0),
-                },
+                }),
             );
         }
         self.room_whitelist

@@ -7,25 +7,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use baijiayun::Upload;
+use baijiayun::operations::Operation;
+use baijiayun::types::ErrorCode;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::received::{Received, Refusal};
-use super::state::State;
-use super::{Fault, MockServer, MockServerBuilder, RecordedRequest, Rule, lock};
-use crate::Upload;
-use crate::callback::serve::serve;
-use crate::generated::service;
-use crate::limit::{Limiter, RateLimit};
-use crate::operations::Operation;
-use crate::types::ErrorCode;
-use crate::wire::{Params, sign};
-
-/// The largest request body the fake reads (a cover image fits; a runaway upload does not).
-pub(super) const MAX_BODY: usize = 16 * 1024 * 1024;
+use crate::limiter::Limiter;
+use crate::received::{Received, Refusal};
+use crate::serve::{Answer, Unanswered, serve};
+use crate::service;
+use crate::state::State;
+use crate::{Fault, MockServer, MockServerBuilder, RecordedRequest, Rule, lock};
 
 /// What every connection shares. No `Debug`: it holds the partner key and every request
 /// (`MockServer`'s `Debug` summarises it).
@@ -42,7 +38,7 @@ pub(super) struct Shared {
     limiter: Option<Limiter>,
     timestamp_window: Option<Duration>,
     arrivals: AtomicU64,
-    pub(super) style: super::ResponseStyle,
+    pub(super) style: crate::ResponseStyle,
 }
 
 /// Stops the server when dropped; holds its runtime, on the server's own thread.
@@ -83,7 +79,7 @@ fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
         record_capacity: b.record_capacity,
         limiter: b
             .rate_limit
-            .map(|(requests, window)| Limiter::new(RateLimit::new(requests, window))),
+            .map(|(requests, window)| Limiter::new(requests, window)),
         timestamp_window: b.timestamp_window,
         arrivals: AtomicU64::new(0),
         style: b.style,
@@ -169,18 +165,9 @@ pub(super) fn start_blocking(b: MockServerBuilder) -> std::io::Result<MockServer
 }
 
 /// A dropped connection: hyper closes it without an answer.
-#[derive(Debug)]
-struct Dropped;
-
-impl std::fmt::Display for Dropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
-    }
+fn dropped() -> Unanswered {
+    Unanswered("connection dropped by an injected fault".into())
 }
-
-impl std::error::Error for Dropped {}
-
-type Answer = Response<Full<Bytes>>;
 
 fn answer(status: u16, content_type: &str, body: impl Into<Bytes>) -> Answer {
     let mut r = Response::new(Full::new(body.into()));
@@ -196,7 +183,7 @@ fn envelope(code: i64, data: serde_json::Value, msg: &str) -> Answer {
         "code": code,
         "data": data,
         "msg": msg,
-        "ts": crate::request::unix_now(),
+        "ts": unix_now(),
     });
     answer(200, "application/json; charset=utf-8", body.to_string())
 }
@@ -217,7 +204,14 @@ fn keep(shared: &Shared, record: RecordedRequest) {
     log.push_back(record);
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Result<Answer, Dropped> {
+/// The fake's clock: unix seconds now.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Result<Answer, Unanswered> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
@@ -336,7 +330,7 @@ fn admit(shared: &Shared) -> bool {
     shared
         .limiter
         .as_ref()
-        .is_none_or(|l| l.try_acquire(Instant::now()).is_ok())
+        .is_none_or(|l| l.admit(Instant::now()))
 }
 
 /// The answer, and the vendor code in it when it is an envelope.
@@ -346,7 +340,7 @@ async fn respond(
     path: &str,
     operation: Option<Operation>,
     received: Result<Received, String>,
-) -> Result<(Answer, Option<i64>), Dropped> {
+) -> Result<(Answer, Option<i64>), Unanswered> {
     if path == "/web/playback/index" {
         return Ok((player_page(received.ok()), None));
     }
@@ -355,7 +349,7 @@ async fn respond(
         tokio::time::sleep(delay).await;
     }
     match fault {
-        Some(Fault::Drop) => return Err(Dropped),
+        Some(Fault::Drop) => return Err(dropped()),
         Some(Fault::Status(s)) => {
             return Ok((
                 answer(s, "text/plain", format!("HTTP {s} (injected)")),
@@ -436,7 +430,7 @@ fn check(
     }
     let timestamp: i64 = received.required("timestamp")?;
     if let Some(window) = shared.timestamp_window {
-        let now = crate::request::unix_now();
+        let now = unix_now();
         let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
         if now.abs_diff(timestamp) > window.unsigned_abs() {
             return Err(Refusal::new(
@@ -453,13 +447,11 @@ fn check(
             "签名计算错误: 缺少sign",
         ));
     };
-    let signed: Params<'_> = received
+    let signed = received
         .params
         .iter()
-        .filter(|(k, _)| k.as_str() != "sign")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    if sign(&signed, &shared.partner_key) != *sent {
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    if baijiayun::sign(signed, &shared.partner_key) != *sent {
         return Err(Refusal::new(ErrorCode::SignMismatch, "签名计算错误"));
     }
     Ok((op, received))
@@ -510,7 +502,7 @@ mod tests {
     fn the_record_stays_flat_over_20_000_requests() {
         let shared = shared(&MockServerBuilder::default(), "http://127.0.0.1:1");
         let capacity = shared.record_capacity;
-        assert_eq!(capacity, super::super::DEFAULT_RECORD_CAPACITY);
+        assert_eq!(capacity, crate::DEFAULT_RECORD_CAPACITY);
         let mut allocated = Vec::new();
         for seq in 0..20_000 {
             keep(&shared, recorded(seq));

@@ -20,11 +20,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use md5::{Digest, Md5};
 
-use super::received::Refusal;
-use super::seed;
-use crate::player::PlayerUrl;
-use crate::types::*;
-use crate::{DateTime, PlaybackRef};
+use baijiayun::player::PlayerUrl;
+use baijiayun::types::*;
+use baijiayun::{DateTime, PlaybackRef};
+
+use crate::received::Refusal;
+use crate::seed;
 
 /// One version of one playback.
 #[derive(Clone, Debug)]
@@ -119,12 +120,21 @@ fn record_page(
     default_size: i64,
 ) -> PlayRecordPage {
     let (page, size) = (page.unwrap_or(1), size.unwrap_or(default_size));
-    PlayRecordPage {
+    record!(PlayRecordPage {
         total: count(records.len()),
         list: page_of(&records, page, size),
         page: Some(page),
         page_size: Some(size),
-    }
+    })
+}
+
+/// The Beijing time of the unix seconds `unix`, written as text (`YYYY-MM-DD HH:MM:SS`) as the
+/// vendor writes times; the unix epoch when out of range.
+pub(crate) fn text_time(unix: i64) -> DateTime {
+    DateTime::from_unix(unix)
+        .and_then(|t| t.date().at(t.hour(), t.minute(), t.second()))
+        .or_else(|_| DateTime::new(1970, 1, 1, 8, 0, 0))
+        .unwrap_or_else(|_| DateTime::now())
 }
 
 pub(super) fn count(n: usize) -> i64 {

@@ -1,13 +1,11 @@
 //! The standalone fake server (`baijiayun-mock`), run as a separate process the way a test suite in
 //! another language would run it.
 
-#![cfg(feature = "mock")]
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use baijiayun::mock::seed;
 use baijiayun::{Client, Error};
+use baijiayun_mock::seed;
 
 /// The child process, killed when dropped.
 struct Server {

@@ -11,9 +11,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use baijiayun::fleet::{FleetLimit, FleetState, OnRedisDown};
-use baijiayun::mock::{MockServer, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::ErrorCode;
+use baijiayun_mock::{MockServer, seed};
 use redis_test_server::RedisServer;
 
 /// One test at a time: they measure rates and share two cores.

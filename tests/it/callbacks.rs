@@ -12,8 +12,8 @@ use baijiayun::callback::{
     CallbackEvent, MainVersionEvent, MemoryStore, PureVideoEvent, Reply, TranscodeEvent,
     TranscodeFailed, TranscodeStarted, TranscodeSucceeded, Verifier, signed_body,
 };
-use baijiayun::mock::{MockServer, seed};
 use baijiayun::types::{VersionType, VideoId};
+use baijiayun_mock::{MockServer, seed};
 
 use crate::support::capture_async;
 

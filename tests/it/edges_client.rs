@@ -345,8 +345,8 @@ async fn a_short_body_and_a_server_that_never_finishes_are_typed_errors() -> Res
 
 #[tokio::test]
 async fn any_typed_call_can_be_read_as_json_on_both_clients() -> Result<()> {
-    use baijiayun::mock::{MockServer, seed};
     use baijiayun::playback::GetBasicInfoRequest;
+    use baijiayun_mock::{MockServer, seed};
 
     let server = MockServer::builder().no_rate_limit().start().await?;
     let request = GetBasicInfoRequest::new(seed::ROOM);

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 use baijiayun::__private::wire::{ParamValue, Params, sign};
-use baijiayun::mock::{MockServer, seed};
 use baijiayun::types::{ErrorCode, PlaybackStatus};
+use baijiayun_mock::{MockServer, seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::fake_server::post;

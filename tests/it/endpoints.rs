@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 
-use baijiayun::mock::{MockServer, RecordedRequest, ResponseStyle, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::*;
 use baijiayun::{DateTime, Lifetime, PlaybackRef, Source, Target, Upload};
+use baijiayun_mock::{MockServer, RecordedRequest, ResponseStyle, seed};
 use md5::{Digest, Md5};
 
 /// `.await` for the async client, nothing for the blocking one.

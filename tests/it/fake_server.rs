@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use baijiayun::__private::wire::{ParamValue, Params, sign};
-use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus, RoomId, SessionId, UserId};
 use baijiayun::{Client, Error, Lifetime, RetryPolicy, TransportKind};
+use baijiayun_mock::{Fault, MockServer, seed};
 
 /// The vendor code of a refusal, or a failure naming what came instead.
 fn code_of<T: std::fmt::Debug>(result: baijiayun::Result<T>) -> Result<i64> {

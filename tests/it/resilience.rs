@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail, ensure};
-use baijiayun::mock::{Fault, MockServer, seed};
 use baijiayun::operations::Operation;
 use baijiayun::types::{PlaybackStatus, ProductType, PublishStatus, RoomId};
 use baijiayun::{Client, Error, RateLimit, RetryPolicy, TransportKind};
+use baijiayun_mock::{Fault, MockServer, seed};
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::support::capture_async;

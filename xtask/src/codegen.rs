@@ -9,8 +9,8 @@ use anyhow::{Context, Result, bail};
 /// Whether to write the generated files or only compare them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// Write every generated file, deleting files in the code directory the spec no longer
-    /// generates.
+    /// Write every generated file, deleting files in the code directories (the client's and the
+    /// fake's) the spec no longer generates.
     Write,
     /// Fail on any difference, including missing and extra files; write nothing.
     Check,
@@ -54,14 +54,17 @@ pub(crate) fn run(mode: Mode) -> Result<()> {
     let sources = read_spec(&root)?;
     let files = codegen::generate(&sources)
         .map_err(|d| anyhow::anyhow!("the spec has {} problem(s):\n{d}", d.len()))?;
-    let code_dir = root.join(codegen::CODE_DIR);
-    let existing: BTreeSet<String> = match fs::read_dir(&code_dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .map(|e| format!("{}/{}", codegen::CODE_DIR, e.file_name().to_string_lossy()))
-            .collect(),
-        Err(_) => BTreeSet::new(),
-    };
+    // The directories only the generator writes: the client's code and the fake's interface.
+    let mut existing: BTreeSet<String> = BTreeSet::new();
+    for dir in [codegen::CODE_DIR, codegen::MOCK_CODE_DIR] {
+        if let Ok(entries) = fs::read_dir(root.join(dir)) {
+            existing.extend(
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| format!("{dir}/{}", e.file_name().to_string_lossy())),
+            );
+        }
+    }
     let wanted: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let mut drift = Vec::new();
     for f in &files {

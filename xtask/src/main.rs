@@ -1,7 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
-//! * `codegen`: regenerate `client/src/generated/` from `spec/`.
-//! * `codegen --check`: fail if `client/src/generated/` differs from what `spec/` generates.
+//! * `codegen`: regenerate `client/src/generated/` and `mock/src/generated/` from `spec/`.
+//! * `codegen --check`: fail if the generated files differ from what `spec/` generates.
 //! * `doc-diff NEW.txt [--format text|json] [--fail-on error|warn|info] [--all] [--accept]`:
 //!   compare a new `pdftotext` extraction of the vendor's PDF with the committed baseline
 //!   (`spec/vendor/playback-api.txt`), match every difference to `spec/`, and with `--accept`
@@ -37,7 +37,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Regenerate `client/src/generated/` and `ENDPOINTS.md` from `spec/`.
+    /// Regenerate `client/src/generated/`, `mock/src/generated/`, the CLI's subcommands and `ENDPOINTS.md` from `spec/`.
     Codegen {
         /// Only compare; fail on any difference.
         #[arg(long)]

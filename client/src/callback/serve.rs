@@ -1,7 +1,7 @@
 //! Serving HTTP/1 on a listener so that slow, idle or too many clients cannot hold it: a header
 //! read timeout, a body deadline, a cap on concurrent connections, and an accept loop that backs
-//! off when the process runs out of file descriptors. The callback receiver example and the fake
-//! server both serve through it.
+//! off when the process runs out of file descriptors. [`super::axum::serve`] (and with it the
+//! callback receiver example) serves through it.
 
 use std::future::Future;
 use std::io;

@@ -34,7 +34,7 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTranscodeCallbackUrlRequest<C = ()> {
     client: C,
-    pub(crate) url: String,
+    url: String,
 }
 
 impl SetTranscodeCallbackUrlRequest {

@@ -33,8 +33,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPptUrlListRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) date: Option<Date>,
+    room_id: RoomId,
+    date: Option<Date>,
 }
 
 impl GetPlaybackPptUrlListRequest {
@@ -118,8 +118,8 @@ impl GetPlaybackPptUrlListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPptUrlRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
 }
 
 impl GetPlaybackPptUrlRequest {
@@ -206,8 +206,8 @@ impl GetPlaybackPptUrlRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateCoursewareRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
 }
 
 impl GenerateCoursewareRequest {
@@ -295,8 +295,8 @@ impl GenerateCoursewareRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCoursewareDataRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
 }
 
 impl GetCoursewareDataRequest {

@@ -38,9 +38,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct CropBySegmentRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) length_per_segment: i64,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    length_per_segment: i64,
 }
 
 impl CropBySegmentRequest {
@@ -134,9 +134,9 @@ impl CropBySegmentRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCropRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) crop_info: Vec<CropSegment>,
-    pub(crate) session_id: Option<SessionId>,
+    room_id: RoomId,
+    crop_info: Vec<CropSegment>,
+    session_id: Option<SessionId>,
 }
 
 impl BatchCropRequest {
@@ -231,9 +231,9 @@ impl BatchCropRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarkListRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) version: Option<i64>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    version: Option<i64>,
 }
 
 impl GetMarkListRequest {
@@ -339,10 +339,10 @@ impl GetMarkListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetMarkRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) content: Option<Vec<Mark>>,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) version: Option<i64>,
+    room_id: RoomId,
+    content: Option<Vec<Mark>>,
+    session_id: Option<SessionId>,
+    version: Option<i64>,
 }
 
 impl SetMarkRequest {
@@ -463,13 +463,13 @@ impl SetMarkRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteChatRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) version: Option<i64>,
-    pub(crate) delete_start_time: Option<DateTime>,
-    pub(crate) delete_end_time: Option<DateTime>,
-    pub(crate) delete_user_number: Option<String>,
-    pub(crate) delete_json: Option<Vec<ChatDeletion>>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    version: Option<i64>,
+    delete_start_time: Option<DateTime>,
+    delete_end_time: Option<DateTime>,
+    delete_user_number: Option<String>,
+    delete_json: Option<Vec<ChatDeletion>>,
 }
 
 impl DeleteChatRequest {

@@ -10,9 +10,6 @@ pub mod operations;
 
 pub mod types;
 
-#[cfg(feature = "mock")]
-pub(crate) mod service;
-
 /// 回放管理 — Query, list, publish, rename, delete and replace playbacks, and read their recording time nodes.
 pub mod playback;
 

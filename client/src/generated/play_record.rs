@@ -34,14 +34,14 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlaybackPlayRecordRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) user_number: Option<i64>,
-    pub(crate) version: Option<i64>,
-    pub(crate) start_time: DateTime,
-    pub(crate) end_time: DateTime,
-    pub(crate) page: Option<i64>,
-    pub(crate) page_size: Option<i64>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    user_number: Option<i64>,
+    version: Option<i64>,
+    start_time: DateTime,
+    end_time: DateTime,
+    page: Option<i64>,
+    page_size: Option<i64>,
 }
 
 impl GetPlaybackPlayRecordRequest {
@@ -273,11 +273,11 @@ impl<'c> GetPlaybackPlayRecordRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnerPlaybackPlayRecordRequest<C = ()> {
     client: C,
-    pub(crate) start_time: DateTime,
-    pub(crate) end_time: DateTime,
-    pub(crate) search_time_type: Option<SearchTimeType>,
-    pub(crate) page: Option<i64>,
-    pub(crate) page_size: Option<i64>,
+    start_time: DateTime,
+    end_time: DateTime,
+    search_time_type: Option<SearchTimeType>,
+    page: Option<i64>,
+    page_size: Option<i64>,
 }
 
 impl GetPartnerPlaybackPlayRecordRequest {

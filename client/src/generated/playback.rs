@@ -31,8 +31,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBasicInfoRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
 }
 
 impl GetBasicInfoRequest {
@@ -114,11 +114,11 @@ impl GetBasicInfoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetListRequest<C = ()> {
     client: C,
-    pub(crate) product_type: ProductType,
-    pub(crate) page: i64,
-    pub(crate) page_size: i64,
-    pub(crate) crop_video: Option<bool>,
-    pub(crate) room_id: Option<RoomId>,
+    product_type: ProductType,
+    page: i64,
+    page_size: i64,
+    crop_video: Option<bool>,
+    room_id: Option<RoomId>,
 }
 
 impl GetListRequest {
@@ -287,7 +287,7 @@ impl<'c> GetListRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionListRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
+    room_id: RoomId,
 }
 
 impl GetSessionListRequest {
@@ -349,9 +349,9 @@ impl GetSessionListRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPublishStatusRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) status: PublishStatus,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    status: PublishStatus,
 }
 
 impl SetPublishStatusRequest {
@@ -437,9 +437,9 @@ impl SetPublishStatusRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePlaybackRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) version: Option<i64>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    version: Option<i64>,
 }
 
 impl DeletePlaybackRequest {
@@ -536,10 +536,10 @@ impl DeletePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePlaybackRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) name: String,
-    pub(crate) preface: Option<Upload>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    name: String,
+    preface: Option<Upload>,
 }
 
 impl UpdatePlaybackRequest {
@@ -644,11 +644,11 @@ impl UpdatePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCropListRequest<C = ()> {
     client: C,
-    pub(crate) product_type: Option<ProductType>,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) page: Option<i64>,
-    pub(crate) page_size: Option<i64>,
+    product_type: Option<ProductType>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    page: Option<i64>,
+    page_size: Option<i64>,
 }
 
 impl GetCropListRequest {
@@ -847,9 +847,9 @@ impl<'c> GetCropListRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetMainVersionRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) version: i64,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    version: i64,
 }
 
 impl SetMainVersionRequest {
@@ -935,14 +935,14 @@ impl SetMainVersionRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReplacePlaybackRequest<C = ()> {
     client: C,
-    pub(crate) type_: ReplaceType,
-    pub(crate) source_room_id: RoomId,
-    pub(crate) source_session_id: Option<SessionId>,
-    pub(crate) source_version: Option<i64>,
-    pub(crate) is_replace_main: Option<bool>,
-    pub(crate) target_room_id: RoomId,
-    pub(crate) target_session_id: Option<SessionId>,
-    pub(crate) target_version: Option<i64>,
+    type_: ReplaceType,
+    source_room_id: RoomId,
+    source_session_id: Option<SessionId>,
+    source_version: Option<i64>,
+    is_replace_main: Option<bool>,
+    target_room_id: RoomId,
+    target_session_id: Option<SessionId>,
+    target_version: Option<i64>,
 }
 
 impl ReplacePlaybackRequest {
@@ -1106,11 +1106,11 @@ impl ReplacePlaybackRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReplacePlaybackByVideoRequest<C = ()> {
     client: C,
-    pub(crate) video_id: VideoId,
-    pub(crate) is_replace_main: Option<bool>,
-    pub(crate) target_room_id: RoomId,
-    pub(crate) target_session_id: Option<SessionId>,
-    pub(crate) target_version: Option<i64>,
+    video_id: VideoId,
+    is_replace_main: Option<bool>,
+    target_room_id: RoomId,
+    target_session_id: Option<SessionId>,
+    target_version: Option<i64>,
 }
 
 impl ReplacePlaybackByVideoRequest {
@@ -1235,8 +1235,8 @@ impl ReplacePlaybackByVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecordTimeNodeRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
 }
 
 impl GetRecordTimeNodeRequest {

@@ -37,10 +37,10 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordVideoRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) version: Option<i64>,
-    pub(crate) record_template: Option<RecordTemplate>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    version: Option<i64>,
+    record_template: Option<RecordTemplate>,
 }
 
 impl RecordVideoRequest {
@@ -160,7 +160,7 @@ impl RecordVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordRoomVideoRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
+    room_id: RoomId,
 }
 
 impl RecordRoomVideoRequest {
@@ -228,9 +228,9 @@ impl RecordRoomVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecordVideoUrlRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) version: Option<i64>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    version: Option<i64>,
 }
 
 impl GetRecordVideoUrlRequest {
@@ -335,7 +335,7 @@ impl GetRecordVideoUrlRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateMixedPlaybackVideoRequest<C = ()> {
     client: C,
-    pub(crate) mixed_playback_id: i64,
+    mixed_playback_id: i64,
 }
 
 impl CreateMixedPlaybackVideoRequest {
@@ -405,7 +405,7 @@ impl CreateMixedPlaybackVideoRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMixedPlaybackVideoInfoRequest<C = ()> {
     client: C,
-    pub(crate) mixed_playback_id: i64,
+    mixed_playback_id: i64,
 }
 
 impl GetMixedPlaybackVideoInfoRequest {

@@ -34,9 +34,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlayerTokenRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
-    pub(crate) expires_in: Lifetime,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
+    expires_in: Lifetime,
 }
 
 impl GetPlayerTokenRequest {
@@ -125,8 +125,8 @@ impl GetPlayerTokenRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlayerTokenBatchRequest<C = ()> {
     client: C,
-    pub(crate) room_ids: Vec<PlaybackRef>,
-    pub(crate) expires_in: Lifetime,
+    room_ids: Vec<PlaybackRef>,
+    expires_in: Lifetime,
 }
 
 impl GetPlayerTokenBatchRequest {
@@ -209,8 +209,8 @@ impl GetPlayerTokenBatchRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLimitedTokenRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: Option<SessionId>,
+    room_id: RoomId,
+    session_id: Option<SessionId>,
 }
 
 impl GetLimitedTokenRequest {

@@ -24,6 +24,7 @@ use crate::{Date, DateTime};
     Clone,
     Copy,
     Debug,
+    Default,
     PartialEq,
     Eq,
     PartialOrd,
@@ -82,6 +83,7 @@ impl de::Coded for RoomId {
     Clone,
     Copy,
     Debug,
+    Default,
     PartialEq,
     Eq,
     PartialOrd,
@@ -141,6 +143,7 @@ impl de::Coded for SessionId {
     Clone,
     Copy,
     Debug,
+    Default,
     PartialEq,
     Eq,
     PartialOrd,
@@ -196,6 +199,7 @@ impl de::Coded for VideoId {
     Clone,
     Copy,
     Debug,
+    Default,
     PartialEq,
     Eq,
     PartialOrd,
@@ -274,6 +278,13 @@ pub enum ErrorCode {
     RateLimited,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
+}
+
+impl Default for ErrorCode {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
 }
 
 impl From<i64> for ErrorCode {
@@ -367,6 +378,13 @@ pub enum PlaybackStatus {
     Unknown(i64),
 }
 
+impl Default for PlaybackStatus {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
+}
+
 impl From<i64> for PlaybackStatus {
     fn from(code: i64) -> Self {
         match code {
@@ -430,6 +448,13 @@ pub enum PublishStatus {
     Unknown(i64),
 }
 
+impl Default for PublishStatus {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
+}
+
 impl From<i64> for PublishStatus {
     fn from(code: i64) -> Self {
         match code {
@@ -488,6 +513,13 @@ pub enum ProductType {
     Enterprise,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
+}
+
+impl Default for ProductType {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
 }
 
 impl From<i64> for ProductType {
@@ -551,6 +583,13 @@ pub enum VersionType {
     NonMain,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
+}
+
+impl Default for VersionType {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
 }
 
 impl From<i64> for VersionType {
@@ -622,6 +661,13 @@ pub enum ClientType {
     IosMiniProgram,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
+}
+
+impl Default for ClientType {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
 }
 
 impl From<i64> for ClientType {
@@ -708,6 +754,13 @@ pub enum RecordTemplate {
     Unknown(i64),
 }
 
+impl Default for RecordTemplate {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
+}
+
 impl From<i64> for RecordTemplate {
     fn from(code: i64) -> Self {
         match code {
@@ -768,6 +821,13 @@ pub enum ReplaceType {
     Unknown(i64),
 }
 
+impl Default for ReplaceType {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
+}
+
 impl From<i64> for ReplaceType {
     fn from(code: i64) -> Self {
         match code {
@@ -826,6 +886,13 @@ pub enum CoursewareStatus {
     Failed,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
+}
+
+impl Default for CoursewareStatus {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
 }
 
 impl From<i64> for CoursewareStatus {
@@ -893,6 +960,13 @@ pub enum SearchTimeType {
     Unknown(i64),
 }
 
+impl Default for SearchTimeType {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
+}
+
 impl From<i64> for SearchTimeType {
     fn from(code: i64) -> Self {
         match code {
@@ -949,6 +1023,13 @@ pub enum TranscodeStatus {
     Unknown(i64),
 }
 
+impl Default for TranscodeStatus {
+    /// The code `0`, as a record's default.
+    fn default() -> Self {
+        Self::from(0)
+    }
+}
+
 impl From<i64> for TranscodeStatus {
     fn from(code: i64) -> Self {
         match code {
@@ -994,7 +1075,7 @@ impl std::fmt::Display for TranscodeStatus {
 /// 回放信息（获取回放列表、获取裁剪回放列表的列表项）
 ///
 /// A playback as listed by the playback list (API 2) and the crop list (API 10).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Playback {
     /// 当前回放的唯一ID（仅API 2） — The playback's unique id (API 2 only; both doc examples show
@@ -1075,7 +1156,7 @@ impl de::Lenient for Playback {}
 /// 回放列表
 ///
 /// One page of playbacks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PlaybackPage {
     /// 总记录条数 — The total number of playbacks.
@@ -1089,7 +1170,7 @@ impl de::Lenient for PlaybackPage {}
 /// 回放观看记录（一次播放一条记录）
 ///
 /// One play of a playback (API 6, and API 37 at account level).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PlayRecord {
     /// 一次播放的唯\[一标识\]，32 位字符串，如果跨天观看数据按天拆分（原文截断，方括号内为推测补全）
@@ -1162,7 +1243,7 @@ impl de::Lenient for PlayRecord {}
 /// 观看记录列表
 ///
 /// One page of play records.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PlayRecordPage {
     /// 总记录条数 — The total number of records.
@@ -1182,7 +1263,7 @@ impl de::Lenient for PlayRecordPage {}
 /// 回放白名单学员
 ///
 /// A student on a playback whitelist (APIs 25 and 27).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WhitelistUser {
     /// 用户ID — The user id (a string in the examples, int in the table).
@@ -1233,7 +1314,7 @@ impl de::Lenient for WhitelistUser {}
 /// 回放白名单学员列表
 ///
 /// One page of whitelisted students.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WhitelistPage {
     /// 总数 — The total number of users.
@@ -1249,7 +1330,7 @@ impl de::Lenient for WhitelistPage {}
 /// ppt转成的pdf路径
 ///
 /// The PDF converted from a playback's PPT.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PptUrl {
     /// room_id — The room id.
@@ -1277,7 +1358,7 @@ impl de::Lenient for PptUrl {}
 /// ppt转成的pdf路径列表
 ///
 /// The PDFs converted from playbacks' PPTs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PptUrlList {
     /// 路径列表 — The PDFs.
@@ -1292,7 +1373,7 @@ impl de::Lenient for PptUrlList {}
 /// 裁剪出的视频
 ///
 /// A video produced by cropping (APIs 17 and 35).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CroppedVideo {
     /// 剪裁出的视频id — The new video's id.
@@ -1317,7 +1398,7 @@ impl de::Lenient for CroppedVideo {}
 /// 裁剪视频列表
 ///
 /// The videos a crop produced.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CroppedVideoList {
     /// 裁剪出视频列表总数 — How many videos were produced.
@@ -1332,7 +1413,7 @@ impl de::Lenient for CroppedVideoList {}
 /// 回放打点标记
 ///
 /// A mark on a playback's timeline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Mark {
     /// 打点时间（时:分:秒） — The offset from the start, "HH:MM:SS".
@@ -1364,7 +1445,7 @@ impl de::Lenient for Mark {}
 /// 直播回放信息
 ///
 /// The playback status and details of a room (API 1).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BasicInfo {
     /// 回放状态码 0:未录制 10:录制中 20:转码中 30:回放生成失败 100:回放生成成功。回放未生成的没有video_id等其它信息
@@ -1427,7 +1508,7 @@ impl de::Lenient for BasicInfo {}
 /// 长期房间的一个回放（序列号）
 ///
 /// One session's playback of a long-term room (API 5).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SessionPlayback {
     /// 回放的序列号 — The session number.
@@ -1478,7 +1559,7 @@ impl de::Lenient for SessionPlayback {}
 /// 长期房间云录制的序列号列表
 ///
 /// The sessions recorded in a long-term room.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SessionPlaybackList {
     /// 总数 — How many sessions (the doc's example says 8 and lists 2).
@@ -1493,7 +1574,7 @@ impl de::Lenient for SessionPlaybackList {}
 /// 设置后的发布状态
 ///
 /// The publish status after API 7.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PublishStatusResult {
     /// 发布状态 1:发布 2:屏蔽 — The publish status now in effect.
@@ -1505,7 +1586,7 @@ impl de::Lenient for PublishStatusResult {}
 /// 录制节点
 ///
 /// One recorded stretch of a class, from start (or resume) to pause (or stop).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordTimeNode {
     /// 视频段开始\[录制时间（unix时间戳，秒）\]（原文截断，方括号内为推测补全） — When recording
@@ -1534,7 +1615,7 @@ impl de::Lenient for RecordTimeNode {}
 /// 直播间录制节点数据
 ///
 /// The recording time nodes of a room.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordTimeNodes {
     /// 录制节点列表 — The recorded stretches, in order.
@@ -1546,7 +1627,7 @@ impl de::Lenient for RecordTimeNodes {}
 /// 回放播放token
 ///
 /// A playback's player token (API 3).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PlayerToken {
     /// 回放对应的视频ID — The video id of the playback.
@@ -1564,7 +1645,7 @@ impl de::Lenient for PlayerToken {}
 /// 回放播放 limited_token
 ///
 /// A one-time playback token (API 33).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LimitedToken {
     /// 回放播放token（仅可使用一次，24小时后过期） — The one-time token; invalid after one use or
@@ -1579,7 +1660,7 @@ impl de::Lenient for LimitedToken {}
 /// 回放课件生成状态
 ///
 /// The state of a playback's courseware generation (API 31).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CoursewareGeneration {
     /// 状态值，0默认未开始，1准备中，2进行中，3完成，4失败 — The generation state.
@@ -1604,7 +1685,7 @@ impl de::Lenient for CoursewareGeneration {}
 /// 回放课件文档
 ///
 /// A courseware document shown in a playback (API 34).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CoursewareDoc {
     /// 课件ID（示例为字符串） — The document's id (a string in the example).
@@ -1660,7 +1741,7 @@ impl de::Lenient for CoursewareDoc {}
 /// 回放课件翻页记录
 ///
 /// One page turn in a playback - which document page was shown when (API 34).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CoursewarePage {
     /// 当前页码，从0开始 — The page number, from 0.
@@ -1683,7 +1764,7 @@ impl de::Lenient for CoursewarePage {}
 /// 回放课件数据
 ///
 /// The courseware page turns of a playback (API 34).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CoursewarePageList {
     /// 翻页记录列表 — The page turns, in order.
@@ -1695,7 +1776,7 @@ impl de::Lenient for CoursewarePageList {}
 /// 教室全部回放录制纯视频任务结果
 ///
 /// The playbacks newly queued for pure-video recording (API 19).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordRoomVideoResult {
     /// 新加入任务回放源视频视频fid数组，已添加回放不计算入内 — The fids of the source videos newly
@@ -1710,7 +1791,7 @@ impl de::Lenient for RecordRoomVideoResult {}
 /// 回放转纯视频下载地址
 ///
 /// The download address of a playback's pure video (API 20).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordVideoUrl {
     /// 纯视频下载地址(有效期 30 天) — The signed download URL; valid for 30 days.
@@ -1722,7 +1803,7 @@ impl de::Lenient for RecordVideoUrl {}
 /// 合并回放转纯视频任务
 ///
 /// A merged-playback pure-video task (API 38).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MixedPlaybackVideo {
     /// 合并回放ID（示例为字符串） — The merged playback's id, to pass to API 39 (a string in the
@@ -1737,7 +1818,7 @@ impl de::Lenient for MixedPlaybackVideo {}
 /// 合并回放纯视频文件（某一清晰度；文档无返回参数表，字段含义据示例）
 ///
 /// One definition of a merged playback's pure video (API 39).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MixedVideoFile {
     /// 时长（秒） — Duration in seconds.
@@ -1770,7 +1851,7 @@ impl de::Lenient for MixedVideoFile {}
 /// 下载合并回放转纯视频的信息
 ///
 /// The files of a merged playback's pure video (API 39).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MixedVideoInfo {
     /// 各清晰度的视频信息，key为清晰度（如 720p） — The video files keyed by definition (e.g. 720p).
@@ -1786,7 +1867,7 @@ impl de::Lenient for MixedVideoInfo {}
 /// 一段裁剪信息
 ///
 /// One segment to cut out of a playback (API 35's crop_info items).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CropSegment {
     /// 开始时间 — The segment's start offset in the playback (the unit is cut off in the PDF; the
@@ -1827,7 +1908,7 @@ impl de::Lenient for CropSegment {}
 /// 回放打点标记数据
 ///
 /// The marks on a playback's timeline (API 21).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MarkList {
     /// 打点标记列表 — The marks.
@@ -1839,7 +1920,7 @@ impl de::Lenient for MarkList {}
 /// 一条聊天删除条件
 ///
 /// One chat-deletion rule (API 22's delete_json items) - a user's messages within a time range.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChatDeletion {
     /// 删除的用户number — The user number whose messages are deleted (a string in the doc).
@@ -1880,7 +1961,7 @@ impl de::Lenient for ChatDeletion {}
 /// 回放有效期数据
 ///
 /// The validity settings of a product line and of individual playbacks (API 29).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ValidDays {
     /// 产品线级别有效期 — The product line's validity period in days.
@@ -1903,7 +1984,7 @@ impl de::Lenient for ValidDays {}
 /// 一个回放的到期时间
 ///
 /// The expiry time to set for one playback (API 36's data items).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExpireSetting {
     /// 视频fid — The playback's video id.
@@ -1931,7 +2012,7 @@ impl de::Lenient for ExpireSetting {}
 /// 批量设置到期时间的结果
 ///
 /// The playbacks whose expiry time was set (API 36).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExpireResult {
     /// 设置成功的视频fid列表 — The video ids that were set successfully (strings in the example).
@@ -1943,7 +2024,7 @@ impl de::Lenient for ExpireResult {}
 /// 转码回调地址
 ///
 /// The configured transcode-callback address.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallbackUrl {
     /// 回调地址 — The callback URL; absent (or empty) when none is set.

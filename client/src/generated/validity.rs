@@ -33,8 +33,8 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValidDayRequest<C = ()> {
     client: C,
-    pub(crate) product_type: Option<ProductType>,
-    pub(crate) video_ids: Option<Vec<VideoId>>,
+    product_type: Option<ProductType>,
+    video_ids: Option<Vec<VideoId>>,
 }
 
 impl GetValidDayRequest {
@@ -140,9 +140,9 @@ impl GetValidDayRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetValidDayRequest<C = ()> {
     client: C,
-    pub(crate) product_type: Option<ProductType>,
-    pub(crate) video_ids: Option<Vec<VideoId>>,
-    pub(crate) valid_day: i64,
+    product_type: Option<ProductType>,
+    video_ids: Option<Vec<VideoId>>,
+    valid_day: i64,
 }
 
 impl SetValidDayRequest {
@@ -247,7 +247,7 @@ impl SetValidDayRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchSetExpireTimeRequest<C = ()> {
     client: C,
-    pub(crate) data: Vec<ExpireSetting>,
+    data: Vec<ExpireSetting>,
 }
 
 impl BatchSetExpireTimeRequest {

@@ -36,9 +36,9 @@ use crate::blocking;
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSessionWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: SessionId,
-    pub(crate) user_ids: Vec<UserId>,
+    room_id: RoomId,
+    session_id: SessionId,
+    user_ids: Vec<UserId>,
 }
 
 impl AddSessionWhitelistRequest {
@@ -126,9 +126,9 @@ impl AddSessionWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSessionWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: SessionId,
-    pub(crate) user_ids: Vec<UserId>,
+    room_id: RoomId,
+    session_id: SessionId,
+    user_ids: Vec<UserId>,
 }
 
 impl DeleteSessionWhitelistRequest {
@@ -215,10 +215,10 @@ impl DeleteSessionWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) session_id: SessionId,
-    pub(crate) page: Option<i64>,
-    pub(crate) page_size: Option<i64>,
+    room_id: RoomId,
+    session_id: SessionId,
+    page: Option<i64>,
+    page_size: Option<i64>,
 }
 
 impl GetSessionWhitelistRequest {
@@ -393,8 +393,8 @@ impl<'c> GetSessionWhitelistRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddRoomWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) user_ids: Vec<UserId>,
+    room_id: RoomId,
+    user_ids: Vec<UserId>,
 }
 
 impl AddRoomWhitelistRequest {
@@ -473,9 +473,9 @@ impl AddRoomWhitelistRequest<&blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRoomWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) page: Option<i64>,
-    pub(crate) page_size: Option<i64>,
+    room_id: RoomId,
+    page: Option<i64>,
+    page_size: Option<i64>,
 }
 
 impl GetRoomWhitelistRequest {
@@ -649,8 +649,8 @@ impl<'c> GetRoomWhitelistRequest<&'c blocking::Client> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRoomWhitelistRequest<C = ()> {
     client: C,
-    pub(crate) room_id: RoomId,
-    pub(crate) user_ids: Vec<UserId>,
+    room_id: RoomId,
+    user_ids: Vec<UserId>,
 }
 
 impl DeleteRoomWhitelistRequest {

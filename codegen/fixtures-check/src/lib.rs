@@ -5,7 +5,11 @@
 //! `build.rs` generates each fixture's client code (`client/src/generated/` in the real crate)
 //! with the root `crate::<fixture>` ([`codegen::generate_under`]) and includes it here as the
 //! module `<fixture>`, where [`runtime!`] provides what the generated code finds at the client
-//! crate's root. The insta snapshots (`codegen/tests/snapshots`) show the same code as text.
+//! crate's root. Beside it, the module `fake_service` holds the fixture's fake server interface
+//! (`mock/src/generated/service.rs` in the workspace), which names that client code and the
+//! fake's items in `baijiayun-mock` (`Received`, `Refusal`, ...), so a generator change that breaks
+//! the fake's code fails here too. The insta snapshots (`codegen/tests/snapshots`) show the same
+//! code as text.
 
 /// What generated code names at its root, as the client crate provides it: the runtime's
 /// plumbing (`baijiayun::__private`), its public modules and scalars, and `Client` and

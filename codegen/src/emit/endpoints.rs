@@ -245,9 +245,9 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         let f = ident(&p.ident);
         let t = param_ty(&p.ty);
         if p.required {
-            quote!(pub(crate) #f: #t,)
+            quote!(#f: #t,)
         } else {
-            quote!(pub(crate) #f: Option<#t>,)
+            quote!(#f: Option<#t>,)
         }
     });
     let struct_item = quote! {

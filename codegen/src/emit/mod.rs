@@ -11,6 +11,7 @@ mod service;
 
 pub(crate) use cli::{CLI_FILE, module as cli_module};
 pub(crate) use docs::endpoints_markdown;
+pub(crate) use service::{SERVICE_FILE, module as service_module};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -31,14 +32,14 @@ pub(crate) struct Module {
     pub(crate) items: Vec<TokenStream>,
 }
 
-/// Emits every generated file: `mod.rs`, `types.rs`, `operations.rs` and one per group.
+/// Emits every file of the client's generated code: `mod.rs`, `types.rs`, `callbacks.rs`,
+/// `operations.rs` and one per group.
 pub(crate) fn emit(api: &Api) -> Vec<Module> {
     let mut out = vec![
         index(api),
         records::module(api),
         callbacks::module(api),
         operations::module(api),
-        service::module(api),
     ];
     out.extend(api.groups.iter().map(endpoints::module));
     out
@@ -55,10 +56,6 @@ fn index(api: &Api) -> Module {
         quote!(
             pub mod types;
         ),
-        quote! {
-            #[cfg(feature = "mock")]
-            pub(crate) mod service;
-        },
     ];
     for g in &api.groups {
         let name = ident(&g.name);

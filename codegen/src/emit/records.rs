@@ -123,7 +123,7 @@ fn id_type(i: &IdType) -> TokenStream {
     let doc = doc_lines(&doc);
     quote! {
         #doc
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct #name(pub i64);
 
@@ -203,6 +203,13 @@ fn enumeration(e: &Enum) -> TokenStream {
                     #unknown(i64),
                 }
 
+                impl Default for #name {
+                    /// The code `0`, as a record's default.
+                    fn default() -> Self {
+                        Self::from(0)
+                    }
+                }
+
                 impl From<i64> for #name {
                     fn from(code: i64) -> Self {
                         match code {
@@ -259,6 +266,13 @@ fn enumeration(e: &Enum) -> TokenStream {
                             #(Self::#names => #codes,)*
                             Self::#unknown(code) => code,
                         }
+                    }
+                }
+
+                impl Default for #name {
+                    /// The code `""`, as a record's default.
+                    fn default() -> Self {
+                        Self::from(String::new())
                     }
                 }
 
@@ -329,7 +343,7 @@ fn record(r: &Record) -> TokenStream {
     let fields = r.fields.iter().map(field);
     quote! {
         #doc
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*

@@ -1,7 +1,7 @@
 //! The fake Baijiayun server on its own, for tests written in other languages.
 //!
 //! ```text
-//! cargo run -p baijiayun --features mock --bin baijiayun-mock -- \
+//! cargo run -p baijiayun-mock -- \
 //!     --addr 127.0.0.1:8080 --partner-id 100 --partner-key secret
 //! ```
 //!
@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use baijiayun::mock::{MockServer, seed};
+use baijiayun_mock::{MockServer, seed};
 
 const USAGE: &str = "usage: baijiayun-mock [--addr HOST:PORT] [--partner-id ID] [--partner-key KEY] [--no-rate-limit] [--record-capacity N]";
 
@@ -29,7 +29,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         partner_id: seed::PARTNER_ID,
         partner_key: seed::PARTNER_KEY.to_owned(),
         rate_limit: true,
-        record_capacity: baijiayun::mock::DEFAULT_RECORD_CAPACITY,
+        record_capacity: baijiayun_mock::DEFAULT_RECORD_CAPACITY,
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -90,6 +90,6 @@ async fn main() -> ExitCode {
         server.partner_id()
     );
     let _ = out.flush();
-    baijiayun::mock::stop_requested().await;
+    baijiayun_mock::stop_requested().await;
     ExitCode::SUCCESS
 }

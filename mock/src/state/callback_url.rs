@@ -1,12 +1,12 @@
 //! The fake server's behaviour for the group `callback_url` (`spec/callback_url.yaml`).
 
 use super::*;
-use crate::generated::service::CallbackUrlService;
+use crate::service::*;
 
 impl CallbackUrlService for State {
     fn set_transcode_callback_url(
         &mut self,
-        request: crate::callback_url::SetTranscodeCallbackUrlRequest,
+        request: SetTranscodeCallbackUrlParams,
     ) -> Result<CallbackUrl, Refusal> {
         if !(request.url.starts_with("http://") || request.url.starts_with("https://")) {
             return Err(Refusal::new(
@@ -15,17 +15,17 @@ impl CallbackUrlService for State {
             ));
         }
         self.callback_url = Some(request.url.clone());
-        Ok(CallbackUrl {
+        Ok(record!(CallbackUrl {
             url: Some(request.url),
-        })
+        }))
     }
 
     fn get_transcode_callback_url(
         &mut self,
-        _request: crate::callback_url::GetTranscodeCallbackUrlRequest,
+        _request: GetTranscodeCallbackUrlParams,
     ) -> Result<CallbackUrl, Refusal> {
-        Ok(CallbackUrl {
+        Ok(record!(CallbackUrl {
             url: self.callback_url.clone(),
-        })
+        }))
     }
 }

@@ -1,12 +1,12 @@
 //! The fake server's behaviour for the group `courseware` (`spec/courseware.yaml`).
 
 use super::*;
-use crate::generated::service::CoursewareService;
+use crate::service::*;
 
 impl CoursewareService for State {
     fn get_playback_ppt_url_list(
         &mut self,
-        request: crate::courseware::GetPlaybackPptUrlListRequest,
+        request: GetPlaybackPptUrlListParams,
     ) -> Result<PptUrlList, Refusal> {
         let room = self.room(request.room_id)?.long_term;
         if room && request.date.is_none() {
@@ -22,15 +22,15 @@ impl CoursewareService for State {
             .filter(|r| request.date.is_none_or(|d| r.created.date() == d))
             .map(|r| self.ppt(r))
             .collect();
-        Ok(PptUrlList {
+        Ok(record!(PptUrlList {
             total: Some(count(list.len())),
             list,
-        })
+        }))
     }
 
     fn get_playback_ppt_url(
         &mut self,
-        request: crate::courseware::GetPlaybackPptUrlRequest,
+        request: GetPlaybackPptUrlParams,
     ) -> Result<PptUrlList, Refusal> {
         self.room(request.room_id)?;
         let list: Vec<PptUrl> = self
@@ -38,15 +38,15 @@ impl CoursewareService for State {
             .filter(|r| r.main && r.status == PlaybackStatus::Ready)
             .map(|r| self.ppt(r))
             .collect();
-        Ok(PptUrlList {
+        Ok(record!(PptUrlList {
             total: Some(count(list.len())),
             list,
-        })
+        }))
     }
 
     fn generate_courseware(
         &mut self,
-        request: crate::courseware::GenerateCoursewareRequest,
+        request: GenerateCoursewareParams,
     ) -> Result<CoursewareGeneration, Refusal> {
         self.playback(request.room_id, request.session_id, None)?;
         let calls = self
@@ -59,15 +59,15 @@ impl CoursewareService for State {
             2 => (CoursewareStatus::InProgress, "进行中"),
             _ => (CoursewareStatus::Done, "完成"),
         };
-        Ok(CoursewareGeneration {
+        Ok(record!(CoursewareGeneration {
             status,
             status_msg: Some(msg.into()),
-        })
+        }))
     }
 
     fn get_courseware_data(
         &mut self,
-        request: crate::courseware::GetCoursewareDataRequest,
+        request: GetCoursewareDataParams,
     ) -> Result<CoursewarePageList, Refusal> {
         let i = self.playback(request.room_id, request.session_id, None)?;
         if self
@@ -78,7 +78,7 @@ impl CoursewareService for State {
             return Err(Refusal::general("仅支持大班课班型回放"));
         }
         let video = self.rows.get(i).map_or(0, |r| r.video_id.0);
-        let doc = CoursewareDoc {
+        let doc = record!(CoursewareDoc {
             id: format!("{}", 1_572_000 + video % 1000),
             name: Some("课件.pptx".into()),
             total_pages: Some(3),
@@ -88,22 +88,22 @@ impl CoursewareService for State {
             url: Some(String::new()),
             url_prefix: Some(format!("https://img.example-cdn.com/doc/{video}")),
             ppt_url: Some(String::new()),
-        };
-        Ok(CoursewarePageList {
+        });
+        Ok(record!(CoursewarePageList {
             list: (0..3)
-                .map(|p| CoursewarePage {
+                .map(|p| record!(CoursewarePage {
                     page: Some(p),
                     time: Some(p * 180_503),
                     doc: Some(doc.clone()),
-                })
+                }))
                 .collect(),
-        })
+        }))
     }
 }
 
 impl State {
     fn ppt(&self, r: &Row) -> PptUrl {
-        PptUrl {
+        record!(PptUrl {
             room_id: r.room_id,
             session_id: Some(r.session_id),
             version: Some(r.version),
@@ -116,6 +116,6 @@ impl State {
                 "https://img.example-cdn.com/playback_ppt/{}_{}.pdf",
                 r.room_id, r.session_id
             )),
-        }
+        })
     }
 }

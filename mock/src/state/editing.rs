@@ -1,12 +1,12 @@
 //! The fake server's behaviour for the group `editing` (`spec/editing.yaml`).
 
 use super::*;
-use crate::generated::service::EditingService;
+use crate::service::*;
 
 impl EditingService for State {
     fn crop_by_segment(
         &mut self,
-        request: crate::editing::CropBySegmentRequest,
+        request: CropBySegmentParams,
     ) -> Result<CroppedVideoList, Refusal> {
         let i = self.playback(request.room_id, request.session_id, Some(0))?;
         if request.length_per_segment <= 0 {
@@ -32,10 +32,7 @@ impl EditingService for State {
         Ok(self.crop(i, &pieces))
     }
 
-    fn batch_crop(
-        &mut self,
-        request: crate::editing::BatchCropRequest,
-    ) -> Result<CroppedVideoList, Refusal> {
+    fn batch_crop(&mut self, request: BatchCropParams) -> Result<CroppedVideoList, Refusal> {
         let i = self.playback(request.room_id, request.session_id, Some(0))?;
         let length = self.rows.get(i).map_or(0, |r| r.length);
         if request.crop_info.is_empty() {
@@ -60,22 +57,19 @@ impl EditingService for State {
         Ok(self.crop(i, &pieces))
     }
 
-    fn get_mark_list(
-        &mut self,
-        request: crate::editing::GetMarkListRequest,
-    ) -> Result<MarkList, Refusal> {
+    fn get_mark_list(&mut self, request: GetMarkListParams) -> Result<MarkList, Refusal> {
         self.room(request.room_id)?;
         let key = (
             request.room_id,
             request.session_id.unwrap_or(NO_SESSION),
             request.version.unwrap_or(0),
         );
-        Ok(MarkList {
+        Ok(record!(MarkList {
             list: self.marks.get(&key).cloned().unwrap_or_default(),
-        })
+        }))
     }
 
-    fn set_mark(&mut self, request: crate::editing::SetMarkRequest) -> Result<(), Refusal> {
+    fn set_mark(&mut self, request: SetMarkParams) -> Result<(), Refusal> {
         self.playback(
             request.room_id,
             request.session_id,
@@ -91,7 +85,7 @@ impl EditingService for State {
         Ok(())
     }
 
-    fn delete_chat(&mut self, request: crate::editing::DeleteChatRequest) -> Result<(), Refusal> {
+    fn delete_chat(&mut self, request: DeleteChatParams) -> Result<(), Refusal> {
         self.playback(
             request.room_id,
             request.session_id,
@@ -113,10 +107,10 @@ impl State {
     /// Creates cropped versions of a playback, one per `(start, end, name)`.
     fn crop(&mut self, of: usize, pieces: &[(i64, i64, String)]) -> CroppedVideoList {
         let Some(source) = self.rows.get(of).cloned() else {
-            return CroppedVideoList {
+            return record!(CroppedVideoList {
                 total: Some(0),
                 list: Vec::new(),
-            };
+            });
         };
         let mut version = self
             .rows_of(source.room_id, source.session_id)
@@ -138,17 +132,17 @@ impl State {
             row.total_size = row.length * 35_000;
             row.transcode_size = row.length * 120_000;
             row.play_times = 0;
-            list.push(CroppedVideo {
+            list.push(record!(CroppedVideo {
                 video_id: row.video_id,
                 room_id: row.room_id,
                 session_id: Some(row.session_id),
                 version,
-            });
+            }));
             self.rows.push(row);
         }
-        CroppedVideoList {
+        record!(CroppedVideoList {
             total: Some(count(list.len())),
             list,
-        }
+        })
     }
 }

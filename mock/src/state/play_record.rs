@@ -1,12 +1,12 @@
 //! The fake server's behaviour for the group `play_record` (`spec/play_record.yaml`).
 
 use super::*;
-use crate::generated::service::PlayRecordService;
+use crate::service::*;
 
 impl PlayRecordService for State {
     fn get_playback_play_record(
         &mut self,
-        request: crate::play_record::GetPlaybackPlayRecordRequest,
+        request: GetPlaybackPlayRecordParams,
     ) -> Result<PlayRecordPage, Refusal> {
         self.room(request.room_id)?;
         // The window (not reversed, within one day) is checked before this, by the spec's rule
@@ -28,9 +28,11 @@ impl PlayRecordService for State {
                     .user_number
                     .is_none_or(|u| p.record.user_number == Some(u))
             })
-            .map(|p| PlayRecord {
-                date: None,
-                ..p.record.clone()
+            .map(|p| {
+                record!(PlayRecord {
+                    date: None,
+                    ..p.record.clone()
+                })
             })
             .collect();
         Ok(record_page(records, request.page, request.page_size, 100))
@@ -38,13 +40,15 @@ impl PlayRecordService for State {
 
     fn get_partner_playback_play_record(
         &mut self,
-        request: crate::play_record::GetPartnerPlaybackPlayRecordRequest,
+        request: GetPartnerPlaybackPlayRecordParams,
     ) -> Result<PlayRecordPage, Refusal> {
         let records = self
             .plays_between(&request.start_time, &request.end_time)
-            .map(|p| PlayRecord {
-                uuid: Some(format!("uuid-{}", p.record.guid.to_lowercase())),
-                ..p.record.clone()
+            .map(|p| {
+                record!(PlayRecord {
+                    uuid: Some(format!("uuid-{}", p.record.guid.to_lowercase())),
+                    ..p.record.clone()
+                })
             })
             .collect();
         Ok(record_page(records, request.page, request.page_size, 1000))

@@ -1,17 +1,14 @@
 //! The fake server's behaviour for the group `playback` (`spec/playback.yaml`).
 
 use super::*;
-use crate::generated::service::PlaybackService;
+use crate::service::*;
 
 impl PlaybackService for State {
-    fn get_basic_info(
-        &mut self,
-        request: crate::playback::GetBasicInfoRequest,
-    ) -> Result<BasicInfo, Refusal> {
+    fn get_basic_info(&mut self, request: GetBasicInfoParams) -> Result<BasicInfo, Refusal> {
         self.room(request.room_id)?;
         let Some(r) = self.main_row(request.room_id, request.session_id.unwrap_or(NO_SESSION))
         else {
-            return Ok(BasicInfo {
+            return Ok(record!(BasicInfo {
                 status: PlaybackStatus::NotRecorded,
                 video_id: None,
                 name: None,
@@ -22,9 +19,9 @@ impl PlaybackService for State {
                 preface_url: None,
                 publish_status: None,
                 create_time: None,
-            });
+            }));
         };
-        Ok(BasicInfo {
+        Ok(record!(BasicInfo {
             status: r.status,
             video_id: Some(r.video_id),
             name: Some(r.name.clone()),
@@ -35,13 +32,10 @@ impl PlaybackService for State {
             preface_url: Some(r.preface_url.clone()),
             publish_status: Some(r.publish),
             create_time: Some(r.created),
-        })
+        }))
     }
 
-    fn get_list(
-        &mut self,
-        request: crate::playback::GetListRequest,
-    ) -> Result<PlaybackPage, Refusal> {
+    fn get_list(&mut self, request: GetListParams) -> Result<PlaybackPage, Refusal> {
         if let Some(room) = request.room_id {
             self.room(room)?;
         }
@@ -65,15 +59,15 @@ impl PlaybackService for State {
             .into_iter()
             .map(|r| self.playback_record(r, false))
             .collect();
-        Ok(PlaybackPage {
+        Ok(record!(PlaybackPage {
             total: count(rows.len()),
             list,
-        })
+        }))
     }
 
     fn get_session_list(
         &mut self,
-        request: crate::playback::GetSessionListRequest,
+        request: GetSessionListParams,
     ) -> Result<SessionPlaybackList, Refusal> {
         self.room(request.room_id)?;
         let list: Vec<SessionPlayback> = self
@@ -82,28 +76,30 @@ impl PlaybackService for State {
             .filter(|r| {
                 r.room_id == request.room_id && r.session_id != NO_SESSION && r.version == 0
             })
-            .map(|r| SessionPlayback {
-                session_id: r.session_id,
-                video_id: Some(r.video_id),
-                name: Some(r.name.clone()),
-                status: r.status,
-                publish_status: Some(r.publish),
-                length: Some(r.length),
-                total_transcode_size: Some(r.transcode_size),
-                preface_url: Some(r.preface_url.clone()),
-                play_url: Some(self.play_url(r)),
-                create_time: Some(r.created),
+            .map(|r| {
+                record!(SessionPlayback {
+                    session_id: r.session_id,
+                    video_id: Some(r.video_id),
+                    name: Some(r.name.clone()),
+                    status: r.status,
+                    publish_status: Some(r.publish),
+                    length: Some(r.length),
+                    total_transcode_size: Some(r.transcode_size),
+                    preface_url: Some(r.preface_url.clone()),
+                    play_url: Some(self.play_url(r)),
+                    create_time: Some(r.created),
+                })
             })
             .collect();
-        Ok(SessionPlaybackList {
+        Ok(record!(SessionPlaybackList {
             total: Some(count(list.len())),
             list,
-        })
+        }))
     }
 
     fn set_publish_status(
         &mut self,
-        request: crate::playback::SetPublishStatusRequest,
+        request: SetPublishStatusParams,
     ) -> Result<PublishStatusResult, Refusal> {
         self.playback(request.room_id, request.session_id, None)?;
         let session = request.session_id.unwrap_or(NO_SESSION);
@@ -114,15 +110,12 @@ impl PlaybackService for State {
         {
             r.publish = request.status;
         }
-        Ok(PublishStatusResult {
+        Ok(record!(PublishStatusResult {
             status: request.status,
-        })
+        }))
     }
 
-    fn delete_playback(
-        &mut self,
-        request: crate::playback::DeletePlaybackRequest,
-    ) -> Result<(), Refusal> {
+    fn delete_playback(&mut self, request: DeletePlaybackParams) -> Result<(), Refusal> {
         self.room(request.room_id)?;
         let session = request.session_id.unwrap_or(NO_SESSION);
         let before = self.rows.len();
@@ -144,10 +137,7 @@ impl PlaybackService for State {
         Ok(())
     }
 
-    fn update_playback(
-        &mut self,
-        request: crate::playback::UpdatePlaybackRequest,
-    ) -> Result<(), Refusal> {
+    fn update_playback(&mut self, request: UpdatePlaybackParams) -> Result<(), Refusal> {
         let i = self.playback(request.room_id, request.session_id, None)?;
         if request.name.trim().is_empty() {
             return Err(Refusal::new(
@@ -168,10 +158,7 @@ impl PlaybackService for State {
         Ok(())
     }
 
-    fn get_crop_list(
-        &mut self,
-        request: crate::playback::GetCropListRequest,
-    ) -> Result<PlaybackPage, Refusal> {
+    fn get_crop_list(&mut self, request: GetCropListParams) -> Result<PlaybackPage, Refusal> {
         self.room(request.room_id)?;
         let rows: Vec<&Row> = self
             .rows_of(request.room_id, request.session_id.unwrap_or(NO_SESSION))
@@ -188,16 +175,13 @@ impl PlaybackService for State {
             p
         })
         .collect();
-        Ok(PlaybackPage {
+        Ok(record!(PlaybackPage {
             total: count(rows.len()),
             list,
-        })
+        }))
     }
 
-    fn set_main_version(
-        &mut self,
-        request: crate::playback::SetMainVersionRequest,
-    ) -> Result<(), Refusal> {
+    fn set_main_version(&mut self, request: SetMainVersionParams) -> Result<(), Refusal> {
         let i = self.playback(request.room_id, request.session_id, Some(request.version))?;
         let session = request.session_id.unwrap_or(NO_SESSION);
         for r in self
@@ -213,10 +197,7 @@ impl PlaybackService for State {
         Ok(())
     }
 
-    fn replace_playback(
-        &mut self,
-        request: crate::playback::ReplacePlaybackRequest,
-    ) -> Result<(), Refusal> {
+    fn replace_playback(&mut self, request: ReplacePlaybackParams) -> Result<(), Refusal> {
         let source = self.playback(
             request.source_room_id,
             request.source_session_id,
@@ -275,7 +256,7 @@ impl PlaybackService for State {
 
     fn replace_playback_by_video(
         &mut self,
-        request: crate::playback::ReplacePlaybackByVideoRequest,
+        request: ReplacePlaybackByVideoParams,
     ) -> Result<(), Refusal> {
         if request.video_id != seed::VOD_VIDEO_ID {
             return Err(Refusal::general(format!(
@@ -305,19 +286,19 @@ impl PlaybackService for State {
 
     fn get_record_time_node(
         &mut self,
-        request: crate::playback::GetRecordTimeNodeRequest,
+        request: GetRecordTimeNodeParams,
     ) -> Result<RecordTimeNodes, Refusal> {
         self.room(request.room_id)?;
         let key = (request.room_id, request.session_id.unwrap_or(NO_SESSION));
-        Ok(RecordTimeNodes {
+        Ok(record!(RecordTimeNodes {
             time_node: self.time_nodes.get(&key).cloned().unwrap_or_default(),
-        })
+        }))
     }
 }
 
 impl State {
     fn playback_record(&self, r: &Row, with_crop: bool) -> Playback {
-        Playback {
+        record!(Playback {
             playback_id: Some(r.id),
             room_id: r.room_id,
             session_id: Some(r.session_id),
@@ -343,6 +324,6 @@ impl State {
                     self.base_url, r.room_id, r.version
                 )
             }),
-        }
+        })
     }
 }

@@ -1,13 +1,10 @@
 //! The fake server's behaviour for the group `pure_video` (`spec/pure_video.yaml`).
 
 use super::*;
-use crate::generated::service::PureVideoService;
+use crate::service::*;
 
 impl PureVideoService for State {
-    fn record_video(
-        &mut self,
-        request: crate::pure_video::RecordVideoRequest,
-    ) -> Result<(), Refusal> {
+    fn record_video(&mut self, request: RecordVideoParams) -> Result<(), Refusal> {
         let i = self.playback(request.room_id, request.session_id, request.version)?;
         if self
             .rooms
@@ -27,7 +24,7 @@ impl PureVideoService for State {
 
     fn record_room_video(
         &mut self,
-        request: crate::pure_video::RecordRoomVideoRequest,
+        request: RecordRoomVideoParams,
     ) -> Result<RecordRoomVideoResult, Refusal> {
         if self.room(request.room_id)?.product != ProductType::LargeClass {
             return Err(Refusal::general("该接口只能用于大班课生成纯视频"));
@@ -47,12 +44,12 @@ impl PureVideoService for State {
             );
             success_fids.push(video.to_string());
         }
-        Ok(RecordRoomVideoResult { success_fids })
+        Ok(record!(RecordRoomVideoResult { success_fids }))
     }
 
     fn get_record_video_url(
         &mut self,
-        request: crate::pure_video::GetRecordVideoUrlRequest,
+        request: GetRecordVideoUrlParams,
     ) -> Result<RecordVideoUrl, Refusal> {
         let i = self.playback(request.room_id, request.session_id, request.version)?;
         let key = self
@@ -60,16 +57,16 @@ impl PureVideoService for State {
             .get(i)
             .map(|r| (r.room_id, r.session_id, r.version));
         match key.and_then(|k| self.pure_videos.get(&k)) {
-            Some(url) => Ok(RecordVideoUrl {
+            Some(url) => Ok(record!(RecordVideoUrl {
                 url: format!("{url}?t=65a00000&sign={}", hex(&[url])),
-            }),
+            })),
             None => Err(Refusal::general("纯视频未生成")),
         }
     }
 
     fn create_mixed_playback_video(
         &mut self,
-        request: crate::pure_video::CreateMixedPlaybackVideoRequest,
+        request: CreateMixedPlaybackVideoParams,
     ) -> Result<MixedPlaybackVideo, Refusal> {
         if request.mixed_playback_id != seed::MIXED_PLAYBACK_ID {
             return Err(Refusal::general(format!(
@@ -78,31 +75,31 @@ impl PureVideoService for State {
             )));
         }
         self.mixed_created.insert(request.mixed_playback_id);
-        Ok(MixedPlaybackVideo {
+        Ok(record!(MixedPlaybackVideo {
             mixed_playback_id: request.mixed_playback_id,
-        })
+        }))
     }
 
     fn get_mixed_playback_video_info(
         &mut self,
-        request: crate::pure_video::GetMixedPlaybackVideoInfoRequest,
+        request: GetMixedPlaybackVideoInfoParams,
     ) -> Result<MixedVideoInfo, Refusal> {
         if !self.mixed_created.contains(&request.mixed_playback_id) {
             return Err(Refusal::general("合并回放转纯视频任务不存在"));
         }
         let fid = 305_550_000 + request.mixed_playback_id;
-        Ok(MixedVideoInfo {
+        Ok(record!(MixedVideoInfo {
             play_info: BTreeMap::from([(
                 "720p".to_owned(),
-                MixedVideoFile {
+                record!(MixedVideoFile {
                     duration: Some(1858),
                     height: Some(720),
                     width: Some(1280),
                     size: Some(95_119_429),
                     url: Some(format!("https://video.example-cdn.com/mixed/{fid}.mp4")),
-                },
+                }),
             )]),
             fid: fid.to_string(),
-        })
+        }))
     }
 }

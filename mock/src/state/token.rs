@@ -1,30 +1,27 @@
 //! The fake server's behaviour for the group `token` (`spec/token.yaml`).
 
 use super::*;
-use crate::generated::service::TokenService;
+use crate::service::*;
 
 impl TokenService for State {
-    fn get_player_token(
-        &mut self,
-        request: crate::token::GetPlayerTokenRequest,
-    ) -> Result<PlayerToken, Refusal> {
+    fn get_player_token(&mut self, request: GetPlayerTokenParams) -> Result<PlayerToken, Refusal> {
         let i = self.playback(request.room_id, request.session_id, None)?;
         // A negative expires_in never gets here: it is not a `Lifetime`, so the request is refused
         // as a bad parameter when it is read.
         let video_id = self.rows.get(i).map_or(VideoId(0), |r| r.video_id);
-        Ok(PlayerToken {
+        Ok(record!(PlayerToken {
             video_id,
             token: self.token(
                 request.room_id,
                 request.session_id.unwrap_or(NO_SESSION),
                 &request.expires_in.as_secs().to_string(),
             ),
-        })
+        }))
     }
 
     fn get_player_token_batch(
         &mut self,
-        request: crate::token::GetPlayerTokenBatchRequest,
+        request: GetPlayerTokenBatchParams,
     ) -> Result<BTreeMap<PlaybackRef, String>, Refusal> {
         let expires = request.expires_in.as_secs().to_string();
         Ok(request
@@ -47,16 +44,16 @@ impl TokenService for State {
 
     fn get_limited_token(
         &mut self,
-        request: crate::token::GetLimitedTokenRequest,
+        request: GetLimitedTokenParams,
     ) -> Result<LimitedToken, Refusal> {
         self.playback(request.room_id, request.session_id, None)?;
         self.limited_tokens += 1;
-        Ok(LimitedToken {
+        Ok(record!(LimitedToken {
             limited_token: hex(&[
                 "limited",
                 &request.room_id.to_string(),
                 &self.limited_tokens.to_string(),
             ]),
-        })
+        }))
     }
 }

@@ -1,24 +1,21 @@
 //! The fake server's behaviour for the group `validity` (`spec/validity.yaml`).
 
 use super::*;
-use crate::generated::service::ValidityService;
+use crate::service::*;
 
 impl ValidityService for State {
-    fn get_valid_day(
-        &mut self,
-        request: crate::validity::GetValidDayRequest,
-    ) -> Result<ValidDays, Refusal> {
+    fn get_valid_day(&mut self, request: GetValidDayParams) -> Result<ValidDays, Refusal> {
         let product = request.product_type.map_or(1, i64::from);
         let Some(ids) = &request.video_ids else {
-            return Ok(ValidDays {
+            return Ok(record!(ValidDays {
                 partner_valid_day: Some(
                     self.product_valid_days.get(&product).copied().unwrap_or(0),
                 ),
                 list: Some(BTreeMap::new()),
                 expire_time_list: Some(BTreeMap::new()),
-            });
+            }));
         };
-        Ok(ValidDays {
+        Ok(record!(ValidDays {
             partner_valid_day: Some(self.product_valid_days.get(&product).copied().unwrap_or(0)),
             list: Some(
                 ids.iter()
@@ -30,13 +27,10 @@ impl ValidityService for State {
                     .filter_map(|id| self.video_expiry.get(id).map(|t| (*id, *t)))
                     .collect(),
             ),
-        })
+        }))
     }
 
-    fn set_valid_day(
-        &mut self,
-        request: crate::validity::SetValidDayRequest,
-    ) -> Result<(), Refusal> {
+    fn set_valid_day(&mut self, request: SetValidDayParams) -> Result<(), Refusal> {
         if request.valid_day < 0 {
             return Err(Refusal::new(
                 ErrorCode::InvalidParameter,
@@ -66,7 +60,7 @@ impl ValidityService for State {
 
     fn batch_set_expire_time(
         &mut self,
-        request: crate::validity::BatchSetExpireTimeRequest,
+        request: BatchSetExpireTimeParams,
     ) -> Result<ExpireResult, Refusal> {
         let mut success_list = Vec::new();
         for setting in &request.data {
@@ -77,6 +71,6 @@ impl ValidityService for State {
                 success_list.push(setting.video_id);
             }
         }
-        Ok(ExpireResult { success_list })
+        Ok(record!(ExpireResult { success_list }))
     }
 }

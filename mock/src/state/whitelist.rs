@@ -1,13 +1,10 @@
 //! The fake server's behaviour for the group `whitelist` (`spec/whitelist.yaml`).
 
 use super::*;
-use crate::generated::service::WhitelistService;
+use crate::service::*;
 
 impl WhitelistService for State {
-    fn add_session_whitelist(
-        &mut self,
-        request: crate::whitelist::AddSessionWhitelistRequest,
-    ) -> Result<(), Refusal> {
+    fn add_session_whitelist(&mut self, request: AddSessionWhitelistParams) -> Result<(), Refusal> {
         if !self.room(request.room_id)?.long_term {
             return Err(Refusal::new(
                 ErrorCode::InvalidParameter,
@@ -25,7 +22,7 @@ impl WhitelistService for State {
 
     fn delete_session_whitelist(
         &mut self,
-        request: crate::whitelist::DeleteSessionWhitelistRequest,
+        request: DeleteSessionWhitelistParams,
     ) -> Result<(), Refusal> {
         if !self.room(request.room_id)?.long_term {
             return Err(Refusal::new(
@@ -48,7 +45,7 @@ impl WhitelistService for State {
 
     fn get_session_whitelist(
         &mut self,
-        request: crate::whitelist::GetSessionWhitelistRequest,
+        request: GetSessionWhitelistParams,
     ) -> Result<WhitelistPage, Refusal> {
         self.room(request.room_id)?;
         let ids = self
@@ -57,10 +54,7 @@ impl WhitelistService for State {
         Ok(self.whitelist_page(ids, request.page, request.page_size))
     }
 
-    fn add_room_whitelist(
-        &mut self,
-        request: crate::whitelist::AddRoomWhitelistRequest,
-    ) -> Result<(), Refusal> {
+    fn add_room_whitelist(&mut self, request: AddRoomWhitelistParams) -> Result<(), Refusal> {
         self.room(request.room_id)?;
         self.check_users(&request.user_ids)?;
         self.room_whitelist
@@ -72,17 +66,14 @@ impl WhitelistService for State {
 
     fn get_room_whitelist(
         &mut self,
-        request: crate::whitelist::GetRoomWhitelistRequest,
+        request: GetRoomWhitelistParams,
     ) -> Result<WhitelistPage, Refusal> {
         self.room(request.room_id)?;
         let ids = self.room_whitelist.get(&request.room_id);
         Ok(self.whitelist_page(ids, request.page, request.page_size))
     }
 
-    fn delete_room_whitelist(
-        &mut self,
-        request: crate::whitelist::DeleteRoomWhitelistRequest,
-    ) -> Result<(), Refusal> {
+    fn delete_room_whitelist(&mut self, request: DeleteRoomWhitelistParams) -> Result<(), Refusal> {
         self.room(request.room_id)?;
         let list = self.room_whitelist.entry(request.room_id).or_default();
         if let Some(missing) = request.user_ids.iter().find(|id| !list.contains(id)) {
@@ -107,10 +98,10 @@ impl State {
             .flatten()
             .filter_map(|id| self.users.get(id).cloned())
             .collect();
-        WhitelistPage {
+        record!(WhitelistPage {
             total: count(users.len()),
             list: page_of(&users, page.unwrap_or(1), size.unwrap_or(20)),
-        }
+        })
     }
 
     fn check_users(&self, ids: &[UserId]) -> Result<(), Refusal> {
