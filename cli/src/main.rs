@@ -15,6 +15,7 @@ mod exchange;
 mod generated;
 mod mock;
 mod output;
+mod sync;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -56,6 +57,10 @@ enum Command {
 
     /// Runs the fake Baijiayun server on 127.0.0.1 (what `baijiayun-mock` does).
     Mock(mock::Args),
+
+    /// Keeps a copy of the account in a database (SQLite): playbacks and play records, within
+    /// a share of the rate limit, resumable after any crash. `sync status` shows where it is.
+    Sync(sync::Args),
 
     /// Callbacks the vendor sends.
     #[command(subcommand)]
@@ -107,6 +112,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             doctor::run(&settings, &args).await
         }
         Command::Mock(args) => mock::run(&cli.connection, &args).await,
+        Command::Sync(args) => sync::run(&cli.connection, args).await,
         Command::Callback(command) => callback::run(&cli.connection, command),
         Command::Completions { shell } => {
             let mut command = Cli::command();

@@ -30,7 +30,9 @@ fn sync_command(server: &MockServer, db: &str, args: &[&str]) -> Command {
 
 /// Runs a sync to its end and asserts it completed.
 fn run_to_end(server: &MockServer, db: &str, args: &[&str]) {
-    let out = sync_command(server, db, args).output().expect("run baijiayun sync");
+    let out = sync_command(server, db, args)
+        .output()
+        .expect("run baijiayun sync");
     assert!(
         out.status.success(),
         "sync failed: {}",
@@ -40,7 +42,13 @@ fn run_to_end(server: &MockServer, db: &str, args: &[&str]) {
 
 /// Everything a run leaves that must not depend on whether it was killed: the rows (without the
 /// sync's own timestamps) and the cursors' positions.
-async fn content(db: &Database) -> (BTreeMap<i64, PlaybackCols>, Vec<(String, String)>, Vec<String>) {
+async fn content(
+    db: &Database,
+) -> (
+    BTreeMap<i64, PlaybackCols>,
+    Vec<(String, String)>,
+    Vec<String>,
+) {
     let pool = db.sqlite().expect("sqlite");
     let playbacks = db_playbacks(db).await;
     let records: Vec<(String, String)> =
@@ -82,9 +90,16 @@ async fn killed_at_any_point_and_restarted_it_ends_as_a_run_never_killed() {
     server.clear_requests();
     run_to_end(&server, &reference.url, &args);
     let total = received(&server);
-    assert!(total >= 25, "a run of {total} requests is too short to kill at 20 points");
+    assert!(
+        total >= 25,
+        "a run of {total} requests is too short to kill at 20 points"
+    );
     let expected = content(&reference.open().await).await;
-    let reader = server.client_builder().no_rate_limit().build().expect("client");
+    let reader = server
+        .client_builder()
+        .no_rate_limit()
+        .build()
+        .expect("client");
     assert_same("playbacks", &expected.0, &fake_playbacks(&reader).await);
 
     // Every request is slowed down, so that a kill lands at the point chosen: while request k is
@@ -96,7 +111,9 @@ async fn killed_at_any_point_and_restarted_it_ends_as_a_run_never_killed() {
         let k = 1 + i * (total - 2) / (points - 1);
         let temp = TempDb::new();
         server.clear_requests();
-        let child = sync_command(&server, &temp.url, &args).spawn().expect("spawn");
+        let child = sync_command(&server, &temp.url, &args)
+            .spawn()
+            .expect("spawn");
         let deadline = Instant::now() + Duration::from_secs(60);
         while received(&server) < k && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -110,7 +127,10 @@ async fn killed_at_any_point_and_restarted_it_ends_as_a_run_never_killed() {
         let db = temp.open().await;
         let got = content(&db).await;
         assert_same("playbacks after a kill", &got.0, &expected.0);
-        assert_eq!(got.1, expected.1, "play records after a kill at request {k}");
+        assert_eq!(
+            got.1, expected.1,
+            "play records after a kill at request {k}"
+        );
         assert_eq!(got.2, expected.2, "deletions after a kill at request {k}");
         let statuses = run_statuses(&db).await;
         assert_eq!(
@@ -141,10 +161,19 @@ async fn across_a_kill_no_window_holds_more_than_the_budget() {
         .start()
         .await
         .expect("fake");
-    let args = ["--page-size", "1", "--rate-limit", "20/1200ms", "--budget", "0.5"];
+    let args = [
+        "--page-size",
+        "1",
+        "--rate-limit",
+        "20/1200ms",
+        "--budget",
+        "0.5",
+    ];
     let temp = TempDb::new();
     server.clear_requests();
-    let child = sync_command(&server, &temp.url, &args).spawn().expect("spawn");
+    let child = sync_command(&server, &temp.url, &args)
+        .spawn()
+        .expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(60);
     while received(&server) < 15 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -155,11 +184,17 @@ async fn across_a_kill_no_window_holds_more_than_the_budget() {
     let arrivals: Vec<Instant> = server.requests().iter().map(|r| r.arrived).collect();
     assert!(arrivals.len() > 2 * budget, "{} requests", arrivals.len());
     for (i, &start) in arrivals.iter().enumerate() {
-        let in_window = arrivals[i..].iter().take_while(|&&t| t < start + window).count();
+        let in_window = arrivals[i..]
+            .iter()
+            .take_while(|&&t| t < start + window)
+            .count();
         assert!(
             in_window <= budget,
             "{in_window} requests arrived within {window:?} from request {i} (budget {budget})"
         );
     }
-    assert!(server.requests().iter().all(|r| r.status == Some(200)), "the fake refused a request");
+    assert!(
+        server.requests().iter().all(|r| r.status == Some(200)),
+        "the fake refused a request"
+    );
 }

@@ -161,6 +161,24 @@ impl Client {
         crate::request::confirmed(request, output)
     }
 
+    /// Sends any request value and returns its typed `data` with the response body as received;
+    /// see [`crate::Client::execute_with_body`].
+    pub fn execute_with_body<E: Endpoint>(
+        &self,
+        request: &E,
+    ) -> Result<crate::WithBody<E::Output>> {
+        let call = self.shared.endpoint_call(request)?;
+        let label = call.label.clone();
+        let mut output = crate::call::OutputWithBody::new(E::DATA_RULES);
+        let result = self.run(call, &mut output);
+        let received = output.finish(&label, result)?;
+        let data = crate::request::confirmed(request, received.data)?;
+        Ok(crate::WithBody {
+            data,
+            body: received.body,
+        })
+    }
+
     /// Sends any request value and returns its `data` as JSON, untyped; see
     /// [`crate::Client::execute_json`].
     pub fn execute_json<E: Endpoint>(&self, request: &E) -> Result<serde_json::Value> {

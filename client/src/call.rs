@@ -89,6 +89,50 @@ impl<T: Lenient + Send> Decode for Output<T> {
     }
 }
 
+/// The decoded `data` of a call, and the body it was decoded from
+/// ([`crate::Client::execute_with_body`]).
+#[derive(Debug)]
+pub(crate) struct OutputWithBody<T> {
+    output: Output<T>,
+    body: Option<Bytes>,
+}
+
+impl<T: Lenient + Send> OutputWithBody<T> {
+    pub(crate) fn new(rules: u8) -> Self {
+        OutputWithBody {
+            output: Output::new(rules),
+            body: None,
+        }
+    }
+
+    /// The call's result: its output with the body, or its error.
+    pub(crate) fn finish(self, label: &Label, result: Result<()>) -> Result<WithBody<T>> {
+        let body = self.body.unwrap_or_default();
+        let data = self.output.finish(label, result)?;
+        Ok(WithBody { data, body })
+    }
+}
+
+impl<T: Lenient + Send> Decode for OutputWithBody<T> {
+    fn decode(&mut self, label: &Label, status: u16, body: Bytes) -> Result<()> {
+        self.output.decode(label, status, body.clone())?;
+        self.body = Some(body);
+        Ok(())
+    }
+}
+
+/// A call's typed `data` and the whole response body it was decoded from, byte for byte
+/// ([`crate::Client::execute_with_body`]): for keeping what the vendor sent beside what the client
+/// read, e.g. a sync that stores each item's JSON as received.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct WithBody<T> {
+    /// The envelope's `data`, decoded as the endpoint's output.
+    pub data: T,
+    /// The response body as received (the whole envelope).
+    pub body: Bytes,
+}
+
 /// An exchange's answer as received ([`crate::Client::exchange`]): a 2xx body kept whole, its
 /// envelope not read; other statuses come back from the core as errors and are turned into an
 /// [`Answer`] by [`Answer::finish`].

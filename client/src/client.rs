@@ -9,7 +9,9 @@ use std::time::Duration;
 use secrecy::SecretString;
 use tracing::Instrument;
 
-use crate::call::{Answer, AnswerOutput, Core, Decode, Event, Output, Step, clock};
+use crate::call::{
+    Answer, AnswerOutput, Core, Decode, Event, Output, OutputWithBody, Step, WithBody, clock,
+};
 use crate::error::{Error, Label, Result};
 use crate::info::Method;
 use crate::limit::{Gate, Limiter, RateLimit};
@@ -459,6 +461,35 @@ impl Client {
         let call = self.shared.endpoint_call(request)?;
         let output = self.decoded(call, E::DATA_RULES).await?;
         crate::request::confirmed(request, output)
+    }
+
+    /// Sends any request value, like [`Client::execute`], and returns its typed `data` together
+    /// with the response body as received, so that what the vendor sent can be kept verbatim
+    /// beside what the client read (the body is shared, not copied).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baijiayun::Client) -> baijiayun::Result<()> {
+    /// use baijiayun::playback::GetListRequest;
+    /// use baijiayun::types::ProductType;
+    ///
+    /// let page = client
+    ///     .execute_with_body(&GetListRequest::new(ProductType::LargeClass, 1, 100))
+    ///     .await?;
+    /// println!("{} playbacks in {} bytes", page.data.list.len(), page.body.len());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute_with_body<E: Endpoint>(&self, request: &E) -> Result<WithBody<E::Output>> {
+        let call = self.shared.endpoint_call(request)?;
+        let label = call.label.clone();
+        let mut output = OutputWithBody::new(E::DATA_RULES);
+        let result = self.run(call, &mut output).await;
+        let received = output.finish(&label, result)?;
+        let data = crate::request::confirmed(request, received.data)?;
+        Ok(WithBody {
+            data,
+            body: received.body,
+        })
     }
 
     /// Sends any request value and returns its `data` as JSON, untyped: for reading a field the

@@ -33,7 +33,7 @@ pub mod blocking;
 #[rustfmt::skip]
 mod generated;
 
-pub use call::Answer;
+pub use call::{Answer, WithBody};
 pub use client::{Client, ClientBuilder};
 pub use envelope::decode;
 pub use error::{Error, Result, TransportKind};

@@ -22,8 +22,16 @@ fn days() -> (Date, Date) {
 }
 
 async fn assert_db_equals_fake(db: &baijiayun_sync::Database, server: &MockServer) {
-    let reader = server.client_builder().no_rate_limit().build().expect("client");
-    assert_same("playbacks", &db_playbacks(db).await, &fake_playbacks(&reader).await);
+    let reader = server
+        .client_builder()
+        .no_rate_limit()
+        .build()
+        .expect("client");
+    assert_same(
+        "playbacks",
+        &db_playbacks(db).await,
+        &fake_playbacks(&reader).await,
+    );
     let (since, today) = days();
     assert_same(
         "play records",
@@ -34,11 +42,17 @@ async fn assert_db_equals_fake(db: &baijiayun_sync::Database, server: &MockServe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_copies_the_account_and_the_next_one_reads_little() {
-    let server = MockServer::builder().no_rate_limit().start().await.expect("fake");
+    let server = MockServer::builder()
+        .no_rate_limit()
+        .start()
+        .await
+        .expect("fake");
     let temp = TempDb::new();
     let db = temp.open().await;
     let client = server.client().expect("client");
-    let sync = Syncer::new(client, db.clone()).page_size(2).record_page_size(3);
+    let sync = Syncer::new(client, db.clone())
+        .page_size(2)
+        .record_page_size(3);
 
     let first = sync.run_once().await.expect("run");
     assert_eq!(first.status, RunStatus::Complete, "{:?}", first.error);
@@ -48,7 +62,13 @@ async fn a_run_copies_the_account_and_the_next_one_reads_little() {
 
     let second = sync.run_once().await.expect("run");
     assert_eq!(second.status, RunStatus::Complete, "{:?}", second.error);
-    assert!(second.streams.iter().filter(|s| s.stream.starts_with("playbacks")).all(|s| !s.full));
+    assert!(
+        second
+            .streams
+            .iter()
+            .filter(|s| s.stream.starts_with("playbacks"))
+            .all(|s| !s.full)
+    );
     // An incremental run with nothing new reads one page per product line (plus rooms still
     // transcoding), not the whole list again.
     let playback_requests: u64 = second
@@ -78,11 +98,21 @@ async fn faults_end_the_run_in_error_and_the_next_run_completes() {
         (Operation::GetList, Fault::RateLimited),
         (Operation::GetList, Fault::MalformedJson),
         (Operation::GetPartnerPlaybackPlayRecord, Fault::Status(503)),
-        (Operation::GetPartnerPlaybackPlayRecord, Fault::MalformedJson),
-        (Operation::GetPartnerPlaybackPlayRecord, Fault::Latency(Duration::from_secs(5))),
+        (
+            Operation::GetPartnerPlaybackPlayRecord,
+            Fault::MalformedJson,
+        ),
+        (
+            Operation::GetPartnerPlaybackPlayRecord,
+            Fault::Latency(Duration::from_secs(5)),
+        ),
     ];
     for (operation, fault) in faults {
-        let server = MockServer::builder().no_rate_limit().start().await.expect("fake");
+        let server = MockServer::builder()
+            .no_rate_limit()
+            .start()
+            .await
+            .expect("fake");
         let temp = TempDb::new();
         let db = temp.open().await;
         let client = server
@@ -101,15 +131,28 @@ async fn faults_end_the_run_in_error_and_the_next_run_completes() {
         assert!(failed.error.is_some());
         server.clear_faults();
         let next = sync.run_once().await.expect("run");
-        assert_eq!(next.status, RunStatus::Complete, "{operation:?} {fault:?}: {:?}", next.error);
+        assert_eq!(
+            next.status,
+            RunStatus::Complete,
+            "{operation:?} {fault:?}: {:?}",
+            next.error
+        );
         assert_db_equals_fake(&db, &server).await;
-        assert_eq!(run_statuses(&db).await, ["error", "complete"], "{operation:?} {fault:?}");
+        assert_eq!(
+            run_statuses(&db).await,
+            ["error", "complete"],
+            "{operation:?} {fault:?}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sync_on_the_same_database_is_refused() {
-    let server = MockServer::builder().no_rate_limit().start().await.expect("fake");
+    let server = MockServer::builder()
+        .no_rate_limit()
+        .start()
+        .await
+        .expect("fake");
     let temp = TempDb::new();
     let db = temp.open().await;
     server.inject(Operation::GetList, Fault::Latency(Duration::from_secs(2)));
@@ -118,7 +161,10 @@ async fn a_second_sync_on_the_same_database_is_refused() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let second = Syncer::new(server.client().expect("client"), temp.open().await);
     let err = second.run_once().await.expect_err("busy");
-    assert!(matches!(err, baijiayun_sync::SyncError::Busy { .. }), "{err}");
+    assert!(
+        matches!(err, baijiayun_sync::SyncError::Busy { .. }),
+        "{err}"
+    );
     server.clear_faults();
     let report = running.await.expect("join").expect("run");
     assert_eq!(report.status, RunStatus::Complete, "{:?}", report.error);
@@ -126,10 +172,17 @@ async fn a_second_sync_on_the_same_database_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_run_is_interrupted_and_the_next_one_finishes() {
-    let server = MockServer::builder().no_rate_limit().start().await.expect("fake");
+    let server = MockServer::builder()
+        .no_rate_limit()
+        .start()
+        .await
+        .expect("fake");
     let temp = TempDb::new();
     let db = temp.open().await;
-    server.inject(Operation::GetPartnerPlaybackPlayRecord, Fault::Latency(Duration::from_secs(30)));
+    server.inject(
+        Operation::GetPartnerPlaybackPlayRecord,
+        Fault::Latency(Duration::from_secs(30)),
+    );
     let sync = Syncer::new(server.client().expect("client"), db.clone()).page_size(2);
     let report = sync
         .run_once_until(tokio::time::sleep(Duration::from_millis(1500)))

@@ -118,7 +118,11 @@ pub(crate) async fn fake_playbacks(client: &Client) -> BTreeMap<i64, PlaybackCol
 }
 
 /// Every play record the fake serves for the days `from..=to`, keyed by (guid, day).
-pub(crate) async fn fake_records(client: &Client, from: Date, to: Date) -> BTreeMap<(String, String), RecordCols> {
+pub(crate) async fn fake_records(
+    client: &Client,
+    from: Date,
+    to: Date,
+) -> BTreeMap<(String, String), RecordCols> {
     let mut all = BTreeMap::new();
     let mut day = Some(from);
     while let Some(d) = day.filter(|d| *d <= to) {
@@ -127,7 +131,11 @@ pub(crate) async fn fake_records(client: &Client, from: Date, to: Date) -> BTree
             let start = d.at(0, 0, 0).expect("start");
             let end = d.at(23, 59, 59).expect("end");
             let list = client
-                .execute(&GetPartnerPlaybackPlayRecordRequest::new(start, end).page(page).page_size(1000))
+                .execute(
+                    &GetPartnerPlaybackPlayRecordRequest::new(start, end)
+                        .page(page)
+                        .page_size(1000),
+                )
                 .await
                 .expect("records");
             for r in &list.list {
@@ -194,7 +202,11 @@ pub(crate) async fn db_playbacks(db: &Database) -> BTreeMap<i64, PlaybackCols> {
 }
 
 /// The play records the database holds for the days `from..=to`.
-pub(crate) async fn db_records(db: &Database, from: Date, to: Date) -> BTreeMap<(String, String), RecordCols> {
+pub(crate) async fn db_records(
+    db: &Database,
+    from: Date,
+    to: Date,
+) -> BTreeMap<(String, String), RecordCols> {
     let pool = db.sqlite().expect("sqlite");
     let rows = sqlx::query(
         "SELECT guid, day, video_id, user_number, play_begin_time, play_length, client_type, area \
@@ -228,8 +240,16 @@ pub(crate) fn assert_same<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Deb
     db: &BTreeMap<K, V>,
     fake: &BTreeMap<K, V>,
 ) {
-    let missing: Vec<_> = fake.keys().filter(|k| !db.contains_key(k)).take(5).collect();
-    let extra: Vec<_> = db.keys().filter(|k| !fake.contains_key(k)).take(5).collect();
+    let missing: Vec<_> = fake
+        .keys()
+        .filter(|k| !db.contains_key(k))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = db
+        .keys()
+        .filter(|k| !fake.contains_key(k))
+        .take(5)
+        .collect();
     let differ: Vec<_> = fake
         .iter()
         .filter_map(|(k, v)| db.get(k).filter(|d| *d != v).map(|d| (k, d, v)))
