@@ -1,4 +1,5 @@
-//! The quickstart: the async and the blocking client, end to end.
+//! The quickstart: the async and the blocking client end to end, then a sync of the account into a
+//! SQLite file (`baijiayun-sync`).
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -149,6 +150,45 @@ fn with_blocking_client(
     Ok(())
 }
 
+/// Syncs the fake account into a SQLite file and reads it back with SQL: what `baijiayun sync`
+/// does, as a library.
+async fn with_sync(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::temp_dir().join(format!("baijiayun-quickstart-{}.db", std::process::id()));
+    let url = format!("sqlite://{}", path.display());
+    let db = baijiayun_sync::Database::open(&url).await?;
+    let report = baijiayun_sync::Syncer::new(client, db.clone()).run_once().await?;
+    println!(
+        "  run {}: {} rows written in {} requests (budget {} per window) into {}",
+        report.status.as_str(),
+        report.rows_written,
+        report.requests,
+        report.budget,
+        path.display()
+    );
+    if let Some(pool) = db.sqlite() {
+        let (playbacks, transcoding): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 20) FROM playbacks \
+             WHERE deleted_at IS NULL",
+        )
+        .fetch_one(pool)
+        .await?;
+        let watched: Option<i64> = sqlx::query_scalar("SELECT SUM(play_length) FROM play_records")
+            .fetch_one(pool)
+            .await?;
+        println!(
+            "  SQL: {playbacks} playbacks ({transcoding} transcoding), {} s watched in 30 days",
+            watched.unwrap_or(0)
+        );
+    }
+    db.close().await;
+    for suffix in ["", "-wal", "-shm", ".sync-lock"] {
+        let mut file = path.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let target = match target() {
         Ok(t) => t,
@@ -205,6 +245,18 @@ fn main() -> ExitCode {
                 );
             }
             None => println!("  nothing to change"),
+        }
+        if writes {
+            println!("sync (baijiayun-sync) into SQLite:");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime
+                .block_on(with_sync(client))
+                .map_err(|e| e.to_string())?;
+        } else {
+            println!("sync: run `baijiayun sync --once` to copy this account into sqlite://baijiayun.db");
         }
         Ok(())
     };
