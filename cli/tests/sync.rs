@@ -198,3 +198,67 @@ async fn across_a_kill_no_window_holds_more_than_the_budget() {
         "the fake refused a request"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_a_run_interrupted_and_status_shows_it() {
+    let server = MockServer::builder().no_rate_limit().start().await.expect("fake");
+    server.inject_all(Fault::Latency(Duration::from_millis(200)));
+    let temp = TempDb::new();
+    let child = sync_command(&server, &temp.url, &["--page-size", "1"])
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while received(&server) < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    server.clear_faults();
+
+    let status = Command::new(env!("CARGO_BIN_EXE_baijiayun"))
+        .args(["sync", "status", "--format", "json", "--db", &temp.url])
+        .env_clear()
+        .output()
+        .expect("sync status");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    let runs = json["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1, "{json}");
+    assert_eq!(runs[0]["status"], "interrupted", "{json}");
+    for key in ["started_at", "finished_at"] {
+        let t = runs[0][key].as_str().expect(key);
+        assert!(humantime::parse_rfc3339(t).is_ok() && t.ends_with('Z'), "{key}: {t}");
+    }
+    assert!(json["streams"].is_array(), "{json}");
+
+    // The next run completes, and status lists it first.
+    run_to_end(&server, &temp.url, &["--page-size", "1"]);
+    let status = Command::new(env!("CARGO_BIN_EXE_baijiayun"))
+        .args(["sync", "status", "--format", "json", "--db", &temp.url])
+        .env_clear()
+        .output()
+        .expect("sync status");
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    let statuses: Vec<&str> = json["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter_map(|r| r["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["complete", "interrupted"]);
+    let streams: Vec<&str> = json["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .filter_map(|s| s["stream"].as_str())
+        .collect();
+    assert_eq!(
+        streams,
+        ["play_records", "playbacks/1", "playbacks/2", "playbacks/3", "playbacks/4"]
+    );
+}

@@ -169,6 +169,7 @@ impl ClientBuilder<crate::blocking::Client> {
 
 impl<C> ClientBuilder<C> {
     /// The same settings, for another client.
+    #[cfg(feature = "blocking")]
     fn for_client<D>(self) -> ClientBuilder<D> {
         ClientBuilder {
             partner_id: self.partner_id,

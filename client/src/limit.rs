@@ -149,6 +149,7 @@ impl Gate {
     }
 
     /// Takes a permit at `now`, or says how long until one is free (the blocking driver).
+    #[cfg(feature = "blocking")]
     pub(crate) fn acquire_blocking(&self, now: Instant) -> Permit {
         match self {
             Gate::Local(limiter) => limiter.try_acquire(now).into(),
@@ -168,6 +169,7 @@ impl Gate {
 
     /// The vendor refused for rate at `now`: let nothing through for a window (the blocking
     /// driver).
+    #[cfg(feature = "blocking")]
     pub(crate) fn pause_blocking(&self, now: Instant) {
         match self {
             Gate::Local(limiter) => limiter.pause(now),

@@ -312,6 +312,7 @@ impl CappedBody {
     }
 
     /// Whether a chunk passed the cap.
+    #[cfg(feature = "blocking")]
     pub(crate) fn is_over(&self) -> bool {
         self.over
     }

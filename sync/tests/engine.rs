@@ -54,12 +54,14 @@ async fn a_run_copies_the_account_and_the_next_one_reads_little() {
         .page_size(2)
         .record_page_size(3);
 
+    let until = read_until(LAG);
     let first = sync.run_once().await.expect("run");
     assert_eq!(first.status, RunStatus::Complete, "{:?}", first.error);
     assert!(first.streams.iter().all(|s| s.complete));
     assert!(first.rows_written > 0);
-    assert_db_equals_fake(&db, &server).await;
+    assert_db_equals_fake(&db, &server, &until).await;
 
+    let until = read_until(LAG);
     let second = sync.run_once().await.expect("run");
     assert_eq!(second.status, RunStatus::Complete, "{:?}", second.error);
     assert!(
@@ -87,7 +89,7 @@ async fn a_run_copies_the_account_and_the_next_one_reads_little() {
         playback_requests < sweep_requests,
         "incremental {playback_requests} vs sweep {sweep_requests}"
     );
-    assert_db_equals_fake(&db, &server).await;
+    assert_db_equals_fake(&db, &server, &until).await;
     assert_eq!(run_statuses(&db).await, ["complete", "complete"]);
 }
 
@@ -130,6 +132,7 @@ async fn faults_end_the_run_in_error_and_the_next_run_completes() {
         assert_eq!(failed.status, RunStatus::Error, "{operation:?} {fault:?}");
         assert!(failed.error.is_some());
         server.clear_faults();
+        let until = read_until(LAG);
         let next = sync.run_once().await.expect("run");
         assert_eq!(
             next.status,
@@ -137,7 +140,7 @@ async fn faults_end_the_run_in_error_and_the_next_run_completes() {
             "{operation:?} {fault:?}: {:?}",
             next.error
         );
-        assert_db_equals_fake(&db, &server).await;
+        assert_db_equals_fake(&db, &server, &until).await;
         assert_eq!(
             run_statuses(&db).await,
             ["error", "complete"],
@@ -190,8 +193,9 @@ async fn a_stopped_run_is_interrupted_and_the_next_one_finishes() {
         .expect("run");
     assert_eq!(report.status, RunStatus::Interrupted);
     server.clear_faults();
+    let until = read_until(LAG);
     let report = sync.run_once().await.expect("run");
     assert_eq!(report.status, RunStatus::Complete, "{:?}", report.error);
-    assert_db_equals_fake(&db, &server).await;
+    assert_db_equals_fake(&db, &server, &until).await;
     assert_eq!(run_statuses(&db).await, ["interrupted", "complete"]);
 }

@@ -68,6 +68,12 @@ pub(crate) struct RecordCols {
     pub(crate) area: Option<String>,
 }
 
+/// The vendor's text form of `now - lag` in Beijing time: what a sync started now has read up to.
+pub(crate) fn read_until(lag: std::time::Duration) -> String {
+    let t = DateTime::from(std::time::SystemTime::now() - lag);
+    text(&Some(t)).unwrap_or_default()
+}
+
 fn text(t: &Option<DateTime>) -> Option<String> {
     t.as_ref().map(|t| {
         format!(
@@ -149,7 +155,9 @@ pub(crate) async fn fake_records(
                     client_type: r.client_type.map(Into::into),
                     area: r.area.clone(),
                 };
-                all.insert((cols.guid.clone(), cols.day.clone()), cols);
+                if cols.play_begin_time.as_deref().is_some_and(|t| t <= until) {
+                    all.insert((cols.guid.clone(), cols.day.clone()), cols);
+                }
             }
             if list.list.len() < 1000 {
                 break;
@@ -210,10 +218,11 @@ pub(crate) async fn db_records(
     let pool = db.sqlite().expect("sqlite");
     let rows = sqlx::query(
         "SELECT guid, day, video_id, user_number, play_begin_time, play_length, client_type, area \
-         FROM play_records WHERE day >= ? AND day <= ?",
+         FROM play_records WHERE day >= ? AND day <= ? AND play_begin_time <= ?",
     )
     .bind(from.to_string())
     .bind(to.to_string())
+    .bind(until)
     .fetch_all(pool)
     .await
     .expect("read play records");

@@ -1,0 +1,153 @@
+//! `cargo bench -p baijiayun-cli --bench sync`: the sync's numbers in BENCHMARKS.md.
+//!
+//! * Backfill of a generated account (2,000 and 20,000 rooms) against the in-process fake without a
+//!   rate limit: rows written per second into SQLite, and the sync process's peak RSS (`VmHWM`).
+//! * An incremental run right after, with nothing changed: requests used.
+//! * A backfill against the fake with the vendor's limit (200 in 10 s) and the default budget (0.8):
+//!   requests sent ÷ requests the budget allows.
+//!
+//! The sync runs as the `baijiayun` binary, a child process, so its memory is its own.
+
+#![allow(clippy::print_stdout, reason = "a benchmark prints its results")]
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use baijiayun_mock::MockServer;
+
+fn sync_command(server: &MockServer, db: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baijiayun"));
+    cmd.args(["sync", "--once", "--db", db, "--progress", "json"])
+        .args(args)
+        .env_clear()
+        .env("BAIJIAYUN_PARTNER_ID", server.partner_id().to_string())
+        .env("BAIJIAYUN_PARTNER_KEY", server.partner_key())
+        .env("BAIJIAYUN_BASE_URL", server.url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    cmd
+}
+
+/// The peak resident set of a running process, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// What one run printed and used.
+struct Run {
+    seconds: f64,
+    rows: u64,
+    requests: u64,
+    peak_kib: u64,
+}
+
+/// Runs the child to its end, sampling its peak RSS, and reads its run line.
+fn measure(mut child: Child) -> Run {
+    let started = Instant::now();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+            .find(|v| v.get("status").is_some())
+    });
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let line = reader.join().expect("reader").expect("the run's JSON line");
+    assert_eq!(line["status"], "complete", "{line}");
+    Run {
+        seconds,
+        rows: line["rows_written"].as_u64().unwrap_or(0),
+        requests: line["requests"].as_u64().unwrap_or(0),
+        peak_kib: peak,
+    }
+}
+
+fn backfill(rooms: u32) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime
+        .block_on(MockServer::builder().no_rate_limit().rooms(rooms).seed(7).start())
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let unlimited = ["--rate-limit", "1000000/1s", "--budget", "1"];
+    let run = measure(sync_command(&server, &db, &unlimited).spawn().expect("spawn"));
+    println!(
+        "backfill {rooms:>6} rooms: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB",
+        run.rows,
+        run.seconds,
+        run.rows as f64 / run.seconds,
+        run.requests,
+        run.peak_kib as f64 / 1024.0
+    );
+    let again = measure(sync_command(&server, &db, &unlimited).spawn().expect("spawn"));
+    println!(
+        "incremental, nothing changed ({rooms} rooms): {} requests, {} rows written",
+        again.requests, again.rows
+    );
+}
+
+fn within_the_vendor_limit() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime
+        .block_on(
+            MockServer::builder()
+                .rooms(2000)
+                .seed(7)
+                .record_capacity(100_000)
+                .start(),
+        )
+        .expect("fake");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+    server.clear_requests();
+    // Pages of 10 make the backfill long enough to meet the limit.
+    let mut child = sync_command(&server, &db, &["--page-size", "10"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_secs(42));
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let arrivals: Vec<_> = server.requests().iter().map(|r| r.arrived).collect();
+    let refused = server.requests().iter().filter(|r| r.status != Some(200)).count();
+    let (Some(first), Some(last)) = (arrivals.first(), arrivals.last()) else {
+        println!("no request arrived");
+        return;
+    };
+    let span = last.duration_since(*first).as_secs_f64();
+    // The budget: 0.8 × 200 = 160 per 10 s. After the first window's 160, the steady rate is 16/s.
+    let sent = arrivals.len() as f64;
+    let allowed = 160.0 + 16.0 * span;
+    println!(
+        "vendor limit, budget 0.8: {} requests in {span:.1} s, {:.3} of the budget's {allowed:.0}; {refused} refused by the fake",
+        arrivals.len(),
+        sent / allowed
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with `--bench`-less args; only measure under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    backfill(2_000);
+    backfill(20_000);
+    within_the_vendor_limit();
+}
