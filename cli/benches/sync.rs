@@ -82,12 +82,22 @@ fn measure(mut child: Child) -> Run {
 fn backfill(rooms: u32) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let server = runtime
-        .block_on(MockServer::builder().no_rate_limit().rooms(rooms).seed(7).start())
+        .block_on(
+            MockServer::builder()
+                .no_rate_limit()
+                .rooms(rooms as usize)
+                .seed(7)
+                .start(),
+        )
         .expect("fake");
     let dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
     let unlimited = ["--rate-limit", "1000000/1s", "--budget", "1"];
-    let run = measure(sync_command(&server, &db, &unlimited).spawn().expect("spawn"));
+    let run = measure(
+        sync_command(&server, &db, &unlimited)
+            .spawn()
+            .expect("spawn"),
+    );
     println!(
         "backfill {rooms:>6} rooms: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB",
         run.rows,
@@ -96,7 +106,11 @@ fn backfill(rooms: u32) {
         run.requests,
         run.peak_kib as f64 / 1024.0
     );
-    let again = measure(sync_command(&server, &db, &unlimited).spawn().expect("spawn"));
+    let again = measure(
+        sync_command(&server, &db, &unlimited)
+            .spawn()
+            .expect("spawn"),
+    );
     println!(
         "incremental, nothing changed ({rooms} rooms): {} requests, {} rows written",
         again.requests, again.rows
@@ -123,10 +137,16 @@ fn within_the_vendor_limit() {
         .spawn()
         .expect("spawn");
     std::thread::sleep(Duration::from_secs(42));
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let _ = child.wait();
     let arrivals: Vec<_> = server.requests().iter().map(|r| r.arrived).collect();
-    let refused = server.requests().iter().filter(|r| r.status != Some(200)).count();
+    let refused = server
+        .requests()
+        .iter()
+        .filter(|r| r.status != Some(200))
+        .count();
     let (Some(first), Some(last)) = (arrivals.first(), arrivals.last()) else {
         println!("no request arrived");
         return;

@@ -123,11 +123,13 @@ pub(crate) async fn fake_playbacks(client: &Client) -> BTreeMap<i64, PlaybackCol
     all
 }
 
-/// Every play record the fake serves for the days `from..=to`, keyed by (guid, day).
+/// Every play record the fake serves for the days `from..=to` that began by `until` (the vendor's
+/// text form; the sync reads up to now minus a lag), keyed by (guid, day).
 pub(crate) async fn fake_records(
     client: &Client,
     from: Date,
     to: Date,
+    until: &str,
 ) -> BTreeMap<(String, String), RecordCols> {
     let mut all = BTreeMap::new();
     let mut day = Some(from);
@@ -209,11 +211,12 @@ pub(crate) async fn db_playbacks(db: &Database) -> BTreeMap<i64, PlaybackCols> {
         .collect()
 }
 
-/// The play records the database holds for the days `from..=to`.
+/// The play records the database holds for the days `from..=to` that began by `until`.
 pub(crate) async fn db_records(
     db: &Database,
     from: Date,
     to: Date,
+    until: &str,
 ) -> BTreeMap<(String, String), RecordCols> {
     let pool = db.sqlite().expect("sqlite");
     let rows = sqlx::query(

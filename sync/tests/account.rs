@@ -1,0 +1,237 @@
+//! End to end against a generated account that changes between runs as time would: after every
+//! run the database equals the fake, row by row, in the default style and in PHP style.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use baijiayun::types::{PlaybackStatus, ProductType, PublishStatus};
+use baijiayun::{Date, DateTime};
+use baijiayun_mock::{MockServer, PlaybackKey, ResponseStyle};
+use baijiayun_sync::{Database, RunStatus, Syncer};
+use support::*;
+
+const LAG: Duration = Duration::from_secs(600);
+
+fn days() -> (Date, Date) {
+    let today = DateTime::from(std::time::SystemTime::now() - LAG).date();
+    let mut since = today;
+    for _ in 0..30 {
+        let t = since.at(0, 0, 0).expect("midnight").to_unix() - 86_400;
+        since = DateTime::from_unix(t).expect("day").date();
+    }
+    (since, today)
+}
+
+/// The database equals the fake: through its list (with product lines), through the fake's own
+/// snapshot of its truth, and the play records of the days the sync reads.
+async fn assert_equal(db: &Database, server: &MockServer, until: &str) {
+    let reader = server
+        .client_builder()
+        .no_rate_limit()
+        .build()
+        .expect("client");
+    let in_db = db_playbacks(db).await;
+    assert_same("playbacks", &in_db, &fake_playbacks(&reader).await);
+    // The fake's own truth, not through the API the sync read.
+    let truth: BTreeMap<i64, (Option<String>, i64, Option<i64>)> = server
+        .account()
+        .playbacks()
+        .iter()
+        .map(|p| {
+            (
+                p.playback_id.expect("id"),
+                (
+                    p.name.clone(),
+                    i64::from(p.status),
+                    p.publish_status.map(Into::into),
+                ),
+            )
+        })
+        .collect();
+    let held: BTreeMap<i64, (Option<String>, i64, Option<i64>)> = in_db
+        .values()
+        .map(|p| (p.playback_id, (p.name.clone(), p.status, p.publish_status)))
+        .collect();
+    assert_same("playbacks (the fake's snapshot)", &held, &truth);
+    let (since, today) = days();
+    assert_same(
+        "play records",
+        &db_records(db, since, today, until).await,
+        &fake_records(&reader, since, today, until).await,
+    );
+}
+
+async fn run(sync: &Syncer) -> baijiayun_sync::Report {
+    let report = sync.run_once().await.expect("run");
+    assert_eq!(report.status, RunStatus::Complete, "{:?}", report.error);
+    report
+}
+
+async fn changes_between_runs(style: ResponseStyle) {
+    let server = MockServer::builder()
+        .no_rate_limit()
+        .rooms(80)
+        .seed(11)
+        .response_style(style)
+        .start()
+        .await
+        .expect("fake");
+    let temp = TempDb::new();
+    let db = temp.open().await;
+    let sync = Syncer::new(server.client().expect("client"), db.clone())
+        .page_size(7)
+        .record_page_size(40);
+
+    // 1. The first run sweeps.
+    let until = read_until(LAG);
+    let first = run(&sync).await;
+    assert!(
+        first
+            .streams
+            .iter()
+            .filter(|s| s.stream.starts_with("playbacks"))
+            .all(|s| s.full)
+    );
+    assert_equal(&db, &server, &until).await;
+
+    // 2. What an incremental run must see: new playbacks, new sessions and crops, transcoding
+    //    that finishes, late play records.
+    let account = server.account();
+    let listed = account.playbacks();
+    let transcoding: Vec<PlaybackKey> = listed
+        .iter()
+        .filter(|p| p.status == PlaybackStatus::Transcoding)
+        .map(PlaybackKey::of)
+        .take(3)
+        .collect();
+    assert!(
+        !transcoding.is_empty(),
+        "the generated account has playbacks transcoding"
+    );
+    for key in &transcoding {
+        account
+            .set_status(*key, PlaybackStatus::Ready)
+            .expect("ready");
+    }
+    let fresh = account.add_room(
+        ProductType::SmallClass,
+        "新的房间",
+        PlaybackStatus::Transcoding,
+    );
+    let long = account.add_long_term_room(ProductType::LargeClass);
+    account
+        .add_session(long, "第一节", PlaybackStatus::Ready)
+        .expect("session");
+    let ready = listed
+        .iter()
+        .find(|p| p.status == PlaybackStatus::Ready && p.version == Some(0))
+        .expect("a ready playback");
+    account
+        .add_crop(PlaybackKey::of(ready), "裁剪")
+        .expect("crop");
+    let yesterday = DateTime::from_unix(account.now().to_unix() - 86_400).expect("time");
+    account
+        .add_play(PlaybackKey::of(ready), yesterday, Duration::from_secs(321))
+        .expect("late play");
+    let until = read_until(LAG);
+    let second = run(&sync).await;
+    assert!(
+        second
+            .streams
+            .iter()
+            .filter(|s| s.stream.starts_with("playbacks"))
+            .all(|s| !s.full)
+    );
+    assert_equal(&db, &server, &until).await;
+
+    // 3. The new room finishes transcoding: the next incremental run re-reads it.
+    account
+        .set_status(fresh, PlaybackStatus::Failed)
+        .expect("failed");
+    let until = read_until(LAG);
+    run(&sync).await;
+    assert_equal(&db, &server, &until).await;
+
+    // 4. What only a sweep sees: renames and publish changes of old playbacks, deletions.
+    let old: Vec<_> = listed.iter().rev().take(12).collect();
+    account
+        .rename(PlaybackKey::of(old[0]), "改名了")
+        .expect("rename");
+    account
+        .set_publish_status(
+            old[1].room_id,
+            old[1].session_id.filter(|s| s.0 != 0),
+            PublishStatus::Blocked,
+        )
+        .expect("block");
+    account.delete_room(old[2].room_id).expect("delete room");
+    let other = old
+        .iter()
+        .find(|p| {
+            p.room_id != old[2].room_id
+                && p.room_id != old[1].room_id
+                && p.room_id != old[0].room_id
+        })
+        .expect("another room");
+    account
+        .delete_playback(
+            other.room_id,
+            other.session_id.filter(|s| s.0 != 0),
+            other.version,
+        )
+        .expect("delete playback");
+    let sweep = sync.clone().full(true);
+    let until = read_until(LAG);
+    let fourth = run(&sweep).await;
+    assert!(
+        fourth
+            .streams
+            .iter()
+            .filter(|s| s.stream.starts_with("playbacks"))
+            .all(|s| s.full)
+    );
+    assert_equal(&db, &server, &until).await;
+    let deleted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM playbacks WHERE deleted_at IS NOT NULL")
+            .fetch_one(db.sqlite().expect("sqlite"))
+            .await
+            .expect("count");
+    assert!(deleted >= 2, "{deleted} rows marked deleted");
+
+    // 5. Nothing changed: an incremental run reads one page per product line (no sweep).
+    let until = read_until(LAG);
+    let quiet = run(&sync).await;
+    let pages: u64 = quiet
+        .streams
+        .iter()
+        .filter(|s| s.stream.starts_with("playbacks"))
+        .map(|s| s.requests)
+        .sum();
+    // A page or two per product line (the newest page still holds what step 2 added, within the
+    // lag), and one request per room whose playbacks are not final yet.
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT room_id) FROM playbacks WHERE deleted_at IS NULL \
+         AND status NOT IN (30, 100)",
+    )
+    .fetch_one(db.sqlite().expect("sqlite"))
+    .await
+    .expect("count");
+    let pending = u64::try_from(pending).expect("count");
+    assert!(
+        pages <= 2 * 4 + pending,
+        "{pages} playback requests with nothing changed ({pending} rooms pending)"
+    );
+    assert_equal(&db, &server, &until).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_between_runs_in_the_default_style() {
+    changes_between_runs(ResponseStyle::Typed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_between_runs_in_php_style() {
+    changes_between_runs(ResponseStyle::Php).await;
+}
