@@ -15,7 +15,7 @@ use crate::call::{Call, Outcome};
 /// `PublishStatus`: each value's name on the command line, its code and its help.
 const PUBLISH_STATUS: args::Names = &[
     ("published", "1", "1: 发布（未屏蔽） — Published (not blocked)."),
-    ("blocked", "2", "2: 屏蔽（已屏蔽） — Blocked."),
+    ("blocked", "2", "2: 屏蔽（据 API 2、5、10：已屏[蔽]） — Blocked."),
 ];
 
 /// `ProductType`: each value's name on the command line, its code and its help.
@@ -28,11 +28,15 @@ const PRODUCT_TYPE: args::Names = &[
     (
         "large-class",
         "1",
-        "1: 教育直播（大班课） — Educational live, large class.",
+        "1: 教育[直播（大班课）]（原文截断，方括号内据 007gzs/baijiayun 与 a07061625/swooleyaf 补全） — Educational live, large class.",
     ),
     ("small-class", "2", "2: 小班课 — Small class."),
     ("dual-teacher", "3", "3: 双师 — Dual-teacher class."),
-    ("enterprise", "4", "4: 企业直播 — Enterprise live."),
+    (
+        "enterprise",
+        "4",
+        "4: 企业[直播]（原文截断，方括号内据 007gzs/baijiayun 补全） — Enterprise live.",
+    ),
 ];
 
 /// `RecordTemplate`: each value's name on the command line, its code and its help.
@@ -64,12 +68,12 @@ const REPLACE_TYPE: args::Names = &[
     (
         "replace",
         "1",
-        "1: 替换：源回放和目标回放都存在时，用源回放的数据覆盖目标回放 — Overwrite an existing target playback with the source.",
+        "1: 替换，指源回放和目标回放都存在时，用源回放的数据覆盖掉目标回放的数据 — Overwrite an existing target playback with the source.",
     ),
     (
         "add",
         "2",
-        "2: 新增：目标回放不存在时，将源回放拷贝一份给目标回放 — Copy the source into a target that does not exist yet.",
+        "2: 新增，指源回放存在而目标回放不存在时，会将源回放的数据拷贝一份给目标回放 — Copy the source into a target that does not exist yet.",
     ),
 ];
 
@@ -123,7 +127,7 @@ pub(crate) enum Endpoint {
     #[command(
         name = "update-playback",
         about = "更新回放信息 (API 9) — Rename a playback and optionally upload a new cover image.",
-        long_about = "更新回放信息 (API 9) — Rename a playback and optionally upload a new cover image.\n\n更新回放视频信息。返回 code=0 表示更新成功，否则失败\n\nSent as POST /openapi/playback/update.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "更新回放信息 (API 9) — Rename a playback and optionally upload a new cover image.\n\n更新回放视频信息。（原文另段）返回 code=0 表示更新成功，否则失败\n\nSent as POST /openapi/playback/update.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     UpdatePlayback(UpdatePlayback),
     #[command(
@@ -135,13 +139,13 @@ pub(crate) enum Endpoint {
     #[command(
         name = "set-main-version",
         about = "设置回放主版本 (API 11) — Make one version of a playback (usually a cropped one) its main version.",
-        long_about = "设置回放主版本 (API 11) — Make one version of a playback (usually a cropped one) its main version.\n\n设置回放的主版本，一般在有裁剪回放的时候设置。返回 code=0 表示设置成功，否则失败\n\nSent as POST /openapi/playback/setMainVersion.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "设置回放主版本 (API 11) — Make one version of a playback (usually a cropped one) its main version.\n\n设置回放的主版本，一般在有裁剪回放的时候设置。（原文另段）返回 code=0 表示设置成功，否则失败\n\nSent as POST /openapi/playback/setMainVersion.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     SetMainVersion(SetMainVersion),
     #[command(
         name = "replace-playback",
         about = "替换回放 (API 14) — Replace a target playback with a source playback, or copy the source into a new target.",
-        long_about = "替换回放 (API 14) — Replace a target playback with a source playback, or copy the source into a new target.\n\n该接口用于替换掉有问题的回放或新增一个回放，源回放(source) 替换 目标回放(target)。 type:替换，\n指源回放和目标回放都存在时，用源回放的数据覆盖掉目标回放的数据，此举会导致目标回放的数据被覆盖，\n请确保目标回放 room_id和 session_id无误。 type:新增，指源回放存在而目标回放不存在时，会将源回放的数据拷贝一份给目标回放，\n相当于目标回放是新生成的。 target_session_id:如果是新增长期直播间的回放，建议 target_session_id格式为\n日期+顺序(201912010)。 该接口执行成功后会执行回放视频转码回调。\n\nSent as POST /openapi/playback/replacePlayback.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "替换回放 (API 14) — Replace a target playback with a source playback, or copy the source into a new target.\n\n该接口用于替换掉有问题的回放或新增一个回放，源回放(source) 替换 目标回放(target)。（原文另段）\n type:替换，指源回放和目标回放都存在时，用源回放的数据覆盖掉目标回放的数据，此举会导致目标回放的数据被覆盖，\n请确保目标回放 room_id和 session_id无误。（原文此后为参数表） type:新增，指源回放存在而目标回放不存在时，\n会将源回放的数据拷贝一份给目标回放，相当于目标回放是新生成的。 target_session_id:如果是新增长期直播间的回放，\n建议 target_session_id格式为 日期+顺序(201912010)。 该接口执行成功后会执行回放视频转码回调。\n\nSent as POST /openapi/playback/replacePlayback.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     ReplacePlayback(ReplacePlayback),
     #[command(
@@ -213,13 +217,13 @@ pub(crate) enum Endpoint {
     #[command(
         name = "record-video",
         about = "回放录制纯视频 (API 16) — Record a playback into a pure video; completion is reported by the pure-video callback.",
-        long_about = "回放录制纯视频 (API 16) — Record a playback into a pure video; completion is reported by the pure-video callback.\n\n该接口可以用一个回放视频生成纯视频。 说明：1. 该接口只能用于大班课生成纯视频\n\nSent as POST /openapi/playback/recordVideo: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "回放录制纯视频 (API 16) — Record a playback into a pure video; completion is reported by the pure-video callback.\n\n该接口可以用一个回放视频生成纯视频。 （原文【说明】）1. 该接口只能用于大班课生成纯视频\n\nSent as POST /openapi/playback/recordVideo: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     RecordVideo(RecordVideo),
     #[command(
         name = "record-room-video",
         about = "回放录制纯视频（针对教室全部回放） (API 19) — Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.",
-        long_about = "回放录制纯视频（针对教室全部回放） (API 19) — Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.\n\n该接口可以将教室全部回放视频生成纯视频（只转原始回放且为主版本的视频），已添加生成纯视频任务不再添加。\n 说明：1. 该接口只能用于大班课生成纯视频，需开启产品线配置项 enable_playback_record_video（回放视频是否自动录制成纯视频）\n 且值为 2。 返回code为0时表示成功，返回code非0表示失败。\n\nSent as POST /openapi/playback/recordRoomVideo: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "回放录制纯视频（针对教室全部回放） (API 19) — Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.\n\n该接口可以将教室全部回放视频生成纯视频（只转原始回放且为主版本的视频），已添加生成纯视频任务不再添加。\n （原文【说明】）1. 该接口只能用于大班课生成纯视频，需开启产品线配置项 enable_playback_record_video（回放视频是否自动录制成纯视频）\n 且值为 2。（原文另段） 返回code为0时表示成功，返回code非0表示失败。\n\nSent as POST /openapi/playback/recordRoomVideo: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     RecordRoomVideo(RecordRoomVideo),
     #[command(
@@ -249,7 +253,7 @@ pub(crate) enum Endpoint {
     #[command(
         name = "batch-crop",
         about = "批量裁剪生成多段回放 (API 35) — Cut several named segments out of one playback, each becoming a new cropped playback.",
-        long_about = "批量裁剪生成多段回放 (API 35) — Cut several named segments out of one playback, each becoming a new cropped playback.\n\n在同一个回放视频中，批量裁剪生成多段回放。返回code为0时表示裁剪成功，返回code非0表示裁剪失败。\n\nSent as POST /openapi/playback/batchCrop: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        long_about = "批量裁剪生成多段回放 (API 35) — Cut several named segments out of one playback, each becoming a new cropped playback.\n\n在同一个回放视频中，批量裁剪生成多段回放。（原文另段）返回code为0时表示裁剪成功，返回code非0表示裁剪失败。\n\nSent as POST /openapi/playback/batchCrop: a path inferred, not published by the vendor (`baijiayun doctor` checks whether your server knows it).\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     BatchCrop(BatchCrop),
     #[command(
@@ -326,14 +330,14 @@ pub(crate) enum Endpoint {
     BatchSetExpireTime(BatchSetExpireTime),
     #[command(
         name = "set-transcode-callback-url",
-        about = "设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.",
-        long_about = "设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.\n\n该接口用于设置点播和回放转码回调地址\n\nSent as POST /openapi/video_account/setTranscodeCallbackUrl.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
+        about = "设置转码回调地址[（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.",
+        long_about = "设置转码回调地址[（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.\n\n[该接口用于设置点播和回放转码回调地址]（据 007gzs/baijiayun video_account.py 的说明，其“用户于”应为“用于”；\n本文档未收录此接口）\n\nSent as POST /openapi/video_account/setTranscodeCallbackUrl.\n\nIt changes state: asks for confirmation on a terminal; --yes skips the question."
     )]
     SetTranscodeCallbackUrl(SetTranscodeCallbackUrl),
     #[command(
         name = "get-transcode-callback-url",
-        about = "查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.",
-        long_about = "查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.\n\n该接口用于查询点播和回放的转码回调地址\n\nSent as POST /openapi/video_account/getTranscodeCallbackUrl.\n\nIt only reads."
+        about = "[查询转码回调地址（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.",
+        long_about = "[查询转码回调地址（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.\n\n[该接口用于查询点播和回放的转码回调地址]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）\n\nSent as POST /openapi/video_account/getTranscodeCallbackUrl.\n\nIt only reads."
     )]
     GetTranscodeCallbackUrl(GetTranscodeCallbackUrl),
 }
@@ -395,7 +399,7 @@ pub(crate) struct GetBasicInfo {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
+        help = "序列号（针对长[期房]间才会用[到）]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6 的 API 1 补全） — The session number; long-term rooms only."
     )]
     session_id: Option<SessionId>,
 }
@@ -418,21 +422,21 @@ pub(crate) struct GetList {
         value_name = "NAME|CODE",
         value_parser = args::code::<ProductType,
         i64>(PRODUCT_TYPE),
-        help = "产品线 1:教育直播，2:小班课，3:双师，4:企业直播（示例值0） — The product line to list."
+        help = "[产品线 1:教育直播，2:小班课，3:双师，4:企业直播]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全；示例值0） — The product line to list."
     )]
     product_type: ProductType,
     #[arg(
         long = "page",
         value_name = "INT",
         required_unless_present = "all",
-        help = "页码，从1开始 — The page number, from 1. [at least 1]"
+        help = "[页码，从1开始]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — The page number, from 1. [at least 1]"
     )]
     page: Option<i64>,
     #[arg(
         long = "page-size",
         value_name = "INT",
         required_unless_present = "all",
-        help = "每一页返回的条数，不得超过1000 — Items per page, at most 1000. [1..=1000]"
+        help = "[每一页返回的条数，不得超过1000]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Items per page, at most 1000. [1..=1000]"
     )]
     page_size: Option<i64>,
     #[arg(
@@ -440,13 +444,13 @@ pub(crate) struct GetList {
         value_name = "BOOL",
         value_parser = clap::builder::BoolishValueParser::new(),
         action = clap::ArgAction::Set,
-        help = "是否返回裁剪视频的回放，0：否 1：是 — Whether to include cropped versions. [vendor default 0]"
+        help = "[是否返回裁剪视频的回放，0：否 1：是]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Whether to include cropped versions. [vendor default 0]"
     )]
     crop_video: Option<bool>,
     #[arg(
         long = "room-id",
         value_name = "INT",
-        help = "教室号 — Only list this room's playbacks."
+        help = "[教室号]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Only list this room's playbacks."
     )]
     room_id: Option<RoomId>,
     #[arg(
@@ -509,7 +513,7 @@ pub(crate) struct SetPublishStatus {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "长期房间的序列号，普通房间不需要传 — The session number; long-term rooms only."
+        help = "[长期房间的序列号，普通房间不需要传]（原文此行无描述，据 007gzs/baijiayun 补全） — The session number; long-term rooms only."
     )]
     session_id: Option<SessionId>,
     #[arg(
@@ -540,13 +544,13 @@ pub(crate) struct DeletePlayback {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
+        help = "序列号（针对长[期房]间才会用[到）]（原文截断，方括号内为推测补全） — The session number; long-term rooms only."
     )]
     session_id: Option<SessionId>,
     #[arg(
         long = "version",
         value_name = "INT",
-        help = "版本号（针对裁剪回放才会用到） — The crop version to delete; cropped playbacks only."
+        help = "版本号（针对裁[剪回]放才会用[到）]（原文截断，方括号内为推测补全） — The crop version to delete; cropped playbacks only."
     )]
     version: Option<i64>,
 }
@@ -572,7 +576,7 @@ pub(crate) struct UpdatePlayback {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
+        help = "序列号（针对长[期房间]才会用到）（原文截断，方括号内为推测补全） — The session number; long-term rooms only."
     )]
     session_id: Option<SessionId>,
     #[arg(long = "name", value_name = "TEXT", help = "回放名称 — The new name.")]
@@ -606,7 +610,7 @@ pub(crate) struct GetCropList {
         value_name = "NAME|CODE",
         value_parser = args::code::<ProductType,
         i64>(PRODUCT_TYPE),
-        help = "1:教育直播，2:小班课，3:双师，4:企业直播 — The product line. [vendor default 0]"
+        help = "1:教育[直播，2:]小班课[，3:双师，]4，企业[直播]（原文截断，方括号内据 007gzs/baijiayun 补全） — The product line. [vendor default 0]"
     )]
     product_type: Option<ProductType>,
     #[arg(long = "room-id", value_name = "INT", help = "教室号 — The room id.")]
@@ -614,19 +618,19 @@ pub(crate) struct GetCropList {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms."
+        help = "序列号[（默认0，]长期房[间必须传此值）]（原文截断，方括号内据 007gzs/baijiayun 补全） — The session number; required for long-term rooms."
     )]
     session_id: Option<SessionId>,
     #[arg(
         long = "page",
         value_name = "INT",
-        help = "页码，从1开始，默认值是1 — The page number, from 1. [vendor default 1; at least 1]"
+        help = "页码，[从1开始，]默认值[是1]（原文截断，方括号内据 007gzs/baijiayun 补全） — The page number, from 1. [vendor default 1; at least 1]"
     )]
     page: Option<i64>,
     #[arg(
         long = "page-size",
         value_name = "INT",
-        help = "每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000. [vendor default 100; 1..=1000]"
+        help = "每页获[取的记录条数，]默认10[0，]最大值[不能超过1000]（原文截断，方括号内据 007gzs/baijiayun 补全） — Items per page, at most 1000. [vendor default 100; 1..=1000]"
     )]
     page_size: Option<i64>,
     #[arg(
@@ -667,7 +671,7 @@ pub(crate) struct SetMainVersion {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms."
+        help = "序列号（默认0，长期房间[必须]传此值）（原文截断，方括号内为推测补全） — The session number; required for long-term rooms."
     )]
     session_id: Option<SessionId>,
     #[arg(
@@ -696,7 +700,7 @@ pub(crate) struct ReplacePlayback {
         value_name = "NAME|CODE",
         value_parser = args::code::<ReplaceType,
         i64>(REPLACE_TYPE),
-        help = "类型 1:替换 2:新增 — Replace an existing target, or add a new one."
+        help = "[类型 1:替换 2:新增]（原文参数表无描述列，据【参数说明】与 007gzs/baijiayun、a07061625/swooleyaf） — Replace an existing target, or add a new one."
     )]
     type_: ReplaceType,
     #[arg(
@@ -708,13 +712,13 @@ pub(crate) struct ReplacePlayback {
     #[arg(
         long = "source-session-id",
         value_name = "INT",
-        help = "源回放 session_id（长期教室传） — The source's session number (long-term rooms)."
+        help = "[源回放 session_id（长期教室传）]（原文参数表无描述列） — The source's session number (long-term rooms)."
     )]
     source_session_id: Option<SessionId>,
     #[arg(
         long = "source-version",
         value_name = "INT",
-        help = "源回放版本 — The source's version."
+        help = "[源回放版本]（原文参数表无描述列） — The source's version."
     )]
     source_version: Option<i64>,
     #[arg(
@@ -740,7 +744,7 @@ pub(crate) struct ReplacePlayback {
     #[arg(
         long = "target-version",
         value_name = "INT",
-        help = "目标回放版本 — The target's version."
+        help = "[目标回放版本]（原文参数表无描述列） — The target's version."
     )]
     target_version: Option<i64>,
 }
@@ -859,13 +863,13 @@ pub(crate) struct GetPlayerToken {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
+        help = "序列号（针对长[期房]间才会用[到）]（原文截断，方括号内为推测补全） — The session number; long-term rooms only."
     )]
     session_id: Option<SessionId>,
     #[arg(
         long = "expires-in",
         value_name = "SECONDS|never",
-        help = "过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [write `never` for the vendor's 0 (never expires); 0 itself is refused]"
+        help = "过期时间[，]以秒为单[位。]如果传0则[表]示不过期（原文截断，方括号内据 007gzs/baijiayun 补全） — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [write `never` for the vendor's 0 (never expires); 0 itself is refused]"
     )]
     expires_in: Lifetime,
 }
@@ -889,13 +893,13 @@ pub(crate) struct GetPlayerTokenBatch {
         value_name = "ROOM[-SESSION]",
         value_delimiter = ',',
         required = true,
-        help = "短期房间传{room_id}，长期房间传{room_id}-{session_id}，多个回放用英文逗号分隔，如：17110879095169,1711087909231-201711281 — The playbacks, each a room id or room-session pair, sent comma-separated. [comma-separated or repeated]"
+        help = "短期房间[传{room_id}，]长期房间[传{room_id}-{session_id}，]多个回放[用英文逗号分隔，]如：171[10879095169,1711087909231-]2017112[81]（原文截断，方括号内据 007gzs/baijiayun 补全） — The playbacks, each a room id or room-session pair, sent comma-separated. [comma-separated or repeated]"
     )]
     room_ids: Vec<PlaybackRef>,
     #[arg(
         long = "expires-in",
         value_name = "SECONDS|never",
-        help = "过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [write `never` for the vendor's 0 (never expires); 0 itself is refused]"
+        help = "过期时间[，以秒为单位。]如果传0则[表示不过期]（原文截断，方括号内据 API 3 与 007gzs/baijiayun 补全） — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s). [write `never` for the vendor's 0 (never expires); 0 itself is refused]"
     )]
     expires_in: Lifetime,
 }
@@ -917,7 +921,7 @@ pub(crate) struct GetLimitedToken {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
+        help = "序列号（针对长[期房]间才会用[到）]（原文截断，方括号内为推测补全） — The session number; long-term rooms only."
     )]
     session_id: Option<SessionId>,
 }
@@ -944,7 +948,7 @@ pub(crate) struct GetPlaybackPlayRecord {
     #[arg(
         long = "session-id",
         value_name = "INT",
-        help = "序列号（针对长期房间才会用到） — The session number; long-term rooms only."
+        help = "序列号（针对[长期房间才会用]到）（原文截断，方括号内为推测补全） — The session number; long-term rooms only."
     )]
     session_id: Option<SessionId>,
     #[arg(
@@ -962,25 +966,25 @@ pub(crate) struct GetPlaybackPlayRecord {
     #[arg(
         long = "start-time",
         value_name = "YYYY-MM-DD HH:MM:SS",
-        help = "查询起始时间，格式如：2017-09-08 00:30:00 — The start of the window."
+        help = "查询起[始时间，]格式如[：2017-09-08 ]00:30[:00]（原文截断，方括号内据 007gzs/baijiayun 补全） — The start of the window."
     )]
     start_time: DateTime,
     #[arg(
         long = "end-time",
         value_name = "YYYY-MM-DD HH:MM:SS",
-        help = "查询结束时间，格式如：2017-09-08 23:59:59。查询时间不能跨天 — The end of the window; it must be on the same day as the start."
+        help = "查询结[束时间，]格式如[：2017-09-08 ]23:59[:59。]查询时[间不能跨天]（原文截断，方括号内据 007gzs/baijiayun 补全） — The end of the window; it must be on the same day as the start."
     )]
     end_time: DateTime,
     #[arg(
         long = "page",
         value_name = "INT",
-        help = "页码，从1开始，默认值是1 — The page number, from 1. [vendor default 1; at least 1]"
+        help = "页码，[从1开始，]默认值[是1]（原文截断，方括号内据 007gzs/baijiayun 补全） — The page number, from 1. [vendor default 1; at least 1]"
     )]
     page: Option<i64>,
     #[arg(
         long = "page-size",
         value_name = "INT",
-        help = "每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000. [vendor default 100; 1..=1000]"
+        help = "每页获[取的记录条数，]默认 1[00，]最大值[不能超过1000]（原文截断，方括号内据 007gzs/baijiayun 补全） — Items per page, at most 1000. [vendor default 100; 1..=1000]"
     )]
     page_size: Option<i64>,
     #[arg(
@@ -1044,13 +1048,13 @@ pub(crate) struct GetPartnerPlaybackPlayRecord {
     #[arg(
         long = "page",
         value_name = "INT",
-        help = "页码，从1开始（文档未列出，响应含 page） — The page number, from 1 (not in the doc; the response carries page). [vendor default 1; at least 1]"
+        help = "[页码，从1开始]（文档未列出，响应含 page） — The page number, from 1 (not in the doc; the response carries page). [vendor default 1; at least 1]"
     )]
     page: Option<i64>,
     #[arg(
         long = "page-size",
         value_name = "INT",
-        help = "每页条数（文档未列出，响应含 page_size，示例为1000） — Items per page (not in the doc; the response shows 1000). [vendor default 1000; 1..=1000]"
+        help = "[每页条数]（文档未列出，响应含 page_size，示例为1000） — Items per page (not in the doc; the response shows 1000). [vendor default 1000; 1..=1000]"
     )]
     page_size: Option<i64>,
     #[arg(
@@ -1096,7 +1100,7 @@ pub(crate) struct GetPlaybackPptUrlList {
     #[arg(
         long = "date",
         value_name = "YYYY-MM-DD",
-        help = "长期房间需要填写，短期房间不需要（格式 YYYY-MM-DD） — The day of the session; required for long-term rooms, not for short-term ones."
+        help = "长期房间需要填写，短期房间不需要（据 007gzs/baijiayun：格式 YYYY-MM-DD） — The day of the session; required for long-term rooms, not for short-term ones."
     )]
     date: Option<Date>,
 }
@@ -1202,7 +1206,7 @@ pub(crate) struct RecordVideo {
         value_name = "NAME|CODE",
         value_parser = args::code::<RecordTemplate,
         i64>(RECORD_TEMPLATE),
-        help = "1:[…]带聊[天…] 2:[…]不带[聊天信]息 4:文[…](无[…]) 5:文[…](无[…])。不传[则使用]账号[配]置 — The recording layout; the account's setting when omitted."
+        help = "1:[…]带聊[天…] 2:[…]不带[聊天信]息（原文分页）4:文[…](无[…]) 5:文[…](无[…])。不传[则使用]账号[配]置 — The recording layout; the account's setting when omitted."
     )]
     record_template: Option<RecordTemplate>,
 }
@@ -1540,7 +1544,7 @@ pub(crate) struct AddSessionWhitelist {
         value_name = "INT",
         value_delimiter = ',',
         required = true,
-        help = "用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. [comma-separated or repeated]"
+        help = "用户ID[，多个]用逗号[分隔]（原文截断，方括号内为推测补全） — The ids of the users to add, comma-separated. [comma-separated or repeated]"
     )]
     user_ids: Vec<UserId>,
 }
@@ -1575,7 +1579,7 @@ pub(crate) struct DeleteSessionWhitelist {
         value_name = "INT",
         value_delimiter = ',',
         required = true,
-        help = "用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. [comma-separated or repeated]"
+        help = "用户ID[，多个]用逗号[分隔]（原文截断，方括号内为推测补全） — The ids of the users to remove, comma-separated. [comma-separated or repeated]"
     )]
     user_ids: Vec<UserId>,
 }
@@ -1609,7 +1613,7 @@ pub(crate) struct GetSessionWhitelist {
     #[arg(
         long = "page-size",
         value_name = "INT",
-        help = "页面大小 — Items per page (no maximum documented). [vendor default 20; at least 1]"
+        help = "页面大[小]（原文截断，方括号内为推测补全） — Items per page (no maximum documented). [vendor default 20; at least 1]"
     )]
     page_size: Option<i64>,
     #[arg(
@@ -1653,7 +1657,7 @@ pub(crate) struct AddRoomWhitelist {
         value_name = "INT",
         value_delimiter = ',',
         required = true,
-        help = "用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated. [comma-separated or repeated]"
+        help = "用户ID[，多个]用逗号[分隔]（原文截断，方括号内为推测补全） — The ids of the users to add, comma-separated. [comma-separated or repeated]"
     )]
     user_ids: Vec<UserId>,
 }
@@ -1683,7 +1687,7 @@ pub(crate) struct GetRoomWhitelist {
     #[arg(
         long = "page-size",
         value_name = "INT",
-        help = "页面大小 — Items per page (no maximum documented). [vendor default 20; at least 1]"
+        help = "页面大[小]（原文截断，方括号内为推测补全） — Items per page (no maximum documented). [vendor default 20; at least 1]"
     )]
     page_size: Option<i64>,
     #[arg(
@@ -1725,7 +1729,7 @@ pub(crate) struct DeleteRoomWhitelist {
         value_name = "INT",
         value_delimiter = ',',
         required = true,
-        help = "用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated. [comma-separated or repeated]"
+        help = "用户ID[，多个]用逗号[分隔]（原文截断，方括号内为推测补全） — The ids of the users to remove, comma-separated. [comma-separated or repeated]"
     )]
     user_ids: Vec<UserId>,
 }
@@ -1819,7 +1823,7 @@ pub(crate) struct BatchSetExpireTime {
         action = clap::ArgAction::Append,
         value_name = "JSON",
         required = true,
-        help = "json格式，详情如下：video_id int 视频fid；expire_time string 到期时间（如 2017-08-18 14:01:00） — The playbacks and their expiry times, sent as a JSON array. [a JSON object or array of objects; repeatable]"
+        help = "json格式，详情如下（原文【data参数介绍】：video_id int 视频fid；expire_time string 到期时间，示例 2017-08-18 14:01:00） — The playbacks and their expiry times, sent as a JSON array. [a JSON object or array of objects; repeatable]"
     )]
     data: Vec<JsonItems<ExpireSetting>>,
 }
@@ -1833,13 +1837,13 @@ impl BatchSetExpireTime {
     }
 }
 
-/// `set-transcode-callback-url`: 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
+/// `set-transcode-callback-url`: 设置转码回调地址\[（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
 #[derive(Debug, clap::Args)]
 pub(crate) struct SetTranscodeCallbackUrl {
     #[arg(
         long = "url",
         value_name = "TEXT",
-        help = "回调地址，必须是http(s)://开头 — The callback URL; must start with http:// or https://."
+        help = "[回调地址，必须是http(s)://开头]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — The callback URL; must start with http:// or https://."
     )]
     url: String,
 }
@@ -1851,7 +1855,7 @@ impl SetTranscodeCallbackUrl {
     }
 }
 
-/// `get-transcode-callback-url`: 查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
+/// `get-transcode-callback-url`: \[查询转码回调地址（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
 #[derive(Debug, clap::Args)]
 pub(crate) struct GetTranscodeCallbackUrl {}
 

@@ -13,11 +13,12 @@ use crate::{Client, Result};
 #[cfg(feature = "blocking")]
 use crate::blocking;
 
-/// 设置转码回调地址（点播和回放）
+/// 设置转码回调地址\[（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）
 ///
 /// Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
 ///
-/// 该接口用于设置点播和回放转码回调地址
+/// \[该接口用于设置点播和回放转码回调地址\]（据 007gzs/baijiayun video_account.py 的说明，其“用户于”应为“用于”；
+/// 本文档未收录此接口）
 ///
 /// Sent as `POST /openapi/video_account/setTranscodeCallbackUrl`.
 /// Path verified: 007gzs/baijiayun video_account.py set_transcode_callback_url; lizhongyuan3/cloud-live
@@ -40,7 +41,7 @@ pub struct SetTranscodeCallbackUrlRequest<C = ()> {
 impl SetTranscodeCallbackUrlRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `url`: 回调地址，必须是http(s)://开头 — The callback URL; must start with http:// or https://.
+    /// * `url`: \[回调地址，必须是http(s)://开头\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）  — The callback URL; must start with http:// or https://.
     pub fn new(url: impl Into<String>) -> Self {
         Self::with_client((), url)
     }
@@ -83,11 +84,11 @@ impl SetTranscodeCallbackUrlRequest<&blocking::Client> {
     }
 }
 
-/// 查询转码回调地址（点播和回放）
+/// \[查询转码回调地址（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）
 ///
 /// Read the URL that receives the transcode callbacks of both video on demand and playbacks.
 ///
-/// 该接口用于查询点播和回放的转码回调地址
+/// \[该接口用于查询点播和回放的转码回调地址\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）
 ///
 /// Sent as `POST /openapi/video_account/getTranscodeCallbackUrl`.
 /// Path verified: 007gzs/baijiayun video_account.py get_transcode_callback_url; lizhongyuan3/cloud-live
@@ -153,7 +154,7 @@ impl GetTranscodeCallbackUrlRequest<&blocking::Client> {
 }
 
 impl Client {
-    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
+    /// 设置转码回调地址\[（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     ///
     /// Optional parameters are set on the returned [`SetTranscodeCallbackUrlRequest`], which `send` sends.
     pub fn set_transcode_callback_url(
@@ -163,7 +164,7 @@ impl Client {
         SetTranscodeCallbackUrlRequest::with_client(self, url)
     }
 
-    /// 查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// \[查询转码回调地址（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
     ///
     /// Optional parameters are set on the returned [`GetTranscodeCallbackUrlRequest`], which `send` sends.
     pub fn get_transcode_callback_url(&self) -> GetTranscodeCallbackUrlRequest<&Self> {
@@ -173,7 +174,7 @@ impl Client {
 
 #[cfg(feature = "blocking")]
 impl blocking::Client {
-    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
+    /// 设置转码回调地址\[（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     ///
     /// Optional parameters are set on the returned [`SetTranscodeCallbackUrlRequest`], which `send` sends.
     pub fn set_transcode_callback_url(
@@ -183,7 +184,7 @@ impl blocking::Client {
         SetTranscodeCallbackUrlRequest::with_client(self, url)
     }
 
-    /// 查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// \[查询转码回调地址（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
     ///
     /// Optional parameters are set on the returned [`GetTranscodeCallbackUrlRequest`], which `send` sends.
     pub fn get_transcode_callback_url(&self) -> GetTranscodeCallbackUrlRequest<&Self> {

@@ -16,19 +16,26 @@ use crate::types::{RoomId, SessionId, TranscodeStatus, VersionType, VideoId};
 pub struct TranscodeStarted {
     /// 房间ID — The room id.
     pub room_id: RoomId,
-    /// 长期房间的序列号，普通房间无此参数 — The session number; long-term rooms only.
+    /// 长期房\[间的序列号，普通房间无此参数\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — The session number; long-term rooms only.
     pub session_id: Option<SessionId>,
-    /// 裁剪回放的版本号，非裁剪的回放无此参数 — The crop version; cropped playbacks only.
+    /// 裁剪\[回放的版本号，非裁剪的回放无此参数\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — The crop version; cropped playbacks only.
     pub version: Option<i64>,
-    /// 云端录制视频ID — The cloud-recording video id.
+    /// 云端录\[制视频ID\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The cloud-recording
+    /// video id.
     pub video_id: VideoId,
-    /// 视频大小，单位是字节 — The video's size in bytes.
+    /// 视频大\[小，单位是字节\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The
+    /// video's size in bytes.
     pub total_size: Option<i64>,
-    /// 视频文件md5值 — MD5 of the video file.
+    /// 视频文\[件md5值\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — MD5 of the
+    /// video file.
     pub file_md5: Option<String>,
-    /// 标记一次请求的唯一ID — The id of this delivery; use it to drop duplicates.
+    /// 标记一\[次请求的唯一ID\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The
+    /// id of this delivery; use it to drop duplicates.
     pub qid: String,
-    /// unix时间戳，秒 — Unix time of sending, seconds.
+    /// unix\[时间戳，秒\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — Unix time
+    /// of sending, seconds.
     pub timestamp: i64,
 }
 
@@ -81,15 +88,20 @@ impl TranscodeStarted {
 pub struct TranscodeFailed {
     /// 房间ID — The room id.
     pub room_id: RoomId,
-    /// 长期房间的序列号，普通房间无此参数 — The session number; long-term rooms only.
+    /// 长期房\[间的序列号，普通房间无此参数\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — The session number; long-term rooms only.
     pub session_id: Option<SessionId>,
-    /// 裁剪回放的版本号，非裁剪的回放无此参数 — The crop version; cropped playbacks only.
+    /// 裁剪\[回放的版本号，非裁剪的回放无此参数\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — The crop version; cropped playbacks only.
     pub version: Option<i64>,
-    /// 云端录制视频ID — The cloud-recording video id.
+    /// 云端录\[制视频ID\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The cloud-recording
+    /// video id.
     pub video_id: VideoId,
-    /// 标记一次请求的唯一ID — The id of this delivery; use it to drop duplicates.
+    /// 标记一\[次请求的唯一ID\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The
+    /// id of this delivery; use it to drop duplicates.
     pub qid: String,
-    /// unix时间戳，秒 — Unix time of sending, seconds.
+    /// unix\[时间戳，秒\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — Unix time
+    /// of sending, seconds.
     pub timestamp: i64,
 }
 
@@ -136,32 +148,43 @@ impl TranscodeFailed {
 pub struct TranscodeSucceeded {
     /// 房间ID — The room id.
     pub room_id: RoomId,
-    /// 长期房间的序列号，普通房间无此参数 — The session number; long-term rooms only.
+    /// 长期房\[间的序列号，普通房间无此参数\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — The session number; long-term rooms only.
     pub session_id: Option<SessionId>,
-    /// 裁剪回放的版本号，非裁剪的回放无此参数 — The crop version; cropped playbacks only.
+    /// 裁剪\[回放的版本号，非裁剪的回放无此参数\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — The crop version; cropped playbacks only.
     pub version: Option<i64>,
-    /// 云端录制视频ID — The cloud-recording video id.
+    /// 云端录\[制视频ID\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The cloud-recording
+    /// video id.
     pub video_id: VideoId,
-    /// 封面url（转码成功回调才有） — The cover URL (success only).
+    /// 封面\[url（转码成功回调才有）\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — The cover URL (success only).
     pub preface_url: Option<String>,
-    /// 总视频大小（源文件 + 所有转码后文件），单位：字节（转码成功回调才有） — Total bytes, source
-    /// plus transcoded files (success only).
-    pub total_transcode_size: Option<i64>,
-    /// 视频大小，单位是字节 — The video's size in bytes.
-    pub total_size: Option<i64>,
-    /// 视频时长，单位为秒（转码成功回调才有） — Duration in seconds (success only).
-    pub length: Option<i64>,
-    /// 视频文件md5值 — MD5 of the video file.
-    pub file_md5: Option<String>,
-    /// 当前已转出的清晰度，多种以英文逗号分隔 low/std/high/super/1080p（转码成功回调才有） — Definitions
-    /// transcoded so far, comma-separated (success only).
-    pub now_definition: Option<String>,
-    /// 原始视频清晰度 low/std/high/super/1080p（转码成功回调才有） — The source's definition (success
+    /// 总视频\[大小（源文件 + 所有转码后文件），单位：\]字节\[（转码成功回调才有）\]（原文截断，方括号内据
+    /// api.eshikao.com 的转码回调说明补全） — Total bytes, source plus transcoded files (success
     /// only).
+    pub total_transcode_size: Option<i64>,
+    /// 视频大\[小，单位是字节\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The
+    /// video's size in bytes.
+    pub total_size: Option<i64>,
+    /// 视频\[时长，单位为秒（转码成功回调才有）\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全）
+    ///  — Duration in seconds (success only).
+    pub length: Option<i64>,
+    /// 视频文\[件md5值\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — MD5 of the
+    /// video file.
+    pub file_md5: Option<String>,
+    /// 当前\[已转出的清晰度，多种以英文逗号分隔 \]low/\[std/high/super/1080p（转码成功回调才有）\]（原文截断，
+    /// 方括号内据 api.eshikao.com 的转码回调说明补全） — Definitions transcoded so far, comma-separated
+    /// (success only).
+    pub now_definition: Option<String>,
+    /// 原始视\[频清晰度 \]low/\[std/high/super/1080p（转码成功回调才有）\]（原文截断，方括号内据
+    /// api.eshikao.com 的转码回调说明补全） — The source's definition (success only).
     pub origin_definition: Option<String>,
-    /// 标记一次请求的唯一ID — The id of this delivery; use it to drop duplicates.
+    /// 标记一\[次请求的唯一ID\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — The
+    /// id of this delivery; use it to drop duplicates.
     pub qid: String,
-    /// unix时间戳，秒 — Unix time of sending, seconds.
+    /// unix\[时间戳，秒\]（原文截断，方括号内据 api.eshikao.com 的转码回调说明补全） — Unix time
+    /// of sending, seconds.
     pub timestamp: i64,
 }
 
@@ -221,15 +244,16 @@ impl TranscodeSucceeded {
     }
 }
 
-/// 回放视频转码回调（直播回放生成及转码回调） (CB-API-1)
+/// 回放视频转码回调（原文小标题：CB-API-1: 直播回放生成及转码回调） (CB-API-1)
 ///
 /// Sent when a playback starts generating, fails to transcode, or finishes transcoding (also
 /// after APIs 14 and 15).
 ///
 /// 如果客户设置了直播回调地址，在直播回放视频开始生成、转码成功、转码失败时都会回调通知客户。
 ///  该请求由百家云服务端发起，回调地址由客户来设置。回调的地址可以通过API接口来设置，设置方式见
-/// 设置转码回调地址。 不同类型的事件回调参数不一样，通过 status 字段来区分。如果是长期房间，因为一个房间会生成多断回放（原文如此，
-/// 应为“多段”），回调中除了 room_id 还会有一个 session_id。
+/// 设置转码回调地址。（原文此后为参数表） 不同类型的事件回调参数不一样，通过 status 字段来区分。
+/// （原文此后列出各状态的回调参数）如果是长期房间，因为一个房间会生成多断回放（原文如此，应为“多段”）
+/// ，回调中除了 room_id 还会有一个 session_id。
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum TranscodeEvent {
@@ -281,33 +305,35 @@ impl TranscodeEvent {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct PureVideoEvent {
-    /// 房间ID — The room id.
+    /// \[房间ID\]（原文此表无描述列，借用转码回调的描述） — The room id.
     pub room_id: RoomId,
-    /// 长期房间的序列号 — The session number.
+    /// \[长期房间的序列号\]（原文此表无描述列，借用转码回调的描述） — The session number.
     pub session_id: Option<SessionId>,
-    /// 回放的版本号 — The playback version.
+    /// \[回放的版本号\]（原文此表无描述列） — The playback version.
     pub version: Option<i64>,
-    /// 纯视频的视频ID — The pure video's id.
+    /// \[纯视频的视频ID\]（原文此表无描述列，据功能描述“收到回调后可使用video_id调用接口获取纯视频播放地址”）
+    ///  — The pure video's id.
     pub video_id: VideoId,
     /// 状态（示例为1，含义未说明） — Status; 1 in the doc's example, meaning undocumented.
     pub status: i64,
-    /// 封面url — The cover URL.
+    /// \[封面url\]（原文此表无描述列，借用转码回调的描述） — The cover URL.
     pub preface_url: Option<String>,
-    /// 总视频大小，单位：字节 — Total bytes of all files.
+    /// \[总视频大小，单位：字节\]（原文此表无描述列，借用转码回调的描述） — Total bytes of all files.
     pub total_transcode_size: Option<i64>,
-    /// 视频大小，单位是字节 — The video's size in bytes.
+    /// \[视频大小，单位是字节\]（原文此表无描述列，借用转码回调的描述） — The video's size in bytes.
     pub total_size: Option<i64>,
-    /// 视频时长，单位为秒 — Duration in seconds.
+    /// \[视频时长，单位为秒\]（原文此表无描述列，借用转码回调的描述） — Duration in seconds.
     pub length: Option<i64>,
-    /// 视频文件md5值 — MD5 of the video file.
+    /// \[视频文件md5值\]（原文此表无描述列，借用转码回调的描述） — MD5 of the video file.
     pub file_md5: Option<String>,
-    /// 当前已转出的清晰度，多种以英文逗号分隔 — Definitions available, comma-separated.
+    /// \[当前已转出的清晰度，多种以英文逗号分隔\]（原文此表无描述列，借用转码回调的描述） — Definitions
+    /// available, comma-separated.
     pub now_definition: Option<String>,
-    /// 原始视频清晰度 — The source's definition.
+    /// \[原始视频清晰度\]（原文此表无描述列，借用转码回调的描述） — The source's definition.
     pub origin_definition: Option<String>,
-    /// 标记一次请求的唯一ID — The id of this delivery.
+    /// \[标记一次请求的唯一ID\]（原文此表无描述列，借用转码回调的描述） — The id of this delivery.
     pub qid: String,
-    /// unix时间戳，秒 — Unix time of sending, seconds.
+    /// \[unix时间戳，秒\]（原文此表无描述列，借用转码回调的描述） — Unix time of sending, seconds.
     pub timestamp: i64,
 }
 
@@ -391,13 +417,14 @@ pub struct MainVersionEvent {
     pub session_id: Option<SessionId>,
     /// 回放的版本号 — The version now set.
     pub version: i64,
-    /// 云端录制视频ID — The cloud-recording video id.
+    /// 云端录制视频\[ID\]（原文截断，方括号内据转码回调的同名字段补全） — The cloud-recording video
+    /// id.
     pub video_id: VideoId,
-    /// 版本类型，0是主版本 — 0 for the main version.
+    /// 版本类型，0是\[主版本\]（原文截断，方括号内为推测补全） — 0 for the main version.
     pub version_type: VersionType,
-    /// 标记一次请求的唯一ID — The id of this delivery.
+    /// 标记一次请求\[的唯一ID\]（原文截断，方括号内据转码回调的同名字段补全） — The id of this delivery.
     pub qid: String,
-    /// unixstamp时间戳，秒数 — Unix time of sending, seconds.
+    /// unixstamp时\[间戳，\]秒数（原文截断，方括号内为推测补全） — Unix time of sending, seconds.
     pub timestamp: i64,
 }
 
@@ -448,7 +475,7 @@ impl MainVersionEvent {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CallbackEvent {
-    /// 回放视频转码回调（直播回放生成及转码回调） — Sent when a playback starts generating, fails to transcode, or finishes transcoding (also after APIs 14 and 15).
+    /// 回放视频转码回调（原文小标题：CB-API-1: 直播回放生成及转码回调） — Sent when a playback starts generating, fails to transcode, or finishes transcoding (also after APIs 14 and 15).
     Transcode(TranscodeEvent),
     /// 回放转纯视频回调 — Sent when a playback has been recorded into a pure video (APIs 16 and 19); fetch it by video_id.
     PureVideo(PureVideoEvent),

@@ -55,8 +55,8 @@ impl<C> GetPlaybackPptUrlListRequest<C> {
         }
     }
 
-    /// 长期房间需要填写，短期房间不需要（格式 YYYY-MM-DD） — The day of the session; required for
-    /// long-term rooms, not for short-term ones.
+    /// 长期房间需要填写，短期房间不需要（据 007gzs/baijiayun：格式 YYYY-MM-DD） — The day of the
+    /// session; required for long-term rooms, not for short-term ones.
     pub fn date(mut self, date: Date) -> Self {
         self.date = Some(date);
         self

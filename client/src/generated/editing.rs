@@ -113,7 +113,7 @@ impl CropBySegmentRequest<&blocking::Client> {
 ///
 /// Cut several named segments out of one playback, each becoming a new cropped playback.
 ///
-/// 在同一个回放视频中，批量裁剪生成多段回放。返回code为0时表示裁剪成功，返回code非0表示裁剪失败。
+/// 在同一个回放视频中，批量裁剪生成多段回放。（原文另段）返回code为0时表示裁剪成功，返回code非0表示裁剪失败。
 ///
 /// Sent as `POST /openapi/playback/batchCrop` (the doc also allows GET).
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is

@@ -92,9 +92,9 @@ pub enum Operation {
     SetValidDay,
     /// API 36: 批量设置回放到期时间 — Set the expiry time of several playbacks at once.
     BatchSetExpireTime,
-    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
+    /// 设置转码回调地址\[（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     SetTranscodeCallbackUrl,
-    /// 查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// \[查询转码回调地址（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
     GetTranscodeCallbackUrl,
 }
 
@@ -1886,7 +1886,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         index: 39,
         name: "set_transcode_callback_url",
         doc: None,
-        title_zh: "设置转码回调地址（点播和回放）",
+        title_zh: "设置转码回调地址[（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）",
         summary: "Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.",
         path: "/openapi/video_account/setTranscodeCallbackUrl",
         path_verified: true,
@@ -1910,7 +1910,7 @@ static OPERATIONS: [OperationInfo; 41] = [
         index: 40,
         name: "get_transcode_callback_url",
         doc: None,
-        title_zh: "查询转码回调地址（点播和回放）",
+        title_zh: "[查询转码回调地址（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）",
         summary: "Read the URL that receives the transcode callbacks of both video on demand and playbacks.",
         path: "/openapi/video_account/getTranscodeCallbackUrl",
         path_verified: true,

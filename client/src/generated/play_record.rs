@@ -48,8 +48,8 @@ impl GetPlaybackPlayRecordRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 回放教室号 — The room id.
-    /// * `start_time`: 查询起始时间，格式如：2017-09-08 00:30:00 — The start of the window.
-    /// * `end_time`: 查询结束时间，格式如：2017-09-08 23:59:59。查询时间不能跨天 — The end of the window; it must be on the same day as the start.
+    /// * `start_time`: 查询起\[始时间，\]格式如\[：2017-09-08 \]00:30\[:00\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The start of the window.
+    /// * `end_time`: 查询结\[束时间，\]格式如\[：2017-09-08 \]23:59\[:59。\]查询时\[间不能跨天\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The end of the window; it must be on the same day as the start.
     pub fn new(room_id: RoomId, start_time: DateTime, end_time: DateTime) -> Self {
         Self::with_client((), room_id, start_time, end_time)
     }
@@ -75,7 +75,8 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         }
     }
 
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对\[长期房间才会用\]到）（原文截断，方括号内为推测补全） — The session number;
+    /// long-term rooms only.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -112,7 +113,8 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    /// 页码，从1开始，默认值是1 — The page number, from 1.
+    /// 页码，\[从1开始，\]默认值\[是1\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The page
+    /// number, from 1.
     ///
     /// The vendor's default is `1`; must be at least `1`.
     pub fn page(mut self, page: i64) -> Self {
@@ -126,7 +128,8 @@ impl<C> GetPlaybackPlayRecordRequest<C> {
         self
     }
 
-    /// 每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000.
+    /// 每页获\[取的记录条数，\]默认 1\[00，\]最大值\[不能超过1000\]（原文截断，方括号内据 007gzs/baijiayun
+    /// 补全） — Items per page, at most 1000.
     ///
     /// The vendor's default is `100`; must lie in `1..=1000`.
     pub fn page_size(mut self, page_size: i64) -> Self {
@@ -319,8 +322,8 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         self
     }
 
-    /// 页码，从1开始（文档未列出，响应含 page） — The page number, from 1 (not in the doc; the response
-    /// carries page).
+    /// \[页码，从1开始\]（文档未列出，响应含 page） — The page number, from 1 (not in the doc; the
+    /// response carries page).
     ///
     /// The vendor's default is `1`; must be at least `1`; the doc does not list it; inferred from the response.
     pub fn page(mut self, page: i64) -> Self {
@@ -334,8 +337,8 @@ impl<C> GetPartnerPlaybackPlayRecordRequest<C> {
         self
     }
 
-    /// 每页条数（文档未列出，响应含 page_size，示例为1000） — Items per page (not in the doc; the
-    /// response shows 1000).
+    /// \[每页条数\]（文档未列出，响应含 page_size，示例为1000） — Items per page (not in the doc;
+    /// the response shows 1000).
     ///
     /// The vendor's default is `1000`; must lie in `1..=1000`; the doc does not list it; inferred from the response.
     pub fn page_size(mut self, page_size: i64) -> Self {

@@ -53,7 +53,8 @@ impl<C> GetBasicInfoRequest<C> {
         }
     }
 
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6
+    /// 的 API 1 补全） — The session number; long-term rooms only.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -124,9 +125,9 @@ pub struct GetListRequest<C = ()> {
 impl GetListRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `product_type`: 产品线 1:教育直播，2:小班课，3:双师，4:企业直播（示例值0） — The product line to list.
-    /// * `page`: 页码，从1开始 — The page number, from 1. Must be at least `1`.
-    /// * `page_size`: 每一页返回的条数，不得超过1000 — Items per page, at most 1000. Must lie in `1..=1000`.
+    /// * `product_type`: \[产品线 1:教育直播，2:小班课，3:双师，4:企业直播\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全；示例值0） — The product line to list.
+    /// * `page`: \[页码，从1开始\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — The page number, from 1. Must be at least `1`.
+    /// * `page_size`: \[每一页返回的条数，不得超过1000\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Items per page, at most 1000. Must lie in `1..=1000`.
     pub fn new(product_type: ProductType, page: i64, page_size: i64) -> Self {
         Self::with_client((), product_type, page, page_size)
     }
@@ -149,7 +150,8 @@ impl<C> GetListRequest<C> {
         }
     }
 
-    /// 是否返回裁剪视频的回放，0：否 1：是 — Whether to include cropped versions.
+    /// \[是否返回裁剪视频的回放，0：否 1：是\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全）
+    ///  — Whether to include cropped versions.
     ///
     /// The vendor's default is `0`.
     pub fn crop_video(mut self, crop_video: bool) -> Self {
@@ -163,7 +165,8 @@ impl<C> GetListRequest<C> {
         self
     }
 
-    /// 教室号 — Only list this room's playbacks.
+    /// \[教室号\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Only list this room's
+    /// playbacks.
     pub fn room_id(mut self, room_id: impl Into<RoomId>) -> Self {
         self.room_id = Some(room_id.into());
         self
@@ -374,7 +377,8 @@ impl<C> SetPublishStatusRequest<C> {
         }
     }
 
-    /// 长期房间的序列号，普通房间不需要传 — The session number; long-term rooms only.
+    /// \[长期房间的序列号，普通房间不需要传\]（原文此行无描述，据 007gzs/baijiayun 补全） — The
+    /// session number; long-term rooms only.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -461,7 +465,8 @@ impl<C> DeletePlaybackRequest<C> {
         }
     }
 
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内为推测补全） — The session number;
+    /// long-term rooms only.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -473,7 +478,8 @@ impl<C> DeletePlaybackRequest<C> {
         self
     }
 
-    /// 版本号（针对裁剪回放才会用到） — The crop version to delete; cropped playbacks only.
+    /// 版本号（针对裁\[剪回\]放才会用\[到）\]（原文截断，方括号内为推测补全） — The crop version
+    /// to delete; cropped playbacks only.
     pub fn version(mut self, version: i64) -> Self {
         self.version = Some(version);
         self
@@ -523,7 +529,7 @@ impl DeletePlaybackRequest<&blocking::Client> {
 ///
 /// Rename a playback and optionally upload a new cover image.
 ///
-/// 更新回放视频信息。返回 code=0 表示更新成功，否则失败
+/// 更新回放视频信息。（原文另段）返回 code=0 表示更新成功，否则失败
 ///
 /// Sent as `POST /openapi/playback/update`.
 /// Path verified: 007gzs/baijiayun playback.py update; swooleyaf Playback/PlaybackUpdate.php;
@@ -563,7 +569,8 @@ impl<C> UpdatePlaybackRequest<C> {
         }
     }
 
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房间\]才会用到）（原文截断，方括号内为推测补全） — The session number;
+    /// long-term rooms only.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -672,7 +679,8 @@ impl<C> GetCropListRequest<C> {
         }
     }
 
-    /// 1:教育直播，2:小班课，3:双师，4:企业直播 — The product line.
+    /// 1:教育\[直播，2:\]小班课\[，3:双师，\]4，企业\[直播\]（原文截断，方括号内据 007gzs/baijiayun
+    /// 补全） — The product line.
     ///
     /// The vendor's default is `0`.
     pub fn product_type(mut self, product_type: ProductType) -> Self {
@@ -686,7 +694,8 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
-    /// 序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms.
+    /// 序列号\[（默认0，\]长期房\[间必须传此值）\]（原文截断，方括号内据 007gzs/baijiayun 补全）
+    /// — The session number; required for long-term rooms.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -698,7 +707,8 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
-    /// 页码，从1开始，默认值是1 — The page number, from 1.
+    /// 页码，\[从1开始，\]默认值\[是1\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The page
+    /// number, from 1.
     ///
     /// The vendor's default is `1`; must be at least `1`.
     pub fn page(mut self, page: i64) -> Self {
@@ -712,7 +722,8 @@ impl<C> GetCropListRequest<C> {
         self
     }
 
-    /// 每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000.
+    /// 每页获\[取的记录条数，\]默认10\[0，\]最大值\[不能超过1000\]（原文截断，方括号内据 007gzs/baijiayun
+    /// 补全） — Items per page, at most 1000.
     ///
     /// The vendor's default is `100`; must lie in `1..=1000`.
     pub fn page_size(mut self, page_size: i64) -> Self {
@@ -835,7 +846,7 @@ impl<'c> GetCropListRequest<&'c blocking::Client> {
 ///
 /// Make one version of a playback (usually a cropped one) its main version.
 ///
-/// 设置回放的主版本，一般在有裁剪回放的时候设置。返回 code=0 表示设置成功，否则失败
+/// 设置回放的主版本，一般在有裁剪回放的时候设置。（原文另段）返回 code=0 表示设置成功，否则失败
 ///
 /// Sent as `POST /openapi/playback/setMainVersion`.
 /// Path verified: 007gzs/baijiayun playback.py set_main_version; swooleyaf Playback/MainVersionSet.php.
@@ -872,7 +883,8 @@ impl<C> SetMainVersionRequest<C> {
         }
     }
 
-    /// 序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms.
+    /// 序列号（默认0，长期房间\[必须\]传此值）（原文截断，方括号内为推测补全） — The session number;
+    /// required for long-term rooms.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -922,11 +934,11 @@ impl SetMainVersionRequest<&blocking::Client> {
 ///
 /// Replace a target playback with a source playback, or copy the source into a new target.
 ///
-/// 该接口用于替换掉有问题的回放或新增一个回放，源回放(source) 替换 目标回放(target)。 type:替换，
-/// 指源回放和目标回放都存在时，用源回放的数据覆盖掉目标回放的数据，此举会导致目标回放的数据被覆盖，
-/// 请确保目标回放 room_id和 session_id无误。 type:新增，指源回放存在而目标回放不存在时，会将源回放的数据拷贝一份给目标回放，
-/// 相当于目标回放是新生成的。 target_session_id:如果是新增长期直播间的回放，建议 target_session_id格式为
-/// 日期+顺序(201912010)。 该接口执行成功后会执行回放视频转码回调。
+/// 该接口用于替换掉有问题的回放或新增一个回放，源回放(source) 替换 目标回放(target)。（原文另段）
+///  type:替换，指源回放和目标回放都存在时，用源回放的数据覆盖掉目标回放的数据，此举会导致目标回放的数据被覆盖，
+/// 请确保目标回放 room_id和 session_id无误。（原文此后为参数表） type:新增，指源回放存在而目标回放不存在时，
+/// 会将源回放的数据拷贝一份给目标回放，相当于目标回放是新生成的。 target_session_id:如果是新增长期直播间的回放，
+/// 建议 target_session_id格式为 日期+顺序(201912010)。 该接口执行成功后会执行回放视频转码回调。
 ///
 /// Sent as `POST /openapi/playback/replacePlayback`.
 /// Path verified: 007gzs/baijiayun playback.py replace_playback; swooleyaf Playback/PlaybackReplace.php.
@@ -948,7 +960,7 @@ pub struct ReplacePlaybackRequest<C = ()> {
 impl ReplacePlaybackRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `type_`: 类型 1:替换 2:新增 — Replace an existing target, or add a new one.
+    /// * `type_`: \[类型 1:替换 2:新增\]（原文参数表无描述列，据【参数说明】与 007gzs/baijiayun、a07061625/swooleyaf）  — Replace an existing target, or add a new one.
     /// * `source_room_id`: 源回放 room_id — The source playback's room id.
     /// * `target_room_id`: 目标回放 room_id — The target playback's room id.
     pub fn new(
@@ -980,7 +992,8 @@ impl<C> ReplacePlaybackRequest<C> {
         }
     }
 
-    /// 源回放 session_id（长期教室传） — The source's session number (long-term rooms).
+    /// \[源回放 session_id（长期教室传）\]（原文参数表无描述列） — The source's session number (long-term
+    /// rooms).
     pub fn source_session_id(mut self, source_session_id: impl Into<SessionId>) -> Self {
         self.source_session_id = Some(source_session_id.into());
         self
@@ -995,7 +1008,7 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
-    /// 源回放版本 — The source's version.
+    /// \[源回放版本\]（原文参数表无描述列） — The source's version.
     pub fn source_version(mut self, source_version: i64) -> Self {
         self.source_version = Some(source_version);
         self
@@ -1037,7 +1050,7 @@ impl<C> ReplacePlaybackRequest<C> {
         self
     }
 
-    /// 目标回放版本 — The target's version.
+    /// \[目标回放版本\]（原文参数表无描述列） — The target's version.
     pub fn target_version(mut self, target_version: i64) -> Self {
         self.target_version = Some(target_version);
         self

@@ -20,7 +20,7 @@ use crate::blocking;
 ///
 /// Record a playback into a pure video; completion is reported by the pure-video callback.
 ///
-/// 该接口可以用一个回放视频生成纯视频。 说明：1. 该接口只能用于大班课生成纯视频
+/// 该接口可以用一个回放视频生成纯视频。 （原文【说明】）1. 该接口只能用于大班课生成纯视频
 ///
 /// Sent as `POST /openapi/playback/recordVideo`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is
@@ -88,8 +88,8 @@ impl<C> RecordVideoRequest<C> {
         self
     }
 
-    /// 1:\[…\]带聊\[天…\] 2:\[…\]不带\[聊天信\]息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])。不传\[则使用\]账号\[配\]置
-    /// — The recording layout; the account's setting when omitted.
+    /// 1:\[…\]带聊\[天…\] 2:\[…\]不带\[聊天信\]息（原文分页）4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])。
+    /// 不传\[则使用\]账号\[配\]置 — The recording layout; the account's setting when omitted.
     pub fn record_template(mut self, record_template: RecordTemplate) -> Self {
         self.record_template = Some(record_template);
         self
@@ -144,8 +144,8 @@ impl RecordVideoRequest<&blocking::Client> {
 /// Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.
 ///
 /// 该接口可以将教室全部回放视频生成纯视频（只转原始回放且为主版本的视频），已添加生成纯视频任务不再添加。
-///  说明：1. 该接口只能用于大班课生成纯视频，需开启产品线配置项 enable_playback_record_video（回放视频是否自动录制成纯视频）
-///  且值为 2。 返回code为0时表示成功，返回code非0表示失败。
+///  （原文【说明】）1. 该接口只能用于大班课生成纯视频，需开启产品线配置项 enable_playback_record_video（回放视频是否自动录制成纯视频）
+///  且值为 2。（原文另段） 返回code为0时表示成功，返回code非0表示失败。
 ///
 /// Sent as `POST /openapi/playback/recordRoomVideo`.
 /// **Path inferred, not published by the vendor** (inferred: every verified playback path is

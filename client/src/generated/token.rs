@@ -43,7 +43,7 @@ impl GetPlayerTokenRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 房间号 — The room id.
-    /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
+    /// * `expires_in`: 过期时间\[，\]以秒为单\[位。\]如果传0则\[表\]示不过期（原文截断，方括号内据 007gzs/baijiayun 补全） — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
     pub fn new(room_id: RoomId, expires_in: impl Into<Lifetime>) -> Self {
         Self::with_client((), room_id, expires_in)
     }
@@ -59,7 +59,8 @@ impl<C> GetPlayerTokenRequest<C> {
         }
     }
 
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内为推测补全） — The session number;
+    /// long-term rooms only.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -132,8 +133,8 @@ pub struct GetPlayerTokenBatchRequest<C = ()> {
 impl GetPlayerTokenBatchRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `room_ids`: 短期房间传{room_id}，长期房间传{room_id}-{session_id}，多个回放用英文逗号分隔，如：17110879095169,1711087909231-201711281 — The playbacks, each a room id or room-session pair, sent comma-separated.
-    /// * `expires_in`: 过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
+    /// * `room_ids`: 短期房间\[传{room_id}，\]长期房间\[传{room_id}-{session_id}，\]多个回放\[用英文逗号分隔，\]如： 171\[10879095169,1711087909231-\]2017112\[81\]（原文截断，方括号内据 007gzs/baijiayun 补全）  — The playbacks, each a room id or room-session pair, sent comma-separated.
+    /// * `expires_in`: 过期时间\[，以秒为单位。\]如果传0则\[表示不过期\]（原文截断，方括号内据 API 3 与 007gzs/baijiayun 补全） — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
     pub fn new(
         room_ids: impl IntoIterator<Item = PlaybackRef>,
         expires_in: impl Into<Lifetime>,
@@ -231,7 +232,8 @@ impl<C> GetLimitedTokenRequest<C> {
         }
     }
 
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内为推测补全） — The session number;
+    /// long-term rooms only.
     pub fn session_id(mut self, session_id: impl Into<SessionId>) -> Self {
         self.session_id = Some(session_id.into());
         self

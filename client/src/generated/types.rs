@@ -254,27 +254,27 @@ impl de::Coded for UserId {
 pub enum ErrorCode {
     /// `0`: 成功 — Success.
     Success,
-    /// `1`: 普通错误（没有明确code码的错误） — A generic error without a specific code; read the message.
+    /// `1`: \[普通错误（没有明确code码的错误）\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — A generic error without a specific code; read the message.
     General,
-    /// `404`: 请求路径不存在 — The request path does not exist.
+    /// `404`: \[请求路径不存在\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The request path does not exist.
     PathNotFound,
-    /// `1001`: 参数错误 — A parameter is missing or invalid (also used for some permission errors).
+    /// `1001`: \[参数错误\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — A parameter is missing or invalid (also used for some permission errors).
     InvalidParameter,
-    /// `1002`: 签名计算错误 — The sign does not match (wrong partner key or wrong parameters).
+    /// `1002`: \[签名计算错误\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The sign does not match (wrong partner key or wrong parameters).
     SignMismatch,
-    /// `2001`: 账号不存在 — The partner id does not exist.
+    /// `2001`: \[账号不存在\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The partner id does not exist.
     AccountNotFound,
-    /// `2002`: 账号权限错误 — The account lacks the permission for this feature.
+    /// `2002`: \[账号权限错误\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The account lacks the permission for this feature.
     PermissionDenied,
-    /// `2003`: 直播账号未开或服务停止 — The live account is not opened or its service is stopped.
+    /// `2003`: \[直播账号未开或服务停止\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The live account is not opened or its service is stopped.
     AccountDisabled,
-    /// `3001`: 房间号不存在 — The room does not exist.
+    /// `3001`: \[房间号不存在\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The room does not exist.
     RoomNotFound,
-    /// `3002`: 该房间已删除 — The room has been deleted.
+    /// `3002`: \[该房间已删除\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The room has been deleted.
     RoomDeleted,
-    /// `4001`: 文件上传失败 — The file upload failed.
+    /// `4001`: \[文件上传失败\]（据直播服务端API文档的错误码表，见 bjycloud/baijiayun-skills error-codes.md；本文档未列出） — The file upload failed.
     UploadFailed,
-    /// `429`: 请求频率超限（单个账号所有 openapi 接口 10s 内的请求不可超过 200 次；文档未公布此代码，429 为推测） — Refused for rate - more than 200 requests in 10 s; the doc does not publish this code, 429 is an assumption.
+    /// `429`: \[请求频率超限\]（文档概述：单个账号所有 openapi 接口 10s 内的请求不可超过 200 次；文档未公布此代码，429 为推测，据 bjycloud/baijiayun-skills） — Refused for rate - more than 200 requests in 10 s; the doc does not publish this code, 429 is an assumption.
     RateLimited,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -356,7 +356,8 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
-/// 回放状态码 0:未录制 10:录制中 20:转码中 30:回放生成失败 100:回放生成成功（旧版文档：0:回放未生成
+/// 回放状态码\[ 0:未录制 10:录制中 20:\]转码中 30\[:回放生成失败 100:\]回放生成成\[功\]（原文截断，
+/// 方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6 的 API 1 补全；旧版文档：0:回放未生成
 /// 10:回放生成中）
 ///
 /// The state of a playback, from recording to ready.
@@ -370,9 +371,9 @@ pub enum PlaybackStatus {
     Recording,
     /// `20`: 转码中 — Transcoding.
     Transcoding,
-    /// `30`: 回放生成失败（转码失败） — Generation or transcoding failed.
+    /// `30`: \[回放生成失败\]（转码失败）（方括号内据厂商网页的 API 1 补全，括号内为 API 2、5、10 的说法） — Generation or transcoding failed.
     Failed,
-    /// `100`: 回放生成成功（转码成功） — Generated and transcoded; playable.
+    /// `100`: 回放生成成\[功\]（转码成功）（原文截断，方括号内据厂商网页的 API 1 补全，括号内为 API 2、5、10 的说法） — Generated and transcoded; playable.
     Ready,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -433,7 +434,7 @@ impl std::fmt::Display for PlaybackStatus {
     }
 }
 
-/// 发布状态（视频屏蔽状态） 1:发布（未屏蔽） 2:屏蔽（已屏蔽）
+/// 发布状态 1:发布 2:屏蔽（据 API 1、2、5、10：视频屏蔽状态 1:未屏蔽 2:已屏\[蔽\]）
 ///
 /// Whether a playback is published or blocked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -442,7 +443,7 @@ impl std::fmt::Display for PlaybackStatus {
 pub enum PublishStatus {
     /// `1`: 发布（未屏蔽） — Published (not blocked).
     Published,
-    /// `2`: 屏蔽（已屏蔽） — Blocked.
+    /// `2`: 屏蔽（据 API 2、5、10：已屏\[蔽\]） — Blocked.
     Blocked,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -494,7 +495,8 @@ impl std::fmt::Display for PublishStatus {
     }
 }
 
-/// 产品线 1:教育直播（大班课） 2:小班课 3:双师 4:企业直播
+/// \[产品线 \]1:教育\[直播（大班课） 2:\]小班课\[ 3:双师 \]4，企业\[直播\]（原文 API 10 截断、
+/// API 2 无描述列；方括号内据 007gzs/baijiayun 与 a07061625/swooleyaf 补全）
 ///
 /// The product line a room belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -503,13 +505,13 @@ impl std::fmt::Display for PublishStatus {
 pub enum ProductType {
     /// `0`: 0（文档的示例值与API 10的默认值，含义未说明） — 0, the doc's example and API 10's default; the doc does not say what it selects.
     Unspecified,
-    /// `1`: 教育直播（大班课） — Educational live, large class.
+    /// `1`: 教育\[直播（大班课）\]（原文截断，方括号内据 007gzs/baijiayun 与 a07061625/swooleyaf 补全） — Educational live, large class.
     LargeClass,
     /// `2`: 小班课 — Small class.
     SmallClass,
     /// `3`: 双师 — Dual-teacher class.
     DualTeacher,
-    /// `4`: 企业直播 — Enterprise live.
+    /// `4`: 企业\[直播\]（原文截断，方括号内据 007gzs/baijiayun 补全） — Enterprise live.
     Enterprise,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -570,7 +572,7 @@ impl std::fmt::Display for ProductType {
     }
 }
 
-/// 版本类型 0:主版本 1:非主版本
+/// 版本类型\[ 0:主版本 1:非主版本\]（原文截断；方括号内据 API 12 的“设置主版本 0:主版本，1:非主版本”补全）
 ///
 /// Whether a playback version is the main version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -733,8 +735,8 @@ impl std::fmt::Display for ClientType {
     }
 }
 
-/// 纯视频录制模板 1:带聊\[天\] 2:不带\[聊天信\]息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])；
-/// 不传则使用账号配置（原文截断；方括号内为推测补全，4、5的说明不可恢复）
+/// \[纯视频录制模板\] 1:带聊\[天\] 2:不带\[聊天信\]息（原文分页）4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])；
+/// 不传\[则使用\]账号\[配\]置（原文截断；方括号内为推测补全，4、5的说明不可恢复）
 ///
 /// The layout used when a playback is recorded into a pure video; the doc's labels of 4 and 5
 /// are cut.
@@ -806,16 +808,17 @@ impl std::fmt::Display for RecordTemplate {
     }
 }
 
-/// 替换类型 1:替换 2:新增
+/// \[替换类型 1:\]替换\[ 2:\]新增（原文参数表无描述列，据【参数说明】的“type:替换”“type:新增”；
+/// 代码据 007gzs/baijiayun、a07061625/swooleyaf）
 ///
 /// How API 14 copies the source playback onto the target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum ReplaceType {
-    /// `1`: 替换：源回放和目标回放都存在时，用源回放的数据覆盖目标回放 — Overwrite an existing target playback with the source.
+    /// `1`: 替换，指源回放和目标回放都存在时，用源回放的数据覆盖掉目标回放的数据 — Overwrite an existing target playback with the source.
     Replace,
-    /// `2`: 新增：目标回放不存在时，将源回放拷贝一份给目标回放 — Copy the source into a target that does not exist yet.
+    /// `2`: 新增，指源回放存在而目标回放不存在时，会将源回放的数据拷贝一份给目标回放 — Copy the source into a target that does not exist yet.
     Add,
     /// A code this version of the crate does not know, kept as received.
     Unknown(i64),
@@ -867,7 +870,8 @@ impl std::fmt::Display for ReplaceType {
     }
 }
 
-/// 回放课件生成状态 0:默认未开始 1:准备中 2:进行中 3:完成 4:失败
+/// \[回放课件生成\]状态\[码\] 0:默认未开始 1:准备中 2:进行中 3:完成 4:失败（原文见 API 31 示例的注释“状态值，
+/// 0默认未开始，1准备中，2进行中，3完成，4失败”）
 ///
 /// The state of playback courseware generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -1006,14 +1010,15 @@ impl std::fmt::Display for SearchTimeType {
     }
 }
 
-/// 转码回调的视频状态 20:上传完成/开始生成 30:转码失败 100:转码成功
+/// \[转码回调的\]视频状\[态 20:上传完成/开始生成 30:转码失败 100:\]转码成\[功\]（原文截断，方括号内据
+/// api.eshikao.com 的转码回调说明补全）
 ///
 /// The event a transcode callback reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum TranscodeStatus {
-    /// `20`: 视频开始生成（上传完成） — The playback started generating.
+    /// `20`: 视频开始生成（据 api.eshikao.com：上传完成） — The playback started generating.
     Started,
     /// `30`: 视频转码失败 — Transcoding failed.
     Failed,
@@ -1078,8 +1083,8 @@ impl std::fmt::Display for TranscodeStatus {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Playback {
-    /// 当前回放的唯一ID（仅API 2） — The playback's unique id (API 2 only; both doc examples show
-    /// 123456).
+    /// 当前回放的唯\[一ID\]（仅API 2；原文截断，方括号内为推测补全） — The playback's unique id
+    /// (API 2 only; both doc examples show 123456).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback_id: Option<i64>,
     /// 回放教室号 — The room id.
@@ -1115,11 +1120,11 @@ pub struct Playback {
     /// 回放生成时间 — When the playback was generated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<DateTime>,
-    /// 回放视频时长（秒） — Duration in seconds.
+    /// 回放视频时长\[（秒）\]（方括号内为推测补全） — Duration in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
-    /// 回放视频总大小（包括原文件和转码后的文件） — Total size in bytes, source plus transcoded
-    /// files.
+    /// 回放视频总大\[小\]（包括原文件\[和转码\]后的文件）（原文截断，方括号内为推测补全） — Total
+    /// size in bytes, source plus transcoded files.
     ///
     /// The doc's table types it `bigint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1127,19 +1132,20 @@ pub struct Playback {
     /// 回放观看次数 — How many times the playback was watched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_times: Option<i64>,
-    /// 回放WEB端观看地址 — The web playback URL, token included.
+    /// 回放WEB端观\[看地址\]（原文截断，方括号内为推测补全） — The web playback URL, token included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_url: Option<String>,
     /// 回放视频封面 — The cover image URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preface_url: Option<String>,
-    /// 视频屏蔽状态 1:未屏蔽 2:已屏蔽 — Published or blocked.
+    /// 视频屏蔽状态\[ 1:\]未屏蔽 2:已屏\[蔽\]（原文截断，方括号内为推测补全） — Published or blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_status: Option<PublishStatus>,
     /// 裁剪版本，未裁剪为0 — The crop version; 0 for the original.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
-    /// 版本类型，为0时是主版本（仅API 10） — Whether this version is the main version (API 10 only).
+    /// 版本类型，为0时是主版\[本\]（仅API 10；原文截断，方括号内为推测补全） — Whether this version
+    /// is the main version (API 10 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_type: Option<VersionType>,
     /// 前往回放裁剪\[的地址\]，当前不可裁剪\[时没\]有此返回值（仅API 10；原文截断，方括号内为推测补全）
@@ -1161,7 +1167,7 @@ impl de::Lenient for Playback {}
 pub struct PlaybackPage {
     /// 总记录条数 — The total number of playbacks.
     pub total: i64,
-    /// 回放信息的列表 — The playbacks on this page.
+    /// 回放信息的列\[表\]（原文截断，方括号内为推测补全） — The playbacks on this page.
     pub list: Vec<Playback>,
 }
 
@@ -1200,13 +1206,14 @@ pub struct PlayRecord {
     /// Example: `2017-09-08 10:00:07`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_begin_time: Option<DateTime>,
-    /// 结束播放时间，格式如：2017-09-08 10:10:07 — When the play ended.
+    /// 结束播放时间，格式如：201\[7-09-08 \]10:00:07（原文截断，方括号内为推测补全；原文的时间与起始播放时间相同，
+    /// 示例列为 10:10:07） — When the play ended.
     ///
     /// Example: `2017-09-08 10:10:07`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_end_time: Option<DateTime>,
-    /// 实际观看时间，单位秒 — Seconds actually watched (seeks, speed and pauses make it differ from
-    /// end minus begin).
+    /// 实际观看时间\[，单位\]秒（原文截断，方括号内为推测补全） — Seconds actually watched (seeks,
+    /// speed and pauses make it differ from end minus begin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_length: Option<i64>,
     /// 客户端类型 1:iphone 2:ip\[ad\] \[3:\]Android 4:\[M\]站 5:PC网\[页\] \[6:\]APP内嵌M\[站\] \[7:…\]小程序
@@ -1229,7 +1236,7 @@ pub struct PlayRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub area: Option<String>,
-    /// 自定义上报字段 — Custom data reported by the player.
+    /// 自定义上报字\[段\]（原文截断，方括号内为推测补全） — Custom data reported by the player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ext_data: Option<String>,
     /// （文档表格未列出，仅API 37示例中出现，格式 YYYY-MM-DD） — The statistics day, shown only
@@ -1248,12 +1255,12 @@ impl de::Lenient for PlayRecord {}
 pub struct PlayRecordPage {
     /// 总记录条数 — The total number of records.
     pub total: i64,
-    /// 观看记录列表 — The records on this page.
+    /// \[观看记录列表\]（原文表格未列出，据示例） — The records on this page.
     pub list: Vec<PlayRecord>,
     /// 当前页码 — The page number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
-    /// 每页条数 — The page size.
+    /// \[每页条数\]（原文表格未列出，据示例） — The page size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
 }
@@ -1266,17 +1273,18 @@ impl de::Lenient for PlayRecordPage {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WhitelistUser {
-    /// 用户ID — The user id (a string in the examples, int in the table).
+    /// \[用户ID\]（原文无描述列，据字段名） — The user id (a string in the examples, int in the
+    /// table).
     ///
     /// Example: `291455`.
     pub user_id: UserId,
-    /// 用户编号 — The user's serial number.
+    /// \[用户编号\]（原文无描述列，据字段名） — The user's serial number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_sn: Option<String>,
-    /// 邮箱 — Email address.
+    /// \[邮箱\]（原文无描述列，据字段名） — Email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// 姓名 — Name.
+    /// \[姓名\]（原文无描述列，据字段名） — Name.
     ///
     /// Text for people: sent as `""`, it is `Some("")`, the empty string.
     #[serde(
@@ -1285,7 +1293,7 @@ pub struct WhitelistUser {
         skip_serializing_if = "Option::is_none"
     )]
     pub name: Option<String>,
-    /// 备注 — Remark.
+    /// \[备注\]（原文无描述列，据字段名） — Remark.
     ///
     /// Text for people: sent as `""`, it is `Some("")`, the empty string.
     #[serde(
@@ -1294,15 +1302,16 @@ pub struct WhitelistUser {
         skip_serializing_if = "Option::is_none"
     )]
     pub remark: Option<String>,
-    /// 手机号 — Phone number.
+    /// \[手机号\]（原文无描述列，据字段名） — Phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// 创建时间 — When the user was added (the table says timestamp, the examples show text).
+    /// \[创建时间\]（原文无描述列，据字段名） — When the user was added (the table says timestamp,
+    /// the examples show text).
     ///
     /// The doc's table types it `timestamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<DateTime>,
-    /// 角色 — The user's role code (undocumented; 0 in every example).
+    /// \[角色\]（原文无描述列，据字段名） — The user's role code (undocumented; 0 in every example).
     ///
     /// Example: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1317,11 +1326,11 @@ impl de::Lenient for WhitelistUser {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WhitelistPage {
-    /// 总数 — The total number of users.
+    /// \[总数\]（原文无描述列，据字段名） — The total number of users.
     ///
     /// The doc's table types it `Number`.
     pub total: i64,
-    /// 白名单学员列表 — The users on this page.
+    /// \[白名单学员列表\]（原文表格未列出，据示例） — The users on this page.
     pub list: Vec<WhitelistUser>,
 }
 
@@ -1416,7 +1425,7 @@ impl de::Lenient for CroppedVideoList {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Mark {
-    /// 打点时间（时:分:秒） — The offset from the start, "HH:MM:SS".
+    /// \[打点时间（时:分:秒）\]（原文无描述，据字段名与示例） — The offset from the start, "HH:MM:SS".
     ///
     /// Example: `00:00:02`.
     pub time_offset: String,
@@ -1430,7 +1439,7 @@ pub struct Mark {
 impl Mark {
     /// Builds a `Mark` from its required fields:
     ///
-    /// * `time_offset`: 打点时间（时:分:秒） — The offset from the start, "HH:MM:SS".
+    /// * `time_offset`: \[打点时间（时:分:秒）\]（原文无描述，据字段名与示例） — The offset from the start, "HH:MM:SS".
     /// * `desc`: 打点描述 — The mark's text (API 32's example sends a number).
     pub fn new(time_offset: impl Into<String>, desc: impl Into<String>) -> Self {
         Self {
@@ -1448,12 +1457,14 @@ impl de::Lenient for Mark {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BasicInfo {
-    /// 回放状态码 0:未录制 10:录制中 20:转码中 30:回放生成失败 100:回放生成成功。回放未生成的没有video_id等其它信息
-    /// — The playback's status; before a playback exists the other fields are absent.
+    /// 回放状态码\[ 0:未录制 10:录制中 20:\]转码中 30\[:回放生成失败 100:\]回放生成成\[功。\]回放未生成\[的没有video_id等其它信\]息（原文截断，
+    /// 方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6 的 API 1 补全） — The playback's
+    /// status; before a playback exists the other fields are absent.
     ///
     /// Example: `100`.
     pub status: PlaybackStatus,
-    /// 云端录制视频ID — The cloud-recording video id.
+    /// 云端录制视\[频ID\]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6 的
+    /// API 1 补全） — The cloud-recording video id.
     ///
     /// Example: `123456`.
     #[serde(
@@ -1471,27 +1482,32 @@ pub struct BasicInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub name: Option<String>,
-    /// 视频时长（单位为秒） — Duration in seconds.
+    /// 视频时长\[（单位为秒）\]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6
+    /// 的 API 1 补全） — Duration in seconds.
     ///
     /// Example: `3600`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
-    /// 回放视频大小 — The playback's size in bytes.
+    /// 回放视频大\[小\]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6 的
+    /// API 1 补全） — The playback's size in bytes.
     ///
     /// Example: `1024000`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_size: Option<i64>,
-    /// 视频转码后文件总大小 — Total size of the transcoded files in bytes.
+    /// 视频转码后\[文件总大小\]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6
+    /// 的 API 1 补全） — Total size of the transcoded files in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_transcode_size: Option<i64>,
-    /// 该回放相关的其他视频转码后的总大小（包括学生的视频和辅助摄像头视频） — Total transcoded size
-    /// of the related videos (students' videos and auxiliary cameras).
+    /// 该回放相关\[的其他视频转码后的总大小\](包括学生\[的视频和辅助摄像头视频)\]（原文截断，方括号内据厂商网页
+    /// dev.baijiayun.com/default/wiki/detail/6 的 API 1 补全） — Total transcoded size of the related
+    /// videos (students' videos and auxiliary cameras).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_ext_media_size: Option<i64>,
     /// 回放视频封面地址 — The cover image URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preface_url: Option<String>,
-    /// 视频屏蔽状态 1:未屏蔽 2:已屏蔽 — Published or blocked.
+    /// 视频屏蔽状\[态 1:未屏蔽 2:已屏蔽\]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6
+    /// 的 API 1 补全） — Published or blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_status: Option<PublishStatus>,
     /// 回放生成时间 — When the playback was generated (the table says int, the example shows text).
@@ -1513,7 +1529,7 @@ impl de::Lenient for BasicInfo {}
 pub struct SessionPlayback {
     /// 回放的序列号 — The session number.
     pub session_id: SessionId,
-    /// 回放的视频的ID — The playback's video id.
+    /// 回放的视频的\[ID\]（原文截断，方括号内为推测补全） — The playback's video id.
     #[serde(
         default,
         deserialize_with = "de::optional_code",
@@ -1532,13 +1548,14 @@ pub struct SessionPlayback {
     /// 回放的状态 0\[:未录制\] 10:录制中 2\[0:转码中\] 30:转码失败 \[100:\]转码成功（原文截断；方括号内据API
     /// 1的状态码说明补全） — The playback's status.
     pub status: PlaybackStatus,
-    /// 回放的发布状态 1:未屏蔽 2:已屏蔽 — Published or blocked.
+    /// 回放的发布状\[态 1:\]未屏蔽 2:已屏\[蔽\]（原文截断，方括号内为推测补全） — Published or blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_status: Option<PublishStatus>,
-    /// 回放时长，单位秒 — Duration in seconds.
+    /// 回放时长，单\[位秒\]（原文截断，方括号内为推测补全） — Duration in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
-    /// 视频转码后文件总大小 — Total size of the transcoded files in bytes.
+    /// 视频转码后文\[件总大小\]（原文截断，方括号内为推测补全） — Total size of the transcoded files
+    /// in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_transcode_size: Option<i64>,
     /// 封面地址 — The cover image URL.
@@ -1618,7 +1635,7 @@ impl de::Lenient for RecordTimeNode {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordTimeNodes {
-    /// 录制节点列表 — The recorded stretches, in order.
+    /// \[录制节点列表\]（原文无描述，据字段名与示例） — The recorded stretches, in order.
     pub time_node: Vec<RecordTimeNode>,
 }
 
@@ -1648,8 +1665,8 @@ impl de::Lenient for PlayerToken {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LimitedToken {
-    /// 回放播放token（仅可使用一次，24小时后过期） — The one-time token; invalid after one use or
-    /// after 24 hours.
+    /// 回放播放token（据功能描述：仅可使用一次，24小时后过期） — The one-time token; invalid after
+    /// one use or after 24 hours.
     ///
     /// Example: `2db8c3dd3d97f9017a43b7bd0c538253`.
     pub limited_token: String,
@@ -1688,11 +1705,11 @@ impl de::Lenient for CoursewareGeneration {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CoursewareDoc {
-    /// 课件ID（示例为字符串） — The document's id (a string in the example).
+    /// \[课件ID\]（原文无描述，据字段名；示例为字符串） — The document's id (a string in the example).
     ///
     /// Example: `1572168`.
     pub id: String,
-    /// 课件名称 — The document's file name.
+    /// \[课件名称\]（原文无描述，据字段名） — The document's file name.
     ///
     /// Text for people: sent as `""`, it is `Some("")`, the empty string.
     ///
@@ -1708,17 +1725,18 @@ pub struct CoursewareDoc {
     /// Example: `8`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
-    /// 是否为文档（含义未说明） — Whether it is a document (undocumented).
+    /// \[是否为文档\]（原文无描述，据字段名；含义未说明） — Whether it is a document (undocumented).
     ///
     /// Example: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_doc: Option<bool>,
-    /// 是否为H5课件（含义未说明） — Whether it is an H5 courseware (undocumented).
+    /// \[是否为H5课件\]（原文无描述，据字段名；含义未说明） — Whether it is an H5 courseware (undocumented).
     ///
     /// Example: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_h5_doc: Option<bool>,
-    /// 课件编号（示例与id相同） — The document's number (equal to id in the example).
+    /// \[课件编号\]（原文无描述，据字段名；示例与id相同） — The document's number (equal to id in
+    /// the example).
     ///
     /// Example: `1572168`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1731,7 +1749,7 @@ pub struct CoursewareDoc {
     /// Example: `https://test-img.baijiayun.com/1572168_3l2hr7gn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_prefix: Option<String>,
-    /// ppt地址（示例为空） — The PPT's URL (empty in the example).
+    /// \[ppt地址\]（原文无描述，据字段名；示例为空） — The PPT's URL (empty in the example).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ppt_url: Option<String>,
 }
@@ -1754,7 +1772,7 @@ pub struct CoursewarePage {
     /// Example: `180503`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<i64>,
-    /// 课件信息 — The document shown.
+    /// \[课件信息\]（原文无描述，据字段名） — The document shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<CoursewareDoc>,
 }
@@ -1767,7 +1785,7 @@ impl de::Lenient for CoursewarePage {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CoursewarePageList {
-    /// 翻页记录列表 — The page turns, in order.
+    /// \[翻页记录列表\]（原文无描述，据字段名与示例） — The page turns, in order.
     pub list: Vec<CoursewarePage>,
 }
 
@@ -1806,8 +1824,8 @@ impl de::Lenient for RecordVideoUrl {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MixedPlaybackVideo {
-    /// 合并回放ID（示例为字符串） — The merged playback's id, to pass to API 39 (a string in the
-    /// example).
+    /// \[合并回放ID\]（原文无描述，据字段名；示例为字符串） — The merged playback's id, to pass
+    /// to API 39 (a string in the example).
     ///
     /// Example: `1`.
     pub mixed_playback_id: i64,
@@ -1821,22 +1839,22 @@ impl de::Lenient for MixedPlaybackVideo {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MixedVideoFile {
-    /// 时长（秒） — Duration in seconds.
+    /// \[时长（秒）\]（原文无描述，据字段名与示例） — Duration in seconds.
     ///
     /// Example: `1858`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
-    /// 高度（像素） — Height in pixels.
+    /// \[高度（像素）\]（原文无描述，据字段名与示例） — Height in pixels.
     ///
     /// Example: `720`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<i64>,
-    /// 宽度（像素） — Width in pixels.
+    /// \[宽度（像素）\]（原文无描述，据字段名与示例） — Width in pixels.
     ///
     /// Example: `1280`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
-    /// 文件大小（字节） — File size in bytes.
+    /// \[文件大小（字节）\]（原文无描述，据字段名与示例） — File size in bytes.
     ///
     /// Example: `95119429`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1854,7 +1872,8 @@ impl de::Lenient for MixedVideoFile {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MixedVideoInfo {
-    /// 各清晰度的视频信息，key为清晰度（如 720p） — The video files keyed by definition (e.g. 720p).
+    /// \[各清晰度的视频信息，key为清晰度（如 720p）\]（原文无描述，据字段名与示例） — The video
+    /// files keyed by definition (e.g. 720p).
     pub play_info: BTreeMap<String, MixedVideoFile>,
     /// 视频fid — The video's fid (a string in the example).
     ///
@@ -1911,7 +1930,7 @@ impl de::Lenient for CropSegment {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MarkList {
-    /// 打点标记列表 — The marks.
+    /// \[打点标记列表\]（原文无描述，据字段名与示例） — The marks.
     pub list: Vec<Mark>,
 }
 
@@ -1923,15 +1942,16 @@ impl de::Lenient for MarkList {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChatDeletion {
-    /// 删除的用户number — The user number whose messages are deleted (a string in the doc).
+    /// \[删除的用户number\]（原文无描述，据 delete_json 示例） — The user number whose messages
+    /// are deleted (a string in the doc).
     ///
     /// Example: `1650553019716964`.
     pub delete_user_number: String,
-    /// 删除起始时间 — The start of the time range to delete.
+    /// \[删除起始时间\]（原文无描述，据 delete_json 示例） — The start of the time range to delete.
     ///
     /// Example: `2022-04-21 23:09:12`.
     pub delete_start_time: DateTime,
-    /// 删除结束时间 — The end of the time range to delete.
+    /// \[删除结束时间\]（原文无描述，据 delete_json 示例） — The end of the time range to delete.
     ///
     /// Example: `2022-04-21 23:09:13`.
     pub delete_end_time: DateTime,
@@ -1940,9 +1960,9 @@ pub struct ChatDeletion {
 impl ChatDeletion {
     /// Builds a `ChatDeletion` from its required fields:
     ///
-    /// * `delete_user_number`: 删除的用户number — The user number whose messages are deleted (a string in the doc).
-    /// * `delete_start_time`: 删除起始时间 — The start of the time range to delete.
-    /// * `delete_end_time`: 删除结束时间 — The end of the time range to delete.
+    /// * `delete_user_number`: \[删除的用户number\]（原文无描述，据 delete_json 示例） — The user number whose messages are deleted (a string in the doc).
+    /// * `delete_start_time`: \[删除起始时间\]（原文无描述，据 delete_json 示例） — The start of the time range to delete.
+    /// * `delete_end_time`: \[删除结束时间\]（原文无描述，据 delete_json 示例） — The end of the time range to delete.
     pub fn new(
         delete_user_number: impl Into<String>,
         delete_start_time: DateTime,
@@ -1969,12 +1989,12 @@ pub struct ValidDays {
     /// Example: `15`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_valid_day: Option<i64>,
-    /// 按天设置有效期，返回有效天数（以回放视频ID为键） — Playbacks whose validity is set in days,
-    /// keyed by video id, with the number of days (0 in the example, meaning undocumented).
+    /// 按天设置有效期，返回有效天数（据示例注释；以回放视频ID为键） — Playbacks whose validity is
+    /// set in days, keyed by video id, with the number of days (0 in the example, meaning undocumented).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<BTreeMap<VideoId, i64>>,
-    /// 按时间设置有效期，返回到期时间（以回放视频ID为键） — Playbacks whose validity is set by time,
-    /// keyed by video id, with their expiry time.
+    /// 按时间设置有效期，返回到期时间（据示例注释；以回放视频ID为键） — Playbacks whose validity
+    /// is set by time, keyed by video id, with their expiry time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_time_list: Option<BTreeMap<VideoId, DateTime>>,
 }
@@ -2015,7 +2035,8 @@ impl de::Lenient for ExpireSetting {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExpireResult {
-    /// 设置成功的视频fid列表 — The video ids that were set successfully (strings in the example).
+    /// \[设置成功的视频fid列表\]（原文无描述，据字段名与示例） — The video ids that were set successfully
+    /// (strings in the example).
     pub success_list: Vec<VideoId>,
 }
 
@@ -2027,7 +2048,8 @@ impl de::Lenient for ExpireResult {}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallbackUrl {
-    /// 回调地址 — The callback URL; absent (or empty) when none is set.
+    /// \[回调地址\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — The callback
+    /// URL; absent (or empty) when none is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }

@@ -253,7 +253,7 @@ pub struct BatchSetExpireTimeRequest<C = ()> {
 impl BatchSetExpireTimeRequest {
     /// Builds the request from its required parameters.
     ///
-    /// * `data`: json格式，详情如下：video_id int 视频fid；expire_time string 到期时间（如 2017-08-18 14:01:00）  — The playbacks and their expiry times, sent as a JSON array.
+    /// * `data`: json格式，详情如下（原文【data参数介绍】：video_id int 视频fid；expire_time string 到期时间， 示例 2017-08-18 14:01:00） — The playbacks and their expiry times, sent as a JSON array.
     pub fn new(data: impl IntoIterator<Item = ExpireSetting>) -> Self {
         Self::with_client((), data)
     }

@@ -46,7 +46,7 @@ impl AddSessionWhitelistRequest {
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
+    /// * `user_ids`: 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to add, comma-separated.
     pub fn new(
         room_id: RoomId,
         session_id: SessionId,
@@ -136,7 +136,7 @@ impl DeleteSessionWhitelistRequest {
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
     /// * `session_id`: 课节ID — The session number of the long-term room's playback.
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
+    /// * `user_ids`: 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to remove, comma-separated.
     pub fn new(
         room_id: RoomId,
         session_id: SessionId,
@@ -256,7 +256,7 @@ impl<C> GetSessionWhitelistRequest<C> {
         self
     }
 
-    /// 页面大小 — Items per page (no maximum documented).
+    /// 页面大\[小\]（原文截断，方括号内为推测补全） — Items per page (no maximum documented).
     ///
     /// The vendor's default is `20`; must be at least `1`.
     pub fn page_size(mut self, page_size: i64) -> Self {
@@ -401,7 +401,7 @@ impl AddRoomWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (the doc calls it a video-on-demand id).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
+    /// * `user_ids`: 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to add, comma-separated.
     pub fn new(room_id: RoomId, user_ids: impl IntoIterator<Item = UserId>) -> Self {
         Self::with_client((), room_id, user_ids)
     }
@@ -511,7 +511,7 @@ impl<C> GetRoomWhitelistRequest<C> {
         self
     }
 
-    /// 页面大小 — Items per page (no maximum documented).
+    /// 页面大\[小\]（原文截断，方括号内为推测补全） — Items per page (no maximum documented).
     ///
     /// The vendor's default is `20`; must be at least `1`.
     pub fn page_size(mut self, page_size: i64) -> Self {
@@ -657,7 +657,7 @@ impl DeleteRoomWhitelistRequest {
     /// Builds the request from its required parameters.
     ///
     /// * `room_id`: 点播ID — The room id (typed string and called a video-on-demand id in the doc).
-    /// * `user_ids`: 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
+    /// * `user_ids`: 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to remove, comma-separated.
     pub fn new(room_id: RoomId, user_ids: impl IntoIterator<Item = UserId>) -> Self {
         Self::with_client((), room_id, user_ids)
     }

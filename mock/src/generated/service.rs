@@ -22,7 +22,7 @@ use baijiayun::types::{
 pub(crate) struct GetBasicInfoParams {
     /// 教室号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内据厂商网页 dev.baijiayun.com/default/wiki/detail/6 的 API 1 补全） — The session number; long-term rooms only.
     pub(crate) session_id: Option<SessionId>,
 }
 
@@ -37,15 +37,15 @@ impl GetBasicInfoParams {
 /// The parameters of `get_list` as the fake received them, typed as the spec says.
 #[derive(Clone, Debug)]
 pub(crate) struct GetListParams {
-    /// 产品线 1:教育直播，2:小班课，3:双师，4:企业直播（示例值0） — The product line to list.
+    /// \[产品线 1:教育直播，2:小班课，3:双师，4:企业直播\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全；示例值0） — The product line to list.
     pub(crate) product_type: ProductType,
-    /// 页码，从1开始 — The page number, from 1.
+    /// \[页码，从1开始\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — The page number, from 1.
     pub(crate) page: i64,
-    /// 每一页返回的条数，不得超过1000 — Items per page, at most 1000.
+    /// \[每一页返回的条数，不得超过1000\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Items per page, at most 1000.
     pub(crate) page_size: i64,
-    /// 是否返回裁剪视频的回放，0：否 1：是 — Whether to include cropped versions.
+    /// \[是否返回裁剪视频的回放，0：否 1：是\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Whether to include cropped versions.
     pub(crate) crop_video: Option<bool>,
-    /// 教室号 — Only list this room's playbacks.
+    /// \[教室号\]（原文无描述列，据 007gzs/baijiayun 的 get_list 补全） — Only list this room's playbacks.
     pub(crate) room_id: Option<RoomId>,
 }
 
@@ -81,7 +81,7 @@ impl GetSessionListParams {
 pub(crate) struct SetPublishStatusParams {
     /// 回放教室号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 长期房间的序列号，普通房间不需要传 — The session number; long-term rooms only.
+    /// \[长期房间的序列号，普通房间不需要传\]（原文此行无描述，据 007gzs/baijiayun 补全） — The session number; long-term rooms only.
     pub(crate) session_id: Option<SessionId>,
     /// 发布状态 1:发布 2:屏蔽 — Publish or block.
     pub(crate) status: PublishStatus,
@@ -100,9 +100,9 @@ impl SetPublishStatusParams {
 pub(crate) struct DeletePlaybackParams {
     /// 教室号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内为推测补全） — The session number; long-term rooms only.
     pub(crate) session_id: Option<SessionId>,
-    /// 版本号（针对裁剪回放才会用到） — The crop version to delete; cropped playbacks only.
+    /// 版本号（针对裁\[剪回\]放才会用\[到）\]（原文截断，方括号内为推测补全） — The crop version to delete; cropped playbacks only.
     pub(crate) version: Option<i64>,
 }
 
@@ -120,7 +120,7 @@ impl DeletePlaybackParams {
 pub(crate) struct UpdatePlaybackParams {
     /// 教室号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房间\]才会用到）（原文截断，方括号内为推测补全） — The session number; long-term rooms only.
     pub(crate) session_id: Option<SessionId>,
     /// 回放名称 — The new name.
     pub(crate) name: String,
@@ -140,15 +140,15 @@ impl UpdatePlaybackParams {
 /// The parameters of `get_crop_list` as the fake received them, typed as the spec says.
 #[derive(Clone, Debug)]
 pub(crate) struct GetCropListParams {
-    /// 1:教育直播，2:小班课，3:双师，4:企业直播 — The product line.
+    /// 1:教育\[直播，2:\]小班课\[，3:双师，\]4，企业\[直播\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The product line.
     pub(crate) product_type: Option<ProductType>,
     /// 教室号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms.
+    /// 序列号\[（默认0，\]长期房\[间必须传此值）\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The session number; required for long-term rooms.
     pub(crate) session_id: Option<SessionId>,
-    /// 页码，从1开始，默认值是1 — The page number, from 1.
+    /// 页码，\[从1开始，\]默认值\[是1\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The page number, from 1.
     pub(crate) page: Option<i64>,
-    /// 每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000.
+    /// 每页获\[取的记录条数，\]默认10\[0，\]最大值\[不能超过1000\]（原文截断，方括号内据 007gzs/baijiayun 补全） — Items per page, at most 1000.
     pub(crate) page_size: Option<i64>,
 }
 
@@ -168,7 +168,7 @@ impl GetCropListParams {
 pub(crate) struct SetMainVersionParams {
     /// 教室号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（默认0，长期房间必须传此值） — The session number; required for long-term rooms.
+    /// 序列号（默认0，长期房间\[必须\]传此值）（原文截断，方括号内为推测补全） — The session number; required for long-term rooms.
     pub(crate) session_id: Option<SessionId>,
     /// 版本号 — The version to make main (0 is the original).
     pub(crate) version: i64,
@@ -185,13 +185,13 @@ impl SetMainVersionParams {
 /// The parameters of `replace_playback` as the fake received them, typed as the spec says.
 #[derive(Clone, Debug)]
 pub(crate) struct ReplacePlaybackParams {
-    /// 类型 1:替换 2:新增 — Replace an existing target, or add a new one.
+    /// \[类型 1:替换 2:新增\]（原文参数表无描述列，据【参数说明】与 007gzs/baijiayun、a07061625/swooleyaf） — Replace an existing target, or add a new one.
     pub(crate) type_: ReplaceType,
     /// 源回放 room_id — The source playback's room id.
     pub(crate) source_room_id: RoomId,
-    /// 源回放 session_id（长期教室传） — The source's session number (long-term rooms).
+    /// \[源回放 session_id（长期教室传）\]（原文参数表无描述列） — The source's session number (long-term rooms).
     pub(crate) source_session_id: Option<SessionId>,
-    /// 源回放版本 — The source's version.
+    /// \[源回放版本\]（原文参数表无描述列） — The source's version.
     pub(crate) source_version: Option<i64>,
     /// 默认为1，替换成主版本 — Whether the copy becomes the main version (default yes).
     pub(crate) is_replace_main: Option<bool>,
@@ -199,7 +199,7 @@ pub(crate) struct ReplacePlaybackParams {
     pub(crate) target_room_id: RoomId,
     /// 目标回放 session_id；新增长期直播间的回放，建议格式为 日期+顺序(201912010) — The target's session number; for a new long-term playback use date plus sequence, e.g. 201912010.
     pub(crate) target_session_id: Option<SessionId>,
-    /// 目标回放版本 — The target's version.
+    /// \[目标回放版本\]（原文参数表无描述列） — The target's version.
     pub(crate) target_version: Option<i64>,
 }
 
@@ -271,9 +271,9 @@ impl GetRecordTimeNodeParams {
 pub(crate) struct GetPlayerTokenParams {
     /// 房间号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内为推测补全） — The session number; long-term rooms only.
     pub(crate) session_id: Option<SessionId>,
-    /// 过期时间，以秒为单位。如果传0则表示不过期 — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
+    /// 过期时间\[，\]以秒为单\[位。\]如果传0则\[表\]示不过期（原文截断，方括号内据 007gzs/baijiayun 补全） — The token's lifetime in seconds; 0 means it never expires (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
     pub(crate) expires_in: Lifetime,
 }
 
@@ -288,9 +288,9 @@ impl GetPlayerTokenParams {
 /// The parameters of `get_player_token_batch` as the fake received them, typed as the spec says.
 #[derive(Clone, Debug)]
 pub(crate) struct GetPlayerTokenBatchParams {
-    /// 短期房间传{room_id}，长期房间传{room_id}-{session_id}，多个回放用英文逗号分隔，如：17110879095169,1711087909231-201711281 — The playbacks, each a room id or room-session pair, sent comma-separated.
+    /// 短期房间\[传{room_id}，\]长期房间\[传{room_id}-{session_id}，\]多个回放\[用英文逗号分隔，\]如：171\[10879095169,1711087909231-\]2017112\[81\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The playbacks, each a room id or room-session pair, sent comma-separated.
     pub(crate) room_ids: Vec<PlaybackRef>,
-    /// 过期时间，以秒为单位。如果传0则表示不过期 — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
+    /// 过期时间\[，以秒为单位。\]如果传0则\[表示不过期\]（原文截断，方括号内据 API 3 与 007gzs/baijiayun 补全） — The tokens' lifetime in seconds; 0 means they never expire (`Lifetime::Never`; a `Duration` is sent as at least 1 s).
     pub(crate) expires_in: Lifetime,
 }
 
@@ -306,7 +306,7 @@ impl GetPlayerTokenBatchParams {
 pub(crate) struct GetLimitedTokenParams {
     /// 房间号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对长\[期房\]间才会用\[到）\]（原文截断，方括号内为推测补全） — The session number; long-term rooms only.
     pub(crate) session_id: Option<SessionId>,
 }
 
@@ -323,19 +323,19 @@ impl GetLimitedTokenParams {
 pub(crate) struct GetPlaybackPlayRecordParams {
     /// 回放教室号 — The room id.
     pub(crate) room_id: RoomId,
-    /// 序列号（针对长期房间才会用到） — The session number; long-term rooms only.
+    /// 序列号（针对\[长期房间才会用\]到）（原文截断，方括号内为推测补全） — The session number; long-term rooms only.
     pub(crate) session_id: Option<SessionId>,
     /// 用户 id — Only return the plays of this viewer number.
     pub(crate) user_number: Option<i64>,
     /// 裁剪的\[版本号，\]取值正\[整数，\]默认主\[版本\]（方括号内为据上下文推测的补全） — The crop version to query; the main version when omitted.
     pub(crate) version: Option<i64>,
-    /// 查询起始时间，格式如：2017-09-08 00:30:00 — The start of the window.
+    /// 查询起\[始时间，\]格式如\[：2017-09-08 \]00:30\[:00\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The start of the window.
     pub(crate) start_time: DateTime,
-    /// 查询结束时间，格式如：2017-09-08 23:59:59。查询时间不能跨天 — The end of the window; it must be on the same day as the start.
+    /// 查询结\[束时间，\]格式如\[：2017-09-08 \]23:59\[:59。\]查询时\[间不能跨天\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The end of the window; it must be on the same day as the start.
     pub(crate) end_time: DateTime,
-    /// 页码，从1开始，默认值是1 — The page number, from 1.
+    /// 页码，\[从1开始，\]默认值\[是1\]（原文截断，方括号内据 007gzs/baijiayun 补全） — The page number, from 1.
     pub(crate) page: Option<i64>,
-    /// 每页获取的记录条数，默认100，最大值不能超过1000 — Items per page, at most 1000.
+    /// 每页获\[取的记录条数，\]默认 1\[00，\]最大值\[不能超过1000\]（原文截断，方括号内据 007gzs/baijiayun 补全） — Items per page, at most 1000.
     pub(crate) page_size: Option<i64>,
 }
 
@@ -366,9 +366,9 @@ pub(crate) struct GetPartnerPlaybackPlayRecordParams {
     pub(crate) end_time: DateTime,
     /// 查\[询时间类型\] 1:按\[…\]查\[询\] \[2:按…查询\]（原文截断：单元格只见“查 1 按 查 按 查”，代码2的说明不可见；方括号内为推测补全） — Which time the window applies to; the doc's labels of the two modes are cut.
     pub(crate) search_time_type: Option<SearchTimeType>,
-    /// 页码，从1开始（文档未列出，响应含 page） — The page number, from 1 (not in the doc; the response carries page).
+    /// \[页码，从1开始\]（文档未列出，响应含 page） — The page number, from 1 (not in the doc; the response carries page).
     pub(crate) page: Option<i64>,
-    /// 每页条数（文档未列出，响应含 page_size，示例为1000） — Items per page (not in the doc; the response shows 1000).
+    /// \[每页条数\]（文档未列出，响应含 page_size，示例为1000） — Items per page (not in the doc; the response shows 1000).
     pub(crate) page_size: Option<i64>,
 }
 
@@ -392,7 +392,7 @@ impl GetPartnerPlaybackPlayRecordParams {
 pub(crate) struct GetPlaybackPptUrlListParams {
     /// 房间ID（原文无描述） — The room id.
     pub(crate) room_id: RoomId,
-    /// 长期房间需要填写，短期房间不需要（格式 YYYY-MM-DD） — The day of the session; required for long-term rooms, not for short-term ones.
+    /// 长期房间需要填写，短期房间不需要（据 007gzs/baijiayun：格式 YYYY-MM-DD） — The day of the session; required for long-term rooms, not for short-term ones.
     pub(crate) date: Option<Date>,
 }
 
@@ -468,7 +468,7 @@ pub(crate) struct RecordVideoParams {
     pub(crate) session_id: Option<SessionId>,
     /// 版本\[号\](默\[认主版\]本)（方括号内为推测补全） — The playback version to record; the main version when omitted.
     pub(crate) version: Option<i64>,
-    /// 1:\[…\]带聊\[天…\] 2:\[…\]不带\[聊天信\]息 4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])。不传\[则使用\]账号\[配\]置 — The recording layout; the account's setting when omitted.
+    /// 1:\[…\]带聊\[天…\] 2:\[…\]不带\[聊天信\]息（原文分页）4:文\[…\](无\[…\]) 5:文\[…\](无\[…\])。不传\[则使用\]账号\[配\]置 — The recording layout; the account's setting when omitted.
     pub(crate) record_template: Option<RecordTemplate>,
 }
 
@@ -675,7 +675,7 @@ pub(crate) struct AddSessionWhitelistParams {
     pub(crate) room_id: RoomId,
     /// 课节ID — The session number of the long-term room's playback.
     pub(crate) session_id: SessionId,
-    /// 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
+    /// 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to add, comma-separated.
     pub(crate) user_ids: Vec<UserId>,
 }
 
@@ -699,7 +699,7 @@ pub(crate) struct DeleteSessionWhitelistParams {
     pub(crate) room_id: RoomId,
     /// 课节ID — The session number of the long-term room's playback.
     pub(crate) session_id: SessionId,
-    /// 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
+    /// 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to remove, comma-separated.
     pub(crate) user_ids: Vec<UserId>,
 }
 
@@ -725,7 +725,7 @@ pub(crate) struct GetSessionWhitelistParams {
     pub(crate) session_id: SessionId,
     /// 页码 — The page number, from 1.
     pub(crate) page: Option<i64>,
-    /// 页面大小 — Items per page (no maximum documented).
+    /// 页面大\[小\]（原文截断，方括号内为推测补全） — Items per page (no maximum documented).
     pub(crate) page_size: Option<i64>,
 }
 
@@ -748,7 +748,7 @@ impl GetSessionWhitelistParams {
 pub(crate) struct AddRoomWhitelistParams {
     /// 点播ID — The room id (the doc calls it a video-on-demand id).
     pub(crate) room_id: RoomId,
-    /// 用户ID，多个用逗号分隔 — The ids of the users to add, comma-separated.
+    /// 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to add, comma-separated.
     pub(crate) user_ids: Vec<UserId>,
 }
 
@@ -766,7 +766,7 @@ pub(crate) struct GetRoomWhitelistParams {
     pub(crate) room_id: RoomId,
     /// 页码 — The page number, from 1.
     pub(crate) page: Option<i64>,
-    /// 页面大小 — Items per page (no maximum documented).
+    /// 页面大\[小\]（原文截断，方括号内为推测补全） — Items per page (no maximum documented).
     pub(crate) page_size: Option<i64>,
 }
 
@@ -784,7 +784,7 @@ impl GetRoomWhitelistParams {
 pub(crate) struct DeleteRoomWhitelistParams {
     /// 点播ID — The room id (typed string and called a video-on-demand id in the doc).
     pub(crate) room_id: RoomId,
-    /// 用户ID，多个用逗号分隔 — The ids of the users to remove, comma-separated.
+    /// 用户ID\[，多个\]用逗号\[分隔\]（原文截断，方括号内为推测补全） — The ids of the users to remove, comma-separated.
     pub(crate) user_ids: Vec<UserId>,
 }
 
@@ -841,7 +841,7 @@ impl SetValidDayParams {
 /// The parameters of `batch_set_expire_time` as the fake received them, typed as the spec says.
 #[derive(Clone, Debug)]
 pub(crate) struct BatchSetExpireTimeParams {
-    /// json格式，详情如下：video_id int 视频fid；expire_time string 到期时间（如 2017-08-18 14:01:00） — The playbacks and their expiry times, sent as a JSON array.
+    /// json格式，详情如下（原文【data参数介绍】：video_id int 视频fid；expire_time string 到期时间，示例 2017-08-18 14:01:00） — The playbacks and their expiry times, sent as a JSON array.
     pub(crate) data: Vec<ExpireSetting>,
 }
 
@@ -855,7 +855,7 @@ impl BatchSetExpireTimeParams {
 /// The parameters of `set_transcode_callback_url` as the fake received them, typed as the spec says.
 #[derive(Clone, Debug)]
 pub(crate) struct SetTranscodeCallbackUrlParams {
-    /// 回调地址，必须是http(s)://开头 — The callback URL; must start with http:// or https://.
+    /// \[回调地址，必须是http(s)://开头\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — The callback URL; must start with http:// or https://.
     pub(crate) url: String,
 }
 
@@ -1083,12 +1083,12 @@ pub(crate) trait ValidityService {
 
 /// What the fake server implements for the group `callback_url` (转码回调地址).
 pub(crate) trait CallbackUrlService {
-    /// 设置转码回调地址（点播和回放） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
+    /// 设置转码回调地址\[（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.
     fn set_transcode_callback_url(
         &mut self,
         request: SetTranscodeCallbackUrlParams,
     ) -> Result<CallbackUrl, Refusal>;
-    /// 查询转码回调地址（点播和回放） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
+    /// \[查询转码回调地址（点播和回放）\]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口） — Read the URL that receives the transcode callbacks of both video on demand and playbacks.
     fn get_transcode_callback_url(
         &mut self,
         request: GetTranscodeCallbackUrlParams,
