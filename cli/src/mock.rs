@@ -23,6 +23,16 @@ pub(crate) struct Args {
     /// Do not enforce the vendor's rate limit (200 requests in 10 s).
     #[arg(long)]
     no_rate_limit: bool,
+
+    /// Serve a generated account of this many rooms (short and long-term, every product line,
+    /// cropped versions, every status, play records over the last 30 days) instead of the small
+    /// seed; at most 200000.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=200_000))]
+    rooms: Option<u32>,
+
+    /// The generated account's seed: the same seed gives the same account.
+    #[arg(long, default_value_t = 0, requires = "rooms")]
+    seed: u64,
 }
 
 /// Serves until Ctrl-C or SIGTERM.
@@ -38,6 +48,11 @@ pub(crate) async fn run(connection: &Connection, args: &Args) -> Result<ExitCode
         .partner_key(partner_key);
     if args.no_rate_limit {
         builder = builder.no_rate_limit();
+    }
+    if let Some(rooms) = args.rooms {
+        builder = builder
+            .rooms(usize::try_from(rooms).unwrap_or(usize::MAX))
+            .seed(args.seed);
     }
     let server = builder
         .start()

@@ -32,7 +32,15 @@
 //!   assumption); answers an unknown path without using up the rate budget;
 //! * closes connections that do not send a request's headers, then its body, within 30 s, serves
 //!   1024 connections at once at most, and backs off when `accept` fails;
-//! * keeps state seeded with the ids of [`seed`], where writes are visible to later reads.
+//! * keeps state seeded with the ids of [`seed`], where writes are visible to later reads; or,
+//!   with [`MockServerBuilder::rooms`], a generated account of that many rooms, deterministic for a
+//!   [`seed`](MockServerBuilder::seed) and the fake's [`now`](MockServerBuilder::now) (what it
+//!   holds: [`account`]).
+//!
+//! A test sees and changes the account through [`MockServer::account`]: snapshots of its truth in
+//! the API's own records ([`Account::playbacks`], [`Account::play_records`]), and what time would
+//! bring (new rooms, sessions and crops, status changes, late play records, deleted rooms, the
+//! fake's clock moving).
 //!
 //! It runs on a thread and tokio runtime of its own, whether started with
 //! [`MockServer::start`] or [`MockServer::start_blocking`], so a blocking client works against it
@@ -70,6 +78,8 @@ macro_rules! record {
     };
 }
 
+pub mod account;
+mod generate;
 mod limiter;
 mod received;
 pub mod seed;
@@ -89,6 +99,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use account::{Account, PlaybackKey};
 pub use received::{ParamError, Received, Refusal};
 #[doc(hidden)]
 pub use received::{check_limits, to_json};
@@ -96,7 +107,7 @@ pub use style::ResponseStyle;
 
 use baijiayun::callback::CallbackEvent;
 use baijiayun::operations::Operation;
-use baijiayun::{Client, ClientBuilder};
+use baijiayun::{Client, ClientBuilder, DateTime};
 
 use crate::serve::ServeLimits;
 
@@ -212,6 +223,9 @@ pub struct MockServerBuilder {
     timestamp_window: Option<Duration>,
     limits: ServeLimits,
     style: ResponseStyle,
+    rooms: Option<usize>,
+    seed: u64,
+    now: Option<DateTime>,
 }
 
 /// How many requests the fake remembers by default; older ones are forgotten first.
@@ -234,6 +248,9 @@ impl fmt::Debug for MockServerBuilder {
             .field("timestamp_window", &self.timestamp_window)
             .field("limits", &self.limits)
             .field("style", &self.style)
+            .field("rooms", &self.rooms)
+            .field("seed", &self.seed)
+            .field("now", &self.now)
             .finish()
     }
 }
@@ -251,6 +268,9 @@ impl Default for MockServerBuilder {
             // The largest body read is 16 MiB: a cover image fits, a runaway upload does not.
             limits: ServeLimits::default(),
             style: ResponseStyle::Typed,
+            rooms: None,
+            seed: 0,
+            now: None,
         }
     }
 }
@@ -337,6 +357,31 @@ impl MockServerBuilder {
     /// Serves at most `connections` connections at once (default 1024); more wait.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.limits.max_connections = connections.max(1);
+        self
+    }
+
+    /// Serves a generated account of `rooms` rooms instead of the small seed ([`seed`]): short and
+    /// long-term rooms, every product line, cropped versions, every playback and publish status,
+    /// and play records over the 30 days before the fake's [`now`](Self::now). The same
+    /// [`seed`](Self::seed) and `now` give the same account. At most [`account::MAX_ROOMS`]
+    /// rooms (more is that many); what room `i` holds is described in [`account`].
+    pub fn rooms(mut self, rooms: usize) -> Self {
+        self.rooms = Some(rooms.min(account::MAX_ROOMS));
+        self
+    }
+
+    /// The seed of the generated account ([`rooms`](Self::rooms)); default 0.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The fake's clock at the start (default: the system time when it starts): what "now" is
+    /// for a generated account's times and for new playbacks and plays ([`Account`]). It moves
+    /// only when told ([`Account::advance`]). The check of a request's `timestamp` keeps the
+    /// system clock.
+    pub fn now(mut self, now: DateTime) -> Self {
+        self.now = Some(now);
         self
     }
 
@@ -502,9 +547,10 @@ impl MockServer {
         lock(&self.shared.log).clear();
     }
 
-    /// Puts the state back to the seed, as if just started. Faults and the request log stay.
+    /// Puts the state back to what it started from (the seed, or the generated account, and the
+    /// clock), as if just started. Faults and the request log stay.
     pub fn reset(&self) {
-        *lock(&self.shared.state) = state::State::seeded(&self.url);
+        *lock(&self.shared.state) = self.shared.start.state(&self.url);
     }
 
     /// Sends `event` to `url` as Baijiayun does: a POSTed form signed with this server's partner

@@ -71,6 +71,14 @@ impl Refusal {
     }
 }
 
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
 impl From<ParamError> for Refusal {
     /// 1001 参数错误, naming the parameter.
     fn from(e: ParamError) -> Self {

@@ -21,10 +21,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use baijiayun::DateTime;
 use baijiayun::types::*;
-use baijiayun::{Date, DateTime};
 
-use crate::state::{NO_SESSION, Play, Room, Row, State, count, hex};
+use crate::state::{NO_SESSION, Play, Room, Row, State, count};
 
 /// The partner id a fake server accepts unless told otherwise.
 pub const PARTNER_ID: i64 = 10_000_001;
@@ -86,15 +86,18 @@ fn later(base: i64, secs: i64) -> DateTime {
 }
 
 impl State {
-    /// The seeded state; `base_url` is where the fake serves, for the play URLs it hands out.
-    pub(crate) fn seeded(base_url: &str) -> State {
-        let mut s = State {
+    /// A state with nothing in it: no room, no playback, no play; the fake's clock at `now`
+    /// (unix seconds); `base_url` is where the fake serves, for the play URLs it hands out.
+    pub(crate) fn empty(base_url: &str, now: i64) -> State {
+        State {
             base_url: base_url.trim_end_matches('/').to_owned(),
             rooms: BTreeMap::new(),
             rows: Vec::new(),
             next_id: 1,
             next_video_id: VideoId(900_001),
             plays: Vec::new(),
+            next_play: 1,
+            now,
             users: BTreeMap::new(),
             room_whitelist: BTreeMap::new(),
             session_whitelist: BTreeMap::new(),
@@ -109,7 +112,12 @@ impl State {
             chat_deletions: 0,
             limited_tokens: 0,
             callback_url: None,
-        };
+        }
+    }
+
+    /// The seeded state; `base_url` is where the fake serves, for the play URLs it hands out.
+    pub(crate) fn seeded(base_url: &str, now: i64) -> State {
+        let mut s = State::empty(base_url, now);
         let large = ProductType::LargeClass;
         s.add_room(ROOM, large, false);
         let main = s.add_row(
@@ -238,10 +246,11 @@ impl State {
                 }),
             ],
         );
+        s.sort_rows();
         s
     }
 
-    fn add_room(&mut self, id: RoomId, product: ProductType, long_term: bool) {
+    pub(crate) fn add_room(&mut self, id: RoomId, product: ProductType, long_term: bool) {
         self.rooms.insert(
             id,
             Room {
@@ -266,98 +275,104 @@ impl State {
         second: i64,
         length: i64,
     ) -> usize {
+        let row = self.new_row(
+            room_id,
+            session_id,
+            name,
+            status,
+            at(day, second).to_unix(),
+            length,
+        );
+        self.rows.push(row);
+        self.rows.len() - 1
+    }
+
+    /// A playback's main version (0), with the next ids; not added yet.
+    pub(crate) fn new_row(
+        &mut self,
+        room_id: RoomId,
+        session_id: SessionId,
+        name: &str,
+        status: PlaybackStatus,
+        created: i64,
+        length: i64,
+    ) -> Row {
         let video_id = self.next_video_id;
         self.next_video_id.0 += 1;
         let ready = status == PlaybackStatus::Ready;
-        let row = Row {
-            id: self.next_id,
+        let id = self.next_id;
+        self.next_id += 1;
+        Row {
+            id,
             room_id,
             session_id,
             version: 0,
             video_id,
-            name: name.to_owned(),
+            name: name.into(),
             status,
             publish: PublishStatus::Published,
             main: true,
-            created: at(day, second),
+            created,
             length,
             total_size: length * 35_000,
             transcode_size: if ready { length * 120_000 } else { 0 },
             ext_media_size: if ready { length * 8_000 } else { 0 },
             play_times: 0,
-            preface_url: format!("https://img.example-cdn.com/playback/{video_id}.jpg"),
-        };
-        self.next_id += 1;
-        self.rows.push(row);
-        self.rows.len() - 1
+            preface: None,
+        }
     }
 
     fn add_version(&mut self, of: usize, version: i64, name: &str, length: i64) {
-        let Some(mut row) = self.rows.get(of).cloned() else {
+        let Some(main) = self.rows.get(of).cloned() else {
             return;
         };
+        let row = self.new_version(&main, version, name, length, main.created + 3600 * version);
+        self.rows.push(row);
+    }
+
+    /// A cropped version `version` of `main`, created at `created`, with the next ids; not added
+    /// yet.
+    pub(crate) fn new_version(
+        &mut self,
+        main: &Row,
+        version: i64,
+        name: &str,
+        length: i64,
+        created: i64,
+    ) -> Row {
+        let mut row = main.clone();
         row.id = self.next_id;
         self.next_id += 1;
         row.video_id = self.next_video_id;
         self.next_video_id.0 += 1;
         row.version = version;
-        row.name = name.to_owned();
+        row.name = name.into();
         row.main = false;
         row.length = length;
         row.total_size = length * 35_000;
         row.transcode_size = length * 120_000;
-        row.created = later(row.created.to_unix(), 3600 * version);
-        self.rows.push(row);
+        row.play_times = 0;
+        row.preface = None;
+        row.created = created;
+        row
     }
 
     fn seed_plays(&mut self, main: usize) {
         let Some(video_id) = self.rows.get(main).map(|r| r.video_id) else {
             return;
         };
-        let areas = [
-            "北京 北京",
-            "安徽 亳州",
-            "湖北 武汉",
-            "广东 深圳",
-            "上海 上海",
-            "",
-        ];
         let mut n: i64 = 0;
         for day in PLAY_DAYS {
             for i in 0..PLAYS_PER_DAY {
                 n += 1;
-                let begin = at(day, 7 * 3600 + i * 480);
                 let length = 60 + (n * 37) % 1500;
-                let end = later(begin.to_unix(), length + (n % 5) * 30);
-                let user = 1_000 + n % 40;
-                let record = record!(PlayRecord {
-                    guid: hex(&["play", &n.to_string()]).to_uppercase(),
-                    uuid: None,
+                self.add_play(
+                    (ROOM, NO_SESSION, 0),
                     video_id,
-                    user_name: Some(format!("学员{user}")),
-                    user_number: Some(user),
-                    play_begin_time: Some(begin),
-                    play_end_time: Some(end),
-                    play_length: Some(length),
-                    client_type: Some(ClientType::from(n % 10)),
-                    user_ip: Some(format!(
-                        "10.{}.{}.{}",
-                        n % 200,
-                        (n * 7) % 250,
-                        (n * 13) % 250
-                    )),
-                    area: areas
-                        .get(usize::try_from(n).unwrap_or(0) % areas.len())
-                        .map(|a| (*a).to_owned()),
-                    ext_data: Some(String::new()),
-                    date: day.parse::<Date>().ok(),
-                });
-                self.plays.push(Play {
-                    room_id: ROOM,
-                    session_id: NO_SESSION,
-                    version: 0,
-                    record,
-                });
+                    at(day, 7 * 3600 + i * 480).to_unix(),
+                    length,
+                    length + (n % 5) * 30,
+                );
             }
         }
         if let Some(row) = self.rows.get_mut(main) {
@@ -365,7 +380,34 @@ impl State {
         }
     }
 
-    fn seed_users(&mut self) {
+    /// Records a play of the playback `key` (whose video is `video_id`) that began at `begin`
+    /// (unix seconds), played `length` seconds and ended `span` seconds after it began; the next
+    /// play number. Returns its number.
+    pub(crate) fn add_play(
+        &mut self,
+        key: (RoomId, SessionId, i64),
+        video_id: VideoId,
+        begin: i64,
+        length: i64,
+        span: i64,
+    ) -> u32 {
+        let n = self.next_play;
+        self.next_play = self.next_play.saturating_add(1);
+        let clamp = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+        self.plays.push(Play {
+            room_id: key.0,
+            session_id: key.1,
+            version: key.2,
+            video_id,
+            n,
+            begin,
+            length: clamp(length),
+            span: clamp(span.max(length)),
+        });
+        n
+    }
+
+    pub(crate) fn seed_users(&mut self) {
         let created = at("2022-11-11", 13 * 3600 + 56 * 60 + 18);
         for (i, id) in USERS.into_iter().enumerate() {
             let n = i + 5;

@@ -16,6 +16,7 @@ use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::generate::Start;
 use crate::limiter::Limiter;
 use crate::received::{Received, Refusal};
 use crate::serve::{Answer, Unanswered, serve};
@@ -31,6 +32,8 @@ pub(super) struct Shared {
     pub(super) overrides: Vec<(Operation, String)>,
     routes: HashMap<String, Operation>,
     pub(super) state: Mutex<State>,
+    /// What the state starts (and is reset) from.
+    pub(super) start: Start,
     pub(super) faults: Mutex<Vec<Rule>>,
     pub(super) log: Mutex<VecDeque<RecordedRequest>>,
     pub(super) record_capacity: usize,
@@ -59,6 +62,11 @@ impl Drop for Stop {
 }
 
 fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
+    let start = Start {
+        rooms: b.rooms,
+        seed: b.seed,
+        now: b.now.map_or_else(unix_now, |t| t.to_unix()),
+    };
     let mut routes: HashMap<String, Operation> = Operation::ALL
         .iter()
         .copied()
@@ -73,7 +81,8 @@ fn shared(b: &MockServerBuilder, url: &str) -> Arc<Shared> {
         partner_key: b.partner_key.clone(),
         overrides: b.paths.clone(),
         routes,
-        state: Mutex::new(State::seeded(url)),
+        state: Mutex::new(start.state(url)),
+        start,
         faults: Mutex::new(Vec::new()),
         log: Mutex::new(VecDeque::with_capacity(b.record_capacity.min(1024))),
         record_capacity: b.record_capacity,

@@ -36,17 +36,34 @@ pub(super) struct Row {
     pub(super) session_id: SessionId,
     pub(super) version: i64,
     pub(super) video_id: VideoId,
-    pub(super) name: String,
+    pub(super) name: Box<str>,
     pub(super) status: PlaybackStatus,
     pub(super) publish: PublishStatus,
     pub(super) main: bool,
-    pub(super) created: DateTime,
+    /// Unix seconds, written as the vendor's text time ([`text_time`]).
+    pub(super) created: i64,
     pub(super) length: i64,
     pub(super) total_size: i64,
     pub(super) transcode_size: i64,
     pub(super) ext_media_size: i64,
     pub(super) play_times: i64,
-    pub(super) preface_url: String,
+    /// A cover uploaded with `update_playback`; `None` is the default one of the video.
+    pub(super) preface: Option<Box<str>>,
+}
+
+impl Row {
+    /// The cover's URL.
+    pub(super) fn preface_url(&self) -> String {
+        match &self.preface {
+            Some(url) => url.to_string(),
+            None => format!("https://img.example-cdn.com/playback/{}.jpg", self.video_id),
+        }
+    }
+
+    /// Whether `self` comes before `other` in the vendor's list: newest first, then by id.
+    pub(super) fn lists_before(&self, other: &Row) -> bool {
+        self.created > other.created || (self.created == other.created && self.id < other.id)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -56,13 +73,82 @@ pub(super) struct Room {
     pub(super) deleted: bool,
 }
 
-/// A play record and the playback it belongs to.
+/// A play record and the playback it belongs to, kept compact: the record's other fields derive
+/// from its number ([`Play::record`]).
 #[derive(Clone, Debug)]
 pub(super) struct Play {
     pub(super) room_id: RoomId,
     pub(super) session_id: SessionId,
     pub(super) version: i64,
-    pub(super) record: PlayRecord,
+    pub(super) video_id: VideoId,
+    /// The play's number in the account: its guid, user, client, IP and area derive from it.
+    pub(super) n: u32,
+    /// When it began, unix seconds.
+    pub(super) begin: i64,
+    /// Seconds played.
+    pub(super) length: u32,
+    /// Seconds from its beginning to its end (what was played, and the pauses).
+    pub(super) span: u32,
+}
+
+/// The `guid` of play number `n`.
+pub(crate) fn guid(n: u32) -> String {
+    hex(&["play", &n.to_string()]).to_uppercase()
+}
+
+/// The areas plays come from, by the play's number.
+const AREAS: [&str; 6] = [
+    "北京 北京",
+    "安徽 亳州",
+    "湖北 武汉",
+    "广东 深圳",
+    "上海 上海",
+    "",
+];
+
+impl Play {
+    /// The user who played.
+    pub(super) fn user_number(&self) -> i64 {
+        1_000 + i64::from(self.n) % 40
+    }
+
+    /// The play record as API 37 (`get_partner_playback_play_record`) lists it: with `uuid`.
+    pub(crate) fn partner_record(&self) -> PlayRecord {
+        record!(PlayRecord {
+            uuid: Some(format!("uuid-{}", hex(&["play", &self.n.to_string()]))),
+            ..self.record()
+        })
+    }
+
+    /// The play record, as the play-record APIs list it (`date` set; API 6 clears it, API 37 adds
+    /// `uuid`).
+    pub(super) fn record(&self) -> PlayRecord {
+        let n = i64::from(self.n);
+        let begin = text_time(self.begin);
+        let user = self.user_number();
+        record!(PlayRecord {
+            guid: guid(self.n),
+            uuid: None,
+            video_id: self.video_id,
+            user_name: Some(format!("学员{user}")),
+            user_number: Some(user),
+            play_begin_time: Some(begin),
+            play_end_time: Some(text_time(self.begin + i64::from(self.span))),
+            play_length: Some(i64::from(self.length)),
+            client_type: Some(ClientType::from(n % 10)),
+            user_ip: Some(format!(
+                "10.{}.{}.{}",
+                n % 200,
+                (n * 7) % 250,
+                (n * 13) % 250
+            )),
+            area: AREAS
+                .get(usize::try_from(n).unwrap_or(0) % AREAS.len())
+                .map(|a| (*a).to_owned()),
+            ext_data: Some(String::new()),
+            date: Some(begin.date()),
+        })
+    }
 }
 
 pub(super) type Key = (RoomId, SessionId, i64);
@@ -75,10 +161,16 @@ pub(super) const NO_SESSION: SessionId = SessionId(0);
 pub(crate) struct State {
     pub(super) base_url: String,
     pub(super) rooms: BTreeMap<RoomId, Room>,
+    /// Every playback version, in the vendor's list order: newest first, then by id
+    /// ([`Row::lists_before`]); [`State::insert_row`] keeps it so.
     pub(super) rows: Vec<Row>,
     pub(super) next_id: i64,
     pub(super) next_video_id: VideoId,
+    /// Every play, in the order they were recorded (late ones last).
     pub(super) plays: Vec<Play>,
+    pub(super) next_play: u32,
+    /// The fake's clock, unix seconds: what "now" is for new playbacks and plays.
+    pub(super) now: i64,
     pub(super) users: BTreeMap<UserId, WhitelistUser>,
     pub(super) room_whitelist: BTreeMap<RoomId, BTreeSet<UserId>>,
     pub(super) session_whitelist: BTreeMap<(RoomId, SessionId), BTreeSet<UserId>>,
@@ -112,17 +204,30 @@ fn page_of<T: Clone>(items: &[T], page: i64, size: i64) -> Vec<T> {
     items.iter().skip(start).take(size).cloned().collect()
 }
 
-/// One page of play records, as the play-record APIs answer (pages from 1, `default_size` a page).
-fn record_page(
-    records: Vec<PlayRecord>,
+/// One page of play records, as the play-record APIs answer (pages from 1, `default_size` a page):
+/// every play is counted, only the page's are written.
+fn record_page<'p>(
+    plays: impl Iterator<Item = &'p Play>,
+    write: impl Fn(&Play) -> PlayRecord,
     page: Option<i64>,
     size: Option<i64>,
     default_size: i64,
 ) -> PlayRecordPage {
     let (page, size) = (page.unwrap_or(1), size.unwrap_or(default_size));
+    let take = usize::try_from(size.max(1)).unwrap_or(1);
+    let skip = usize::try_from(page.max(1) - 1)
+        .unwrap_or(0)
+        .saturating_mul(take);
+    let (mut total, mut list) = (0_usize, Vec::new());
+    for p in plays {
+        if total >= skip && list.len() < take {
+            list.push(write(p));
+        }
+        total += 1;
+    }
     record!(PlayRecordPage {
-        total: count(records.len()),
-        list: page_of(&records, page, size),
+        total: count(total),
+        list,
         page: Some(page),
         page_size: Some(size),
     })
@@ -143,7 +248,7 @@ pub(super) fn count(n: usize) -> i64 {
 
 impl State {
     /// The room, or the vendor's refusal: 3001 for an unknown room, 3002 for a deleted one.
-    fn room(&self, id: RoomId) -> Result<&Room, Refusal> {
+    pub(crate) fn room(&self, id: RoomId) -> Result<&Room, Refusal> {
         match self.rooms.get(&id) {
             None => Err(Refusal::no_room(id)),
             Some(r) if r.deleted => Err(Refusal::new(ErrorCode::RoomDeleted, "该房间已删除")),
@@ -152,17 +257,28 @@ impl State {
     }
 
     /// The plays that began within `[start, end]`.
-    fn plays_between<'s>(
-        &'s self,
-        start: &'s DateTime,
-        end: &'s DateTime,
-    ) -> impl Iterator<Item = &'s Play> + 's {
-        self.plays.iter().filter(move |p| {
-            p.record
-                .play_begin_time
-                .as_ref()
-                .is_some_and(|t| t >= start && t <= end)
-        })
+    pub(super) fn plays_between(
+        &self,
+        start: &DateTime,
+        end: &DateTime,
+    ) -> impl Iterator<Item = &Play> + '_ {
+        let (start, end) = (start.to_unix(), end.to_unix());
+        self.plays
+            .iter()
+            .filter(move |p| p.begin >= start && p.begin <= end)
+    }
+
+    /// Adds `row` where the vendor's list order puts it.
+    pub(super) fn insert_row(&mut self, row: Row) -> usize {
+        let at = self.rows.partition_point(|r| r.lists_before(&row));
+        self.rows.insert(at, row);
+        at
+    }
+
+    /// Puts the rows in the vendor's list order, after building them in another.
+    pub(super) fn sort_rows(&mut self) {
+        self.rows
+            .sort_by(|a, b| b.created.cmp(&a.created).then(a.id.cmp(&b.id)));
     }
 
     fn rows_of(&self, room: RoomId, session: SessionId) -> impl Iterator<Item = &Row> {
@@ -187,7 +303,7 @@ impl State {
     }
 
     /// The playback (main version unless `version` is given) or a refusal.
-    fn playback(
+    pub(crate) fn playback(
         &self,
         room: RoomId,
         session: Option<SessionId>,

@@ -5,7 +5,8 @@
 //!     --addr 127.0.0.1:8080 --partner-id 100 --partner-key secret
 //! ```
 //!
-//! Prints one line with its URL, then serves until stopped (Ctrl-C or SIGTERM).
+//! Prints one line with its URL, then serves until stopped (Ctrl-C or SIGTERM). `--rooms N
+//! [--seed S]` serves a generated account of `N` rooms instead of the small seed.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use baijiayun_mock::{MockServer, seed};
 
-const USAGE: &str = "usage: baijiayun-mock [--addr HOST:PORT] [--partner-id ID] [--partner-key KEY] [--no-rate-limit] [--record-capacity N]";
+const USAGE: &str = "usage: baijiayun-mock [--addr HOST:PORT] [--partner-id ID] [--partner-key KEY] [--no-rate-limit] [--record-capacity N] [--rooms N [--seed S]]";
 
 struct Args {
     addr: SocketAddr,
@@ -21,6 +22,8 @@ struct Args {
     partner_key: String,
     rate_limit: bool,
     record_capacity: usize,
+    rooms: Option<usize>,
+    seed: u64,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -30,6 +33,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         partner_key: seed::PARTNER_KEY.to_owned(),
         rate_limit: true,
         record_capacity: baijiayun_mock::DEFAULT_RECORD_CAPACITY,
+        rooms: None,
+        seed: 0,
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -49,6 +54,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 out.record_capacity = v
                     .parse()
                     .map_err(|e| format!("--record-capacity {v}: {e}"))?;
+            }
+            "--rooms" => {
+                let v = value()?;
+                out.rooms = Some(v.parse().map_err(|e| format!("--rooms {v}: {e}"))?);
+            }
+            "--seed" => {
+                let v = value()?;
+                out.seed = v.parse().map_err(|e| format!("--seed {v}: {e}"))?;
             }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
@@ -70,7 +83,11 @@ async fn main() -> ExitCode {
         .addr(args.addr)
         .partner_id(args.partner_id)
         .partner_key(args.partner_key)
-        .record_capacity(args.record_capacity);
+        .record_capacity(args.record_capacity)
+        .seed(args.seed);
+    if let Some(rooms) = args.rooms {
+        builder = builder.rooms(rooms);
+    }
     if !args.rate_limit {
         builder = builder.no_rate_limit();
     }

@@ -19,7 +19,11 @@ impl CoursewareService for State {
             .rows
             .iter()
             .filter(|r| r.room_id == request.room_id && r.status == PlaybackStatus::Ready)
-            .filter(|r| request.date.is_none_or(|d| r.created.date() == d))
+            .filter(|r| {
+                request
+                    .date
+                    .is_none_or(|d| text_time(r.created).date() == d)
+            })
             .map(|r| self.ppt(r))
             .collect();
         Ok(record!(PptUrlList {

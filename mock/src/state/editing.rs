@@ -16,7 +16,11 @@ impl EditingService for State {
             ));
         }
         let length = self.rows.get(i).map_or(0, |r| r.length);
-        let name = self.rows.get(i).map(|r| r.name.clone()).unwrap_or_default();
+        let name = self
+            .rows
+            .get(i)
+            .map(|r| r.name.to_string())
+            .unwrap_or_default();
         let pieces: Vec<(i64, i64, String)> = (0..)
             .map(|k| k * request.length_per_segment)
             .take_while(|start| *start < length)
@@ -127,7 +131,7 @@ impl State {
             self.next_video_id.0 += 1;
             row.version = version;
             row.main = false;
-            row.name = name.clone();
+            row.name = name.as_str().into();
             row.length = end - start;
             row.total_size = row.length * 35_000;
             row.transcode_size = row.length * 120_000;
@@ -138,7 +142,7 @@ impl State {
                 session_id: Some(row.session_id),
                 version,
             }));
-            self.rows.push(row);
+            self.insert_row(row);
         }
         record!(CroppedVideoList {
             total: Some(count(list.len())),

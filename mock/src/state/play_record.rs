@@ -18,39 +18,38 @@ impl PlayRecordService for State {
                 .main_row(request.room_id, session)
                 .map_or(0, |r| r.version),
         };
-        let records = self
+        let plays = self
             .plays_between(&request.start_time, &request.end_time)
             .filter(|p| {
                 p.room_id == request.room_id && p.session_id == session && p.version == version
             })
-            .filter(|p| {
-                request
-                    .user_number
-                    .is_none_or(|u| p.record.user_number == Some(u))
+            .filter(|p| request.user_number.is_none_or(|u| p.user_number() == u));
+        let write = |p: &Play| {
+            record!(PlayRecord {
+                date: None,
+                ..p.record()
             })
-            .map(|p| {
-                record!(PlayRecord {
-                    date: None,
-                    ..p.record.clone()
-                })
-            })
-            .collect();
-        Ok(record_page(records, request.page, request.page_size, 100))
+        };
+        Ok(record_page(
+            plays,
+            write,
+            request.page,
+            request.page_size,
+            100,
+        ))
     }
 
     fn get_partner_playback_play_record(
         &mut self,
         request: GetPartnerPlaybackPlayRecordParams,
     ) -> Result<PlayRecordPage, Refusal> {
-        let records = self
-            .plays_between(&request.start_time, &request.end_time)
-            .map(|p| {
-                record!(PlayRecord {
-                    uuid: Some(format!("uuid-{}", p.record.guid.to_lowercase())),
-                    ..p.record.clone()
-                })
-            })
-            .collect();
-        Ok(record_page(records, request.page, request.page_size, 1000))
+        let plays = self.plays_between(&request.start_time, &request.end_time);
+        Ok(record_page(
+            plays,
+            Play::partner_record,
+            request.page,
+            request.page_size,
+            1000,
+        ))
     }
 }

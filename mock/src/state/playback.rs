@@ -24,14 +24,14 @@ impl PlaybackService for State {
         Ok(record!(BasicInfo {
             status: r.status,
             video_id: Some(r.video_id),
-            name: Some(r.name.clone()),
+            name: Some(r.name.to_string()),
             length: Some(r.length),
             total_size: Some(r.total_size),
             total_transcode_size: Some(r.transcode_size),
             total_ext_media_size: Some(r.ext_media_size),
-            preface_url: Some(r.preface_url.clone()),
+            preface_url: Some(r.preface_url()),
             publish_status: Some(r.publish),
-            create_time: Some(r.created),
+            create_time: Some(text_time(r.created)),
         }))
     }
 
@@ -39,28 +39,24 @@ impl PlaybackService for State {
         if let Some(room) = request.room_id {
             self.room(room)?;
         }
-        let with_crops = request.crop_video.unwrap_or(false);
-        let mut rows: Vec<&Row> = self
-            .rows
-            .iter()
-            .filter(|r| self.rooms.get(&r.room_id).is_some_and(|room| !room.deleted))
-            .filter(|r| {
-                request.product_type == ProductType::Unspecified
-                    || self
-                        .rooms
-                        .get(&r.room_id)
-                        .is_some_and(|room| room.product == request.product_type)
-            })
-            .filter(|r| request.room_id.is_none_or(|id| id == r.room_id))
-            .filter(|r| with_crops || r.version == 0)
-            .collect();
-        rows.sort_by(|a, b| b.created.cmp(&a.created).then(a.id.cmp(&b.id)));
-        let list: Vec<Playback> = page_of(&rows, request.page, request.page_size)
-            .into_iter()
-            .map(|r| self.playback_record(r, false))
-            .collect();
+        // The rows are kept in the list's order: one pass counts the total and takes the page,
+        // without copying or sorting the account.
+        let size = usize::try_from(request.page_size.max(1)).unwrap_or(1);
+        let skip = usize::try_from(request.page.max(1) - 1)
+            .unwrap_or(0)
+            .saturating_mul(size);
+        let (mut total, mut list) = (0_usize, Vec::with_capacity(size.min(1000)));
+        for r in self.listed(request.product_type, request.crop_video.unwrap_or(false)) {
+            if request.room_id.is_some_and(|id| id != r.room_id) {
+                continue;
+            }
+            if total >= skip && list.len() < size {
+                list.push(self.playback_record(r, false));
+            }
+            total += 1;
+        }
         Ok(record!(PlaybackPage {
-            total: count(rows.len()),
+            total: count(total),
             list,
         }))
     }
@@ -70,24 +66,28 @@ impl PlaybackService for State {
         request: GetSessionListParams,
     ) -> Result<SessionPlaybackList, Refusal> {
         self.room(request.room_id)?;
-        let list: Vec<SessionPlayback> = self
+        let mut rows: Vec<&Row> = self
             .rows
             .iter()
             .filter(|r| {
                 r.room_id == request.room_id && r.session_id != NO_SESSION && r.version == 0
             })
+            .collect();
+        rows.sort_by_key(|r| r.session_id);
+        let list: Vec<SessionPlayback> = rows
+            .into_iter()
             .map(|r| {
                 record!(SessionPlayback {
                     session_id: r.session_id,
                     video_id: Some(r.video_id),
-                    name: Some(r.name.clone()),
+                    name: Some(r.name.to_string()),
                     status: r.status,
                     publish_status: Some(r.publish),
                     length: Some(r.length),
                     total_transcode_size: Some(r.transcode_size),
-                    preface_url: Some(r.preface_url.clone()),
+                    preface_url: Some(r.preface_url()),
                     play_url: Some(self.play_url(r)),
-                    create_time: Some(r.created),
+                    create_time: Some(text_time(r.created)),
                 })
             })
             .collect();
@@ -146,13 +146,14 @@ impl PlaybackService for State {
             ));
         }
         if let Some(r) = self.rows.get_mut(i) {
-            r.name = request.name.clone();
+            r.name = request.name.as_str().into();
             if let Some(file) = &request.preface {
-                r.preface_url = format!(
+                let url = format!(
                     "https://img.example-cdn.com/playback/{}_{}",
                     r.video_id,
                     file.file_name()
                 );
+                r.preface = Some(url.into());
             }
         }
         Ok(())
@@ -160,9 +161,10 @@ impl PlaybackService for State {
 
     fn get_crop_list(&mut self, request: GetCropListParams) -> Result<PlaybackPage, Refusal> {
         self.room(request.room_id)?;
-        let rows: Vec<&Row> = self
+        let mut rows: Vec<&Row> = self
             .rows_of(request.room_id, request.session_id.unwrap_or(NO_SESSION))
             .collect();
+        rows.sort_by_key(|r| r.version);
         let list = page_of(
             &rows,
             request.page.unwrap_or(1),
@@ -244,7 +246,7 @@ impl PlaybackService for State {
                 row.version = request.target_version.unwrap_or(0);
                 row.main = true;
                 row.play_times = 0;
-                self.rows.push(row);
+                self.insert_row(row);
                 Ok(())
             }
             (other, _) => Err(Refusal::new(
@@ -297,20 +299,33 @@ impl PlaybackService for State {
 }
 
 impl State {
-    fn playback_record(&self, r: &Row, with_crop: bool) -> Playback {
+    /// The rows `get_list` lists for `product` (every product line for `Unspecified`), with or
+    /// without the cropped versions, in its order; deleted rooms' rows are left out.
+    pub(crate) fn listed(&self, product: ProductType, crops: bool) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(move |r| {
+            (crops || r.version == 0)
+                && self.rooms.get(&r.room_id).is_some_and(|room| {
+                    !room.deleted
+                        && (product == ProductType::Unspecified || room.product == product)
+                })
+        })
+    }
+
+    /// A row as `get_list` (and, `with_crop`, `get_crop_list`) writes it.
+    pub(crate) fn playback_record(&self, r: &Row, with_crop: bool) -> Playback {
         record!(Playback {
             playback_id: Some(r.id),
             room_id: r.room_id,
             session_id: Some(r.session_id),
             video_id: Some(r.video_id),
-            name: Some(r.name.clone()),
+            name: Some(r.name.to_string()),
             status: r.status,
-            create_time: Some(r.created),
+            create_time: Some(text_time(r.created)),
             length: Some(r.length),
             total_transcode_size: Some(r.transcode_size),
             play_times: Some(r.play_times),
             play_url: Some(self.play_url(r)),
-            preface_url: Some(r.preface_url.clone()),
+            preface_url: Some(r.preface_url()),
             publish_status: Some(r.publish),
             version: Some(r.version),
             version_type: with_crop.then_some(if r.main {
