@@ -201,7 +201,11 @@ async fn across_a_kill_no_window_holds_more_than_the_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_a_run_interrupted_and_status_shows_it() {
-    let server = MockServer::builder().no_rate_limit().start().await.expect("fake");
+    let server = MockServer::builder()
+        .no_rate_limit()
+        .start()
+        .await
+        .expect("fake");
     server.inject_all(Fault::Latency(Duration::from_millis(200)));
     let temp = TempDb::new();
     let child = sync_command(&server, &temp.url, &["--page-size", "1"])
@@ -217,7 +221,12 @@ async fn sigterm_ends_a_run_interrupted_and_status_shows_it() {
         .expect("kill -TERM");
     assert!(term.success());
     let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     server.clear_faults();
 
     let status = Command::new(env!("CARGO_BIN_EXE_baijiayun"))
@@ -225,14 +234,21 @@ async fn sigterm_ends_a_run_interrupted_and_status_shows_it() {
         .env_clear()
         .output()
         .expect("sync status");
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
     let runs = json["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1, "{json}");
     assert_eq!(runs[0]["status"], "interrupted", "{json}");
     for key in ["started_at", "finished_at"] {
         let t = runs[0][key].as_str().expect(key);
-        assert!(humantime::parse_rfc3339(t).is_ok() && t.ends_with('Z'), "{key}: {t}");
+        assert!(
+            humantime::parse_rfc3339(t).is_ok() && t.ends_with('Z'),
+            "{key}: {t}"
+        );
     }
     assert!(json["streams"].is_array(), "{json}");
 
@@ -259,6 +275,12 @@ async fn sigterm_ends_a_run_interrupted_and_status_shows_it() {
         .collect();
     assert_eq!(
         streams,
-        ["play_records", "playbacks/1", "playbacks/2", "playbacks/3", "playbacks/4"]
+        [
+            "play_records",
+            "playbacks/1",
+            "playbacks/2",
+            "playbacks/3",
+            "playbacks/4"
+        ]
     );
 }

@@ -156,7 +156,9 @@ async fn with_sync(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::temp_dir().join(format!("baijiayun-quickstart-{}.db", std::process::id()));
     let url = format!("sqlite://{}", path.display());
     let db = baijiayun_sync::Database::open(&url).await?;
-    let report = baijiayun_sync::Syncer::new(client, db.clone()).run_once().await?;
+    let report = baijiayun_sync::Syncer::new(client, db.clone())
+        .run_once()
+        .await?;
     println!(
         "  run {}: {} rows written in {} requests (budget {} per window) into {}",
         report.status.as_str(),
@@ -256,7 +258,9 @@ fn main() -> ExitCode {
                 .block_on(with_sync(client))
                 .map_err(|e| e.to_string())?;
         } else {
-            println!("sync: run `baijiayun sync --once` to copy this account into sqlite://baijiayun.db");
+            println!(
+                "sync: run `baijiayun sync --once` to copy this account into sqlite://baijiayun.db"
+            );
         }
         Ok(())
     };
