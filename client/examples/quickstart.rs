@@ -254,6 +254,12 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .map_err(|e| e.to_string())?;
+            // A generated account of 200 rooms, with play records over the last 30 days.
+            let account = runtime
+                .block_on(MockServer::builder().rooms(200).seed(1).start())
+                .map_err(|e| e.to_string())?;
+            println!("  (a generated account of 200 rooms at {})", account.url());
+            let client = account.client().map_err(|e| e.to_string())?;
             runtime
                 .block_on(with_sync(client))
                 .map_err(|e| e.to_string())?;
