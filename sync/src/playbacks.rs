@@ -13,7 +13,7 @@
 //!   own (the list filtered by `room_id`, which no shift affects), and only rows that read does not
 //!   return (or whose room the vendor reports unknown or deleted) get `deleted_at`. Insertions
 //!   mid-sweep only shift items onto later pages, where they are read twice, harmlessly.
-//! * Playbacks not final (not recorded, recording, transcoding) are re-read each run, a room at a
+//! * Playbacks still generating or transcoding (10, 20) are re-read each run, a room at a
 //!   time, until they are ready or failed.
 
 use std::collections::HashSet;

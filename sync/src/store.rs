@@ -221,7 +221,7 @@ impl Store {
         .await?)
     }
 
-    /// Rooms of `product_type` with a playback not final (neither ready nor failed) created since
+    /// Rooms of `product_type` with a playback generating or transcoding (10, 20) created since
     /// `since_unix` and not read since `read_before_ms`: the ones re-read until final.
     pub(crate) async fn pending_rooms(
         &self,
@@ -232,7 +232,7 @@ impl Store {
     ) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT room_id FROM playbacks WHERE product_type = ? AND deleted_at IS NULL \
-             AND status NOT IN (30, 100) AND create_unix >= ? AND read_at < ? \
+             AND status IN (10, 20) AND create_unix >= ? AND read_at < ? \
              GROUP BY room_id ORDER BY MIN(read_at), room_id LIMIT ?",
         )
         .bind(product_type)

@@ -68,7 +68,7 @@ impl Default for Settings {
             full: false,
             full_every_runs: 96,
             full_every: Duration::from_secs(24 * 3600),
-            pending_window: Duration::from_secs(100 * 365 * 24 * 3600),
+            pending_window: Duration::from_secs(7 * 24 * 3600),
             max_pending_rooms: 200,
             max_attempts: 4,
             playbacks: true,
@@ -213,8 +213,8 @@ impl Syncer {
         self
     }
 
-    /// Playbacks not final (not recorded, recording, transcoding) created within this window are
-    /// re-read each run until final (default: all of them), at most `max_rooms` rooms a run (default
+    /// Playbacks still generating or transcoding (status 10 or 20) created within this window are
+    /// re-read each run until final (default 7 days), at most `max_rooms` rooms a run (default
     /// 200), the rooms read longest ago first, so every pending room comes round; older ones are
     /// left to the sweeps.
     pub fn pending(mut self, window: Duration, max_rooms: u32) -> Self {

@@ -25,7 +25,7 @@ CREATE TABLE playbacks (
 CREATE INDEX playbacks_room ON playbacks (room_id, session_id, version);
 CREATE INDEX playbacks_product_sweep ON playbacks (product_type, seen_sweep) WHERE deleted_at IS NULL;
 CREATE INDEX playbacks_pending ON playbacks (product_type, create_unix)
-    WHERE deleted_at IS NULL AND status NOT IN (30, 100);
+    WHERE deleted_at IS NULL AND status IN (10, 20);
 
 -- One row per play and day (API 37 按账户级别获取回放播放记录, in one-day windows).
 CREATE TABLE play_records (
