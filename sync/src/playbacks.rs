@@ -189,8 +189,54 @@ fn row(
     })
 }
 
-/// Writes a page's rows (and rejects), the cursor when given, and the run's row count, in one
+/// What a write does besides storing the rows read.
+enum After<'a> {
+    /// Nothing more.
+    Nothing,
+    /// Saves the stream's cursor: the rows and the cursor that covers them commit together.
+    Cursor(&'a Cursor),
+    /// Marks deleted the rows of this room the sweep did not see.
+    DeleteUnseen(i64),
+}
+
+/// Writes rows read at `read_at` (and the rejects), then `after`, and the run's row count, in one
 /// transaction. Returns the rows written.
+async fn commit(
+    ctx: &mut Ctx<'_>,
+    plan: &Plan,
+    read: (&[PlaybackRow], &[(String, String)], SystemTime),
+    sweep: i64,
+    after: After<'_>,
+) -> Result<u64> {
+    let (rows, rejects, read_at) = read;
+    let at = rfc3339(read_at);
+    let stamp = Stamp {
+        read_at: unix_ms(read_at),
+        at: &at,
+        sweep,
+    };
+    let mut tx = ctx.store.begin().await?;
+    let mut written = store::upsert_playbacks(&mut tx, rows, stamp).await?;
+    for (reason, raw) in rejects {
+        written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
+    }
+    match after {
+        After::Nothing => {}
+        After::Cursor(cursor) => {
+            store::save_cursor(&mut tx, &plan.stream, cursor, ctx.run_id, &at).await?;
+        }
+        After::DeleteUnseen(room) => {
+            let product_type = i64::from(plan.product_type);
+            written += store::delete_unseen(&mut tx, product_type, room, stamp).await?;
+        }
+    }
+    store::count_rows(&mut tx, ctx.run_id, written).await?;
+    tx.commit().await?;
+    ctx.rows += written;
+    Ok(written)
+}
+
+/// Writes one page of the list, with the cursor when given.
 async fn commit_page(
     ctx: &mut Ctx<'_>,
     plan: &Plan,
@@ -198,24 +244,15 @@ async fn commit_page(
     sweep: i64,
     cursor: Option<&Cursor>,
 ) -> Result<u64> {
-    let at = rfc3339(page.read_at);
-    let stamp = Stamp {
-        read_at: unix_ms(page.read_at),
-        at: &at,
+    let after = cursor.map_or(After::Nothing, After::Cursor);
+    commit(
+        ctx,
+        plan,
+        (&page.rows, &page.rejects, page.read_at),
         sweep,
-    };
-    let mut tx = ctx.store.begin().await?;
-    let mut written = store::upsert_playbacks(&mut tx, &page.rows, stamp).await?;
-    for (reason, raw) in &page.rejects {
-        written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
-    }
-    if let Some(cursor) = cursor {
-        store::save_cursor(&mut tx, &plan.stream, cursor, ctx.run_id, &at).await?;
-    }
-    store::count_rows(&mut tx, ctx.run_id, written).await?;
-    tx.commit().await?;
-    ctx.rows += written;
-    Ok(written)
+        after,
+    )
+    .await
 }
 
 async fn incremental(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) -> Result<()> {
@@ -318,22 +355,9 @@ async fn verify(
         for room in rooms {
             ctx.check_stop()?;
             let read = read_room(ctx, plan, room, report).await?;
-            let at = rfc3339(read.read_at);
-            let stamp = Stamp {
-                read_at: unix_ms(read.read_at),
-                at: &at,
-                sweep,
-            };
-            let mut tx = ctx.store.begin().await?;
-            let mut written = store::upsert_playbacks(&mut tx, &read.rows, stamp).await?;
-            for (reason, raw) in &read.rejects {
-                written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
-            }
-            written += store::delete_unseen(&mut tx, product_type, room, stamp).await?;
-            store::count_rows(&mut tx, ctx.run_id, written).await?;
-            tx.commit().await?;
-            ctx.rows += written;
-            report.rows_written += written;
+            let rows = (&read.rows[..], &read.rejects[..], read.read_at);
+            report.rows_written +=
+                commit(ctx, plan, rows, sweep, After::DeleteUnseen(room)).await?;
             ctx.progress(report, "verify", None);
             done.insert(room);
         }
@@ -356,21 +380,8 @@ async fn refresh_pending(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamRepo
     for room in rooms {
         ctx.check_stop()?;
         let read = read_room(ctx, plan, room, report).await?;
-        let at = rfc3339(read.read_at);
-        let stamp = Stamp {
-            read_at: unix_ms(read.read_at),
-            at: &at,
-            sweep: 0,
-        };
-        let mut tx = ctx.store.begin().await?;
-        let mut written = store::upsert_playbacks(&mut tx, &read.rows, stamp).await?;
-        for (reason, raw) in &read.rejects {
-            written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
-        }
-        store::count_rows(&mut tx, ctx.run_id, written).await?;
-        tx.commit().await?;
-        ctx.rows += written;
-        report.rows_written += written;
+        let rows = (&read.rows[..], &read.rejects[..], read.read_at);
+        report.rows_written += commit(ctx, plan, rows, 0, After::Nothing).await?;
         ctx.progress(report, "refresh", None);
     }
     Ok(())
