@@ -16,17 +16,13 @@ use std::time::{Duration, Instant};
 
 use baijiayun_mock::MockServer;
 
+#[path = "../tests/common/sync_child.rs"]
+mod sync_child;
+
+/// The child, its JSON lines read by the bench, its stderr shown.
 fn sync_command(server: &MockServer, db: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baijiayun"));
-    cmd.args(["sync", "--once", "--db", db, "--progress", "json"])
-        .args(args)
-        .env_clear()
-        .env("BAIJIAYUN_PARTNER_ID", server.partner_id().to_string())
-        .env("BAIJIAYUN_PARTNER_KEY", server.partner_key())
-        .env("BAIJIAYUN_BASE_URL", server.url())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    let mut cmd = sync_child::sync_command(server, db, args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
     cmd
 }
 

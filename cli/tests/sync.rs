@@ -4,6 +4,8 @@
 
 #[path = "../../sync/tests/support/mod.rs"]
 mod support;
+#[path = "common/sync_child.rs"]
+mod sync_child;
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
@@ -13,18 +15,10 @@ use baijiayun_mock::{Fault, MockServer};
 use baijiayun_sync::Database;
 use support::*;
 
-/// The `baijiayun` binary, aimed at `server`, syncing into `db` with `args`.
+/// The child, its stdout dropped and its stderr kept for failures.
 fn sync_command(server: &MockServer, db: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baijiayun"));
-    cmd.args(["sync", "--once", "--db", db, "--progress", "json"])
-        .args(args)
-        .env_clear()
-        .env("BAIJIAYUN_PARTNER_ID", server.partner_id().to_string())
-        .env("BAIJIAYUN_PARTNER_KEY", server.partner_key())
-        .env("BAIJIAYUN_BASE_URL", server.url())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut cmd = sync_child::sync_command(server, db, args);
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     cmd
 }
 

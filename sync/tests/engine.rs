@@ -5,45 +5,9 @@ mod support;
 use std::time::Duration;
 
 use baijiayun::operations::Operation;
-use baijiayun::{Date, DateTime};
 use baijiayun_mock::{Fault, MockServer};
 use baijiayun_sync::{RunStatus, Syncer};
 use support::*;
-
-/// Today and 30 days before, Beijing time, as the sync reads them.
-fn days() -> (Date, Date) {
-    let today = DateTime::from(std::time::SystemTime::now() - Duration::from_secs(600)).date();
-    let mut since = today;
-    for _ in 0..30 {
-        let t = since.at(0, 0, 0).expect("midnight").to_unix() - 86_400;
-        since = DateTime::from_unix(t).expect("day").date();
-    }
-    (since, today)
-}
-
-/// Compares the database with the fake; `until` is what the runs read play records up to (taken
-/// before the last run started).
-async fn assert_db_equals_fake(db: &baijiayun_sync::Database, server: &MockServer, until: &str) {
-    let reader = server
-        .client_builder()
-        .no_rate_limit()
-        .build()
-        .expect("client");
-    assert_same(
-        "playbacks",
-        &db_playbacks(db).await,
-        &fake_playbacks(&reader).await,
-    );
-    let (since, today) = days();
-    assert_same(
-        "play records",
-        &db_records(db, since, today, until).await,
-        &fake_records(&reader, since, today, until).await,
-    );
-}
-
-/// The default play-record lag of the sync.
-const LAG: Duration = Duration::from_secs(600);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_copies_the_account_and_the_next_one_reads_little() {

@@ -13,6 +13,46 @@ use baijiayun::{Date, DateTime};
 use baijiayun_sync::Database;
 use sqlx::Row as _;
 
+/// The sync's default play-record lag.
+pub(crate) const LAG: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Today and 30 days before, Beijing time, as a sync with the default lag reads them.
+pub(crate) fn days() -> (Date, Date) {
+    let today = DateTime::from(std::time::SystemTime::now() - LAG).date();
+    let mut since = today;
+    for _ in 0..30 {
+        let t = since.at(0, 0, 0).expect("midnight").to_unix() - 86_400;
+        since = DateTime::from_unix(t).expect("day").date();
+    }
+    (since, today)
+}
+
+/// The database equals the fake, row by row: every playback it lists and the play records of the
+/// days the sync reads; `until` is what the runs read play records up to (taken before the last
+/// run started).
+pub(crate) async fn assert_db_equals_fake(
+    db: &Database,
+    server: &baijiayun_mock::MockServer,
+    until: &str,
+) {
+    let reader = server
+        .client_builder()
+        .no_rate_limit()
+        .build()
+        .expect("client");
+    assert_same(
+        "playbacks",
+        &db_playbacks(db).await,
+        &fake_playbacks(&reader).await,
+    );
+    let (since, today) = days();
+    assert_same(
+        "play records",
+        &db_records(db, since, today, until).await,
+        &fake_records(&reader, since, today, until).await,
+    );
+}
+
 /// The product lines the sync reads.
 pub(crate) const PRODUCT_TYPES: [ProductType; 4] = [
     ProductType::LargeClass,
