@@ -47,6 +47,22 @@ impl Budget {
         self.window_ms
     }
 
+    /// Permits free at `now_ms`, without taking one.
+    pub(crate) fn free(&mut self, now_ms: i64) -> usize {
+        self.expire(now_ms);
+        self.limit.saturating_sub(self.log.len())
+    }
+
+    fn expire(&mut self, now_ms: i64) {
+        while self
+            .log
+            .front()
+            .is_some_and(|&t| t <= now_ms - self.window_ms)
+        {
+            self.log.pop_front();
+        }
+    }
+
     /// Counts requests sent earlier (by this or a dead process), at their send times.
     pub(crate) fn seed(&mut self, sent: impl IntoIterator<Item = i64>) {
         self.log.extend(sent);
@@ -55,13 +71,7 @@ impl Budget {
 
     /// Takes a permit at `now_ms` (`None`), or says how long to wait before asking again.
     pub(crate) fn take(&mut self, now_ms: i64) -> Option<Duration> {
-        while self
-            .log
-            .front()
-            .is_some_and(|&t| t <= now_ms - self.window_ms)
-        {
-            self.log.pop_front();
-        }
+        self.expire(now_ms);
         if self.log.len() < self.limit {
             self.log.push_back(now_ms);
             return None;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, SyncError};
 use crate::raw;
 use crate::report::StreamReport;
-use crate::store::{self, PlayRecordRow, Stamp};
+use crate::store::{self, PlayRecordRow, Stamp, Store};
 use crate::syncer::Ctx;
 use crate::time::{beijing_date, days_before, minus, rfc3339, unix_ms, vendor_text};
 
@@ -86,75 +86,68 @@ pub(crate) async fn run(ctx: &mut Ctx<'_>, report: &mut StreamReport) -> Result<
     if cursor.first_day.is_none() {
         cursor.first_day = Some(since);
     }
-    for (i, &day) in days.iter().enumerate() {
-        if resume.is_some_and(|r| day < r) {
-            continue;
-        }
-        let mut page_no = if resume == Some(day) {
+    let windows: Vec<_> = days.iter().map(|&d| window(d, today, end)).collect();
+    // The first day (with a window) at or after the day a stopped run was reading.
+    let next_day = |from: usize| (from..days.len()).find(|&i| windows[i].is_some());
+    let first = next_day(0).and_then(|i| {
+        let i = match resume {
+            Some(r) => next_day(days.iter().position(|&d| d >= r)?)?,
+            None => i,
+        };
+        let page = if resume == Some(days[i]) {
             cursor.next_page.max(1)
         } else {
             1
         };
-        let Some((start, stop)) = window(day, today, end) else {
-            continue;
-        };
-        loop {
-            ctx.check_stop()?;
-            let request = GetPartnerPlaybackPlayRecordRequest::new(start, stop)
-                .page(page_no)
-                .page_size(ctx.settings.record_page_size);
-            let answer = ctx.call(&request).await?;
-            let read_at = ctx.now();
-            let items = raw::items(STREAM, &answer.body, answer.data.list.len())?;
-            let rows: Vec<PlayRecordRow> = answer
-                .data
-                .list
-                .iter()
-                .zip(items)
-                .map(|(r, raw)| row(day, r, raw))
-                .collect();
-            let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-            let size = ctx.settings.record_page_size;
-            let total = answer.data.total;
-            let last = count < size || (total > 0 && page_no.saturating_mul(size) >= total);
-            if last {
-                let in_tail = cursor.first_day.is_some_and(|first| day >= first);
-                let next_final = cursor
-                    .final_through
-                    .map_or(cursor.first_day, Date::next_day);
-                if in_tail && final_until.is_some_and(|f| day <= f) && next_final == Some(day) {
-                    cursor.final_through = Some(day);
-                }
-                cursor.day = days.get(i + 1).copied();
-                cursor.next_page = 1;
-                if cursor.day.is_none() {
-                    cursor.first_day = cursor.first_day.map(|f| f.min(since));
-                }
-            } else {
-                cursor.day = Some(day);
-                cursor.next_page = page_no + 1;
+        Some((i, page))
+    });
+    let request = |(i, page): (usize, i64)| {
+        let (start, stop) = windows[i].unwrap_or_else(|| unreachable!("positions have windows"));
+        (days[i], start, stop, page)
+    };
+    // Each page is written while the next one is read, as the playback sweep does.
+    let mut current = match first {
+        Some(at) => Some((at, read_page(ctx, request(at)).await?)),
+        None => None,
+    };
+    while let Some(((i, page_no), page)) = current.take() {
+        let day = days[i];
+        if page.last {
+            let in_tail = cursor.first_day.is_some_and(|first| day >= first);
+            let next_final = cursor
+                .final_through
+                .map_or(cursor.first_day, Date::next_day);
+            if in_tail && final_until.is_some_and(|f| day <= f) && next_final == Some(day) {
+                cursor.final_through = Some(day);
             }
-            let at = rfc3339(read_at);
-            let stamp = Stamp {
-                read_at: unix_ms(read_at),
-                at: &at,
-                sweep: 0,
-            };
-            let mut tx = ctx.store.begin().await?;
-            let written = store::upsert_play_records(&mut tx, &rows, stamp).await?;
-            store::save_cursor(&mut tx, STREAM, &cursor, ctx.run_id, &at).await?;
-            store::count_rows(&mut tx, ctx.run_id, written).await?;
-            tx.commit().await?;
-            ctx.rows += written;
-            report.rows_written += written;
-            report.pages += 1;
-            report.requests += 1;
-            ctx.progress(report, &day.to_string(), None);
-            if last {
-                break;
+            cursor.day = days.get(i + 1).copied();
+            cursor.next_page = 1;
+            if cursor.day.is_none() {
+                cursor.first_day = cursor.first_day.map(|f| f.min(since));
             }
-            page_no += 1;
+        } else {
+            cursor.day = Some(day);
+            cursor.next_page = page_no + 1;
         }
+        let next = if page.last {
+            next_day(i + 1).map(|j| (j, 1))
+        } else {
+            Some((i, page_no + 1))
+        };
+        let store = ctx.store.clone();
+        let write = write_page(&store, ctx.run_id, &page, &cursor);
+        match next {
+            None => ctx.written(report, write.await?),
+            Some(at) => {
+                let (written, read) = tokio::join!(write, read_page(ctx, request(at)));
+                // A failed write wins; the page read beside it is read again next time.
+                ctx.written(report, written?);
+                current = Some((at, read?));
+            }
+        }
+        report.pages += 1;
+        report.requests += 1;
+        ctx.progress(report, &day.to_string(), None);
     }
     // Nothing was due (or the last day was skipped): keep the covered range.
     if cursor.day.is_some() || days.is_empty() {
@@ -167,6 +160,60 @@ pub(crate) async fn run(ctx: &mut Ctx<'_>, report: &mut StreamReport) -> Result<
     }
     report.complete = true;
     Ok(())
+}
+
+/// One page of one day's records, read.
+struct Page {
+    rows: Vec<PlayRecordRow>,
+    /// The last page of its day.
+    last: bool,
+    read_at: SystemTime,
+}
+
+/// Reads page `page_no` of `day`'s window `[start, stop]`.
+async fn read_page(
+    ctx: &mut Ctx<'_>,
+    (day, start, stop, page_no): (Date, DateTime, DateTime, i64),
+) -> Result<Page> {
+    let size = ctx.settings.record_page_size;
+    let request = GetPartnerPlaybackPlayRecordRequest::new(start, stop)
+        .page(page_no)
+        .page_size(size);
+    let answer = ctx.call(&request).await?;
+    let read_at = ctx.now();
+    let items = raw::items(STREAM, &answer.body, answer.data.list.len())?;
+    let rows: Vec<PlayRecordRow> = answer
+        .data
+        .list
+        .iter()
+        .zip(items)
+        .map(|(r, raw)| row(day, r, raw))
+        .collect();
+    let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let total = answer.data.total;
+    let last = count < size || (total > 0 && page_no.saturating_mul(size) >= total);
+    Ok(Page {
+        rows,
+        last,
+        read_at,
+    })
+}
+
+/// Writes a page's records with the cursor that covers them, in one transaction. Returns the
+/// rows written.
+async fn write_page(store: &Store, run_id: i64, page: &Page, cursor: &Cursor) -> Result<u64> {
+    let at = rfc3339(page.read_at);
+    let stamp = Stamp {
+        read_at: unix_ms(page.read_at),
+        at: &at,
+        sweep: 0,
+    };
+    let mut tx = store.begin().await?;
+    let written = store::upsert_play_records(&mut tx, &page.rows, stamp).await?;
+    store::save_cursor(&mut tx, STREAM, cursor, run_id, &at).await?;
+    store::count_rows(&mut tx, run_id, written).await?;
+    tx.commit().await?;
+    Ok(written)
 }
 
 /// The window of `day`: the whole day, or today up to `end`; `None` when today has not started

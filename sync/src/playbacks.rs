@@ -202,7 +202,7 @@ enum After<'a> {
 /// Writes rows read at `read_at` (and the rejects), then `after`, and the run's row count, in one
 /// transaction. Returns the rows written.
 async fn commit(
-    ctx: &mut Ctx<'_>,
+    (store, run_id): (&Store, i64),
     plan: &Plan,
     read: (&[PlaybackRow], &[(String, String)], SystemTime),
     sweep: i64,
@@ -215,7 +215,7 @@ async fn commit(
         at: &at,
         sweep,
     };
-    let mut tx = ctx.store.begin().await?;
+    let mut tx = store.begin().await?;
     let mut written = store::upsert_playbacks(&mut tx, rows, stamp).await?;
     for (reason, raw) in rejects {
         written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
@@ -223,22 +223,21 @@ async fn commit(
     match after {
         After::Nothing => {}
         After::Cursor(cursor) => {
-            store::save_cursor(&mut tx, &plan.stream, cursor, ctx.run_id, &at).await?;
+            store::save_cursor(&mut tx, &plan.stream, cursor, run_id, &at).await?;
         }
         After::DeleteUnseen(room) => {
             let product_type = i64::from(plan.product_type);
             written += store::delete_unseen(&mut tx, product_type, room, stamp).await?;
         }
     }
-    store::count_rows(&mut tx, ctx.run_id, written).await?;
+    store::count_rows(&mut tx, run_id, written).await?;
     tx.commit().await?;
-    ctx.rows += written;
     Ok(written)
 }
 
 /// Writes one page of the list, with the cursor when given.
 async fn commit_page(
-    ctx: &mut Ctx<'_>,
+    sink: (&Store, i64),
     plan: &Plan,
     page: &Page,
     sweep: i64,
@@ -246,7 +245,7 @@ async fn commit_page(
 ) -> Result<u64> {
     let after = cursor.map_or(After::Nothing, After::Cursor);
     commit(
-        ctx,
+        sink,
         plan,
         (&page.rows, &page.rejects, page.read_at),
         sweep,
@@ -277,7 +276,15 @@ async fn incremental(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) 
             cursor.high_water = newest;
             cursor.runs_since_sweep = cursor.runs_since_sweep.saturating_add(1);
         }
-        report.rows_written += commit_page(ctx, plan, &page, 0, last.then_some(&cursor)).await?;
+        let store = ctx.store.clone();
+        let written = commit_page(
+            (&store, ctx.run_id),
+            plan,
+            &page,
+            0,
+            last.then_some(&cursor),
+        );
+        ctx.written(report, written.await?);
         report.pages += 1;
         report.requests += 1;
         ctx.progress(report, "incremental", None);
@@ -296,9 +303,16 @@ async fn sweep(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) -> Res
         listed: false,
         high_water: cursor.high_water,
     });
-    while !sweep.listed {
+    // Each page is written while the next one is read: the write (rows and the checkpoint that
+    // covers them) and the request overlap, and a kill between them leaves the checkpoint before
+    // the page being read, which is read again.
+    let mut next = if sweep.listed {
+        None
+    } else {
+        Some(read_page(ctx, plan, sweep.next_page, None).await?)
+    };
+    while let Some(page) = next.take() {
         let page_no = sweep.next_page;
-        let page = read_page(ctx, plan, page_no, None).await?;
         sweep.high_water = sweep.high_water.max(page.newest());
         if page.is_last(page_no, ctx.settings.page_size) {
             sweep.listed = true;
@@ -306,7 +320,16 @@ async fn sweep(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) -> Res
             sweep.next_page += 1;
         }
         cursor.sweep = Some(sweep.clone());
-        report.rows_written += commit_page(ctx, plan, &page, sweep.id, Some(&cursor)).await?;
+        let store = ctx.store.clone();
+        let write = commit_page((&store, ctx.run_id), plan, &page, sweep.id, Some(&cursor));
+        if sweep.listed {
+            ctx.written(report, write.await?);
+        } else {
+            let (written, read) = tokio::join!(write, read_page(ctx, plan, sweep.next_page, None));
+            // A failed write wins; the page read beside it is read again next time.
+            ctx.written(report, written?);
+            next = Some(read?);
+        }
         report.pages += 1;
         report.requests += 1;
         let pages_total = (page.total > 0).then(|| {
@@ -356,8 +379,10 @@ async fn verify(
             ctx.check_stop()?;
             let read = read_room(ctx, plan, room, report).await?;
             let rows = (&read.rows[..], &read.rejects[..], read.read_at);
-            report.rows_written +=
-                commit(ctx, plan, rows, sweep, After::DeleteUnseen(room)).await?;
+            let store = ctx.store.clone();
+            let after = After::DeleteUnseen(room);
+            let written = commit((&store, ctx.run_id), plan, rows, sweep, after).await?;
+            ctx.written(report, written);
             ctx.progress(report, "verify", None);
             done.insert(room);
         }
@@ -381,7 +406,9 @@ async fn refresh_pending(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamRepo
         ctx.check_stop()?;
         let read = read_room(ctx, plan, room, report).await?;
         let rows = (&read.rows[..], &read.rejects[..], read.read_at);
-        report.rows_written += commit(ctx, plan, rows, 0, After::Nothing).await?;
+        let store = ctx.store.clone();
+        let written = commit((&store, ctx.run_id), plan, rows, 0, After::Nothing).await?;
+        ctx.written(report, written);
         ctx.progress(report, "refresh", None);
     }
     Ok(())

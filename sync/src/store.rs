@@ -121,22 +121,24 @@ impl Store {
         Ok(id)
     }
 
-    /// Ends a run with `status` (`complete`, `error` or `interrupted`).
+    /// Ends a run with `status` (`complete`, `error` or `interrupted`) and the exact number of
+    /// requests it sent.
     pub(crate) async fn finish_run(
         &self,
         run: i64,
         status: &str,
         error: Option<&str>,
-        at: &str,
+        (at, requests): (&str, u64),
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? \
+            "UPDATE sync_runs SET status = ?, error = ?, finished_at = ?, requests = ? \
              WHERE id = ? AND status = 'running'",
         )
         .bind(status)
         .bind(error)
         .bind(at)
+        .bind(i64::try_from(requests).unwrap_or(i64::MAX))
         .bind(run)
         .execute(&mut *tx)
         .await?;
@@ -160,18 +162,40 @@ impl Store {
         Ok(done)
     }
 
-    /// Records that a request is about to be sent, before it leaves.
-    pub(crate) async fn log_request(&self, at_ms: i64, run: i64) -> Result<()> {
+    /// Records, before they leave, that up to `count` requests are sent by `until_ms`: `count`
+    /// entries at `until_ms`, the latest time any of them may leave, so a process that restarts
+    /// after a crash counts them no earlier than they were sent. The run's request count grows by
+    /// `count` (an upper bound until the run ends and records its exact count).
+    pub(crate) async fn reserve_requests(&self, until_ms: i64, run: i64, count: u32) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO sync_requests (at_ms, run_id) VALUES (?, ?)")
-            .bind(at_ms)
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO sync_requests (at_ms, run_id) ");
+        q.push_values(0..count, |mut b, _| {
+            b.push_bind(until_ms).push_bind(run);
+        });
+        q.build().persistent(false).execute(&mut *tx).await?;
+        sqlx::query("UPDATE sync_runs SET requests = requests + ? WHERE id = ?")
+            .bind(i64::from(count))
             .bind(run)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE sync_runs SET requests = requests + 1 WHERE id = ?")
-            .bind(run)
-            .execute(&mut *tx)
-            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets `count` requests recorded by [`Store::reserve_requests`] at `until_ms` that a run
+    /// that ended did not send.
+    pub(crate) async fn release_requests(&self, until_ms: i64, run: i64, count: u32) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "DELETE FROM sync_requests WHERE rowid IN (SELECT rowid FROM sync_requests \
+             WHERE run_id = ? AND at_ms = ? LIMIT ?)",
+        )
+        .bind(run)
+        .bind(until_ms)
+        .bind(i64::from(count))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -339,7 +363,10 @@ pub(crate) async fn upsert_playbacks(
              seen_sweep = MAX(playbacks.seen_sweep, excluded.seen_sweep) \
              WHERE excluded.read_at >= playbacks.read_at",
         );
-        written += q.build().execute(&mut **tx).await?.rows_affected();
+        // Only the full-size statement is worth keeping prepared: a statement per remainder size
+        // would fill the statement cache with large, never reused statements.
+        let query = q.build().persistent(chunk.len() == ROWS_PER_STATEMENT);
+        written += query.execute(&mut **tx).await?.rows_affected();
     }
     Ok(written)
 }
@@ -413,7 +440,10 @@ pub(crate) async fn upsert_play_records(
              raw = excluded.raw, read_at = excluded.read_at, synced_at = excluded.synced_at \
              WHERE excluded.read_at >= play_records.read_at",
         );
-        written += q.build().execute(&mut **tx).await?.rows_affected();
+        // Only the full-size statement is worth keeping prepared: a statement per remainder size
+        // would fill the statement cache with large, never reused statements.
+        let query = q.build().persistent(chunk.len() == ROWS_PER_STATEMENT);
+        written += query.execute(&mut **tx).await?.rows_affected();
     }
     Ok(written)
 }

@@ -363,6 +363,8 @@ impl Syncer {
             started_ms: unix_ms(now),
             requests: 0,
             rows: 0,
+            reserved: 0,
+            reserved_until_ms: 0,
         };
         let mut streams = Vec::new();
         let result = async {
@@ -391,9 +393,20 @@ impl Syncer {
             Err(SyncError::Interrupted) => (RunStatus::Interrupted, None),
             Err(e) => (RunStatus::Error, Some(e.to_string())),
         };
+        // The requests recorded ahead and not sent do not count against the next run.
+        if ctx.reserved > 0 {
+            store
+                .release_requests(ctx.reserved_until_ms, run_id, ctx.reserved)
+                .await?;
+        }
         let finished = rfc3339(s.clock.now());
         store
-            .finish_run(run_id, status.as_str(), error.as_deref(), &finished)
+            .finish_run(
+                run_id,
+                status.as_str(),
+                error.as_deref(),
+                (&finished, ctx.requests),
+            )
             .await?;
         match &error {
             None => tracing::info!(
@@ -441,7 +454,17 @@ pub(crate) struct Ctx<'s> {
     pub(crate) started_ms: i64,
     pub(crate) requests: u64,
     pub(crate) rows: u64,
+    /// Requests recorded in the database but not sent yet, and until when they may be sent.
+    reserved: u32,
+    reserved_until_ms: i64,
 }
+
+/// The most requests one reservation in `sync_requests` covers.
+const RESERVATION: u32 = 32;
+
+/// How long a reservation is good for: a request it covers leaves before this has passed, or a
+/// new reservation is written.
+const RESERVATION_HOLD: Duration = Duration::from_millis(500);
 
 impl Ctx<'_> {
     /// The current time.
@@ -467,6 +490,31 @@ impl Ctx<'_> {
         }
     }
 
+    /// Accounts for one request about to leave, in the database first (write before send). A
+    /// reservation covers the next requests too, up to [`RESERVATION`] of them within
+    /// [`RESERVATION_HOLD`], so that sending a request does not wait for a page being written.
+    async fn reserve(&mut self) -> Result<()> {
+        // A reservation whose write took past its hold is not good: write another.
+        while self.reserved == 0 || unix_ms(self.now()) >= self.reserved_until_ms {
+            self.check_stop()?;
+            let now = unix_ms(self.now());
+            // The permit just taken, and as many as are free now (they may be taken within the
+            // hold).
+            let count = u32::try_from(self.budget.free(now))
+                .unwrap_or(u32::MAX)
+                .saturating_add(1)
+                .min(RESERVATION);
+            let until = now + i64::try_from(RESERVATION_HOLD.as_millis()).unwrap_or(0);
+            self.store
+                .reserve_requests(until, self.run_id, count)
+                .await?;
+            self.reserved = count;
+            self.reserved_until_ms = until;
+        }
+        self.reserved -= 1;
+        Ok(())
+    }
+
     /// Sends `request` within the budget, logging it before it leaves, and retries it while the
     /// failure is safe to resend, up to the attempts allowed.
     pub(crate) async fn call<E: Endpoint + Sync>(
@@ -479,9 +527,7 @@ impl Ctx<'_> {
             while let Some(wait) = self.budget.take(unix_ms(self.now())) {
                 self.sleep(wait).await?;
             }
-            self.store
-                .log_request(unix_ms(self.now()), self.run_id)
-                .await?;
+            self.reserve().await?;
             self.requests += 1;
             let mut stop = self.stop.clone();
             let result = tokio::select! {
@@ -504,6 +550,12 @@ impl Ctx<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// Counts rows written by a stream, in the run and in the stream's report.
+    pub(crate) fn written(&mut self, report: &mut StreamReport, rows: u64) {
+        self.rows += rows;
+        report.rows_written += rows;
     }
 
     /// Announces progress to the callback, if any.
