@@ -59,6 +59,21 @@ async fn content(
     (playbacks, records, deleted)
 }
 
+/// `baijiayun sync status --format json` of `db`, which must succeed.
+fn status_json(db: &str) -> serde_json::Value {
+    let status = Command::new(env!("CARGO_BIN_EXE_baijiayun"))
+        .args(["sync", "status", "--format", "json", "--db", db])
+        .env_clear()
+        .output()
+        .expect("sync status");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    serde_json::from_slice(&status.stdout).expect("JSON")
+}
+
 /// How many requests the fake has received.
 fn received(server: &MockServer) -> usize {
     server.recorded().0
@@ -223,17 +238,7 @@ async fn sigterm_ends_a_run_interrupted_and_status_shows_it() {
     );
     server.clear_faults();
 
-    let status = Command::new(env!("CARGO_BIN_EXE_baijiayun"))
-        .args(["sync", "status", "--format", "json", "--db", &temp.url])
-        .env_clear()
-        .output()
-        .expect("sync status");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    let json = status_json(&temp.url);
     let runs = json["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1, "{json}");
     assert_eq!(runs[0]["status"], "interrupted", "{json}");
@@ -248,12 +253,7 @@ async fn sigterm_ends_a_run_interrupted_and_status_shows_it() {
 
     // The next run completes, and status lists it first.
     run_to_end(&server, &temp.url, &["--page-size", "1"]);
-    let status = Command::new(env!("CARGO_BIN_EXE_baijiayun"))
-        .args(["sync", "status", "--format", "json", "--db", &temp.url])
-        .env_clear()
-        .output()
-        .expect("sync status");
-    let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    let json = status_json(&temp.url);
     let statuses: Vec<&str> = json["runs"]
         .as_array()
         .expect("runs")
