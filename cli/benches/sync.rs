@@ -149,7 +149,9 @@ fn within_the_vendor_limit() {
     };
     // Whole windows of the vendor's 10 s from the first arrival: the budget allows 160 in each.
     let window = Duration::from_secs(10);
-    let windows = (last.duration_since(*first).as_secs_f64() / 10.0).floor().max(1.0) as u32;
+    let windows = (last.duration_since(*first).as_secs_f64() / 10.0)
+        .floor()
+        .max(1.0) as u32;
     let end = *first + window * windows;
     let sent = arrivals.iter().filter(|&&t| t < end).count();
     let allowed = 160 * windows as usize;
