@@ -204,7 +204,7 @@ async fn the_rate_limit_refuses_past_its_window() -> Result<()> {
         .rate_limit(5, Duration::from_secs(60))
         .start()
         .await?;
-    // Retries off, to see the refusal itself (backing off from it: resilience.rs).
+    // Retries off, to see the refusal itself (backing off from it: retries_and_rate_limit.rs).
     let client = server.client_builder().retry(RetryPolicy::none()).build()?;
     for _ in 0..5 {
         client.get_basic_info(seed::ROOM).send().await?;
@@ -220,7 +220,7 @@ async fn every_fault_gives_its_own_typed_error() -> Result<()> {
     let client = server
         .client_builder()
         .timeout(Duration::from_millis(400))
-        // Retries off: each fault must surface as its own error (retries: resilience.rs); no
+        // Retries off: each fault must surface as its own error (retries: retries_and_rate_limit.rs); no
         // limiter, which would pause a window after the injected refusal for rate.
         .retry(RetryPolicy::none())
         .no_rate_limit()
