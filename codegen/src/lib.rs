@@ -21,6 +21,7 @@ mod lower;
 mod naming;
 mod render;
 mod root;
+pub mod rust_type;
 mod spec;
 mod types;
 mod validate;

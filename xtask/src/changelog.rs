@@ -17,7 +17,8 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use codegen::ir::{self, Code, ParamTy, Scalar, Ty};
+use codegen::ir::{self, Code};
+use codegen::rust_type;
 
 /// How much a change needs the version to move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -129,17 +130,33 @@ pub(crate) fn render(changes: &[Change]) -> String {
     s
 }
 
+/// The changes found so far, in the order found.
+#[derive(Default)]
+struct Changes(Vec<Change>);
+
+impl Changes {
+    fn push(&mut self, level: Level, text: String) {
+        self.0.push(Change { level, text });
+    }
+}
+
 /// Every change from `old` to `new`, in the new spec's order (removals in the old one's).
 pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
-    let mut out = Vec::new();
-    let mut push = |level: Level, text: String| out.push(Change { level, text });
+    let mut out = Changes::default();
+    endpoints(old, new, &mut out);
+    records(old, new, &mut out);
+    enums(old, new, &mut out);
+    callbacks(old, new, &mut out);
+    out.0
+}
 
-    // Endpoints.
+/// Endpoints removed and added, and the changes to each kept.
+fn endpoints(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     let old_eps: Vec<&ir::Endpoint> = old.endpoints().collect();
     let new_eps: Vec<&ir::Endpoint> = new.endpoints().collect();
     for o in &old_eps {
         if !new_eps.iter().any(|n| n.name == o.name) {
-            push(
+            out.push(
                 Level::Major,
                 format!(
                     "Removed `{}` ({}) and `{}`{}",
@@ -152,8 +169,8 @@ pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
         }
     }
     for n in &new_eps {
-        let Some(o) = old_eps.iter().find(|o| o.name == n.name) else {
-            push(
+        match old_eps.iter().find(|o| o.name == n.name) {
+            None => out.push(
                 Level::Minor,
                 format!(
                     "Added `{}` ({}) and `{}`{}",
@@ -162,217 +179,244 @@ pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
                     n.request_type,
                     doc_no(n)
                 ),
-            );
-            continue;
-        };
-        let at = format!("`{}`", n.request_type);
-        for op in &o.params {
-            if !n.params.iter().any(|np| np.wire == op.wire) {
-                push(
-                    Level::Major,
-                    format!("{at}: removed parameter `{}`", op.wire),
-                );
-            }
-        }
-        for np in &n.params {
-            let Some(op) = o.params.iter().find(|op| op.wire == np.wire) else {
-                if np.required {
-                    push(
-                        Level::Major,
-                        format!(
-                            "{at}: new required parameter `{}: {}` (`{}::new` takes it)",
-                            np.wire,
-                            param_ty(&np.ty),
-                            n.request_type
-                        ),
-                    );
-                } else {
-                    push(
-                        Level::Minor,
-                        format!(
-                            "{at}: new optional parameter `{}: {}`",
-                            np.wire,
-                            param_ty(&np.ty)
-                        ),
-                    );
-                }
-                continue;
-            };
-            if op.ty != np.ty {
-                push(
-                    Level::Major,
-                    format!(
-                        "{at}: parameter `{}` is `{}`, was `{}`",
-                        np.wire,
-                        param_ty(&np.ty),
-                        param_ty(&op.ty)
-                    ),
-                );
-            }
-            if op.required != np.required {
-                let now = if np.required { "required" } else { "optional" };
-                push(
-                    Level::Major,
-                    format!(
-                        "{at}: parameter `{}` is now {now} (`{}::new` changes)",
-                        np.wire, n.request_type
-                    ),
-                );
-            }
-        }
-        // Required params are the method's arguments, in spec order: a new order moves them.
-        let order = |e: &ir::Endpoint, other: &ir::Endpoint| -> Vec<String> {
-            e.params
-                .iter()
-                .filter(|p| p.required)
-                .filter(|p| other.params.iter().any(|q| q.wire == p.wire && q.required))
-                .map(|p| p.wire.clone())
-                .collect()
-        };
-        let (was, now) = (order(o, n), order(n, o));
-        if was != now {
-            push(
-                Level::Major,
-                format!(
-                    "`{}` takes its arguments in the order ({}), was ({})",
-                    n.name,
-                    now.join(", "),
-                    was.join(", ")
-                ),
-            );
-        }
-        for np in &n.params {
-            let Some(op) = o.params.iter().find(|op| op.wire == np.wire) else {
-                continue;
-            };
-            if op.role != np.role {
-                let taken = |p: &ir::Param| match p.role {
-                    Some(role) => format!("{}<{}>", role.type_name(), param_ty(&p.ty)),
-                    None => param_ty(&p.ty),
-                };
-                push(
-                    Level::Major,
-                    format!(
-                        "{at}: parameter `{}` is taken as `{}`, was `{}`",
-                        np.wire,
-                        taken(np),
-                        taken(op)
-                    ),
-                );
-            }
-        }
-        match (&o.confirms, &n.confirms) {
-            (None, Some(c)) => push(
-                Level::Major,
-                format!(
-                    "`{}` reports requested ids missing from `{}` as `Error::Incomplete` (was `Ok`)",
-                    n.name, c.list
-                ),
             ),
-            (Some(_), None) => push(
+            Some(o) => {
+                params(o, n, out);
+                argument_order(o, n, out);
+                roles(o, n, out);
+                behaviour(o, n, out);
+                wire(o, n, out);
+            }
+        }
+    }
+}
+
+/// Parameters removed, added, retyped, or made required or optional.
+fn params(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
+    let at = format!("`{}`", n.request_type);
+    for op in &o.params {
+        if !n.params.iter().any(|np| np.wire == op.wire) {
+            out.push(
                 Level::Major,
-                format!(
-                    "`{}` no longer reports unconfirmed ids (`Ok` again)",
-                    n.name
-                ),
-            ),
-            _ => {}
-        }
-        let window = |e: &ir::Endpoint| {
-            e.window
-                .as_ref()
-                .map(|w| (w.start.clone(), w.end.clone(), w.same_day))
-        };
-        if window(o) != window(n) {
-            let text = match &n.window {
-                Some(w) => format!(
-                    "`{}` refuses before sending a window whose `{}` is before `{}`{}",
-                    n.name,
-                    w.end,
-                    w.start,
-                    if w.same_day {
-                        ", or that spans two days"
-                    } else {
-                        ""
-                    }
-                ),
-                None => format!("`{}` no longer checks its time window", n.name),
-            };
-            push(Level::Major, text);
-        }
-        if o.response != n.response {
-            push(
-                Level::Major,
-                format!(
-                    "`{}` returns `{}`, was `{}`",
-                    n.name,
-                    ty(&n.response),
-                    ty(&o.response)
-                ),
-            );
-        }
-        match (&o.pagination, &n.pagination) {
-            (None, Some(_)) => push(Level::Minor, format!("{at}: now paginated (`Paginated`)")),
-            (Some(_), None) => push(Level::Major, format!("{at}: no longer paginated")),
-            _ => {}
-        }
-        let methods = |e: &ir::Endpoint| {
-            e.methods
-                .iter()
-                .map(|m| m.as_str())
-                .collect::<Vec<_>>()
-                .join("/")
-        };
-        if methods(o) != methods(n) {
-            push(
-                Level::Patch,
-                format!("`{}` is sent as {}, was {}", n.name, methods(n), methods(o)),
-            );
-        }
-        if o.path != n.path {
-            push(
-                Level::Patch,
-                format!("`{}` is sent to `{}`, was `{}`", n.name, n.path, o.path),
+                format!("{at}: removed parameter `{}`", op.wire),
             );
         }
     }
+    for np in &n.params {
+        let Some(op) = o.params.iter().find(|op| op.wire == np.wire) else {
+            if np.required {
+                out.push(
+                    Level::Major,
+                    format!(
+                        "{at}: new required parameter `{}: {}` (`{}::new` takes it)",
+                        np.wire,
+                        rust_type::param(&np.ty),
+                        n.request_type
+                    ),
+                );
+            } else {
+                out.push(
+                    Level::Minor,
+                    format!(
+                        "{at}: new optional parameter `{}: {}`",
+                        np.wire,
+                        rust_type::param(&np.ty)
+                    ),
+                );
+            }
+            continue;
+        };
+        if op.ty != np.ty {
+            out.push(
+                Level::Major,
+                format!(
+                    "{at}: parameter `{}` is `{}`, was `{}`",
+                    np.wire,
+                    rust_type::param(&np.ty),
+                    rust_type::param(&op.ty)
+                ),
+            );
+        }
+        if op.required != np.required {
+            let now = if np.required { "required" } else { "optional" };
+            out.push(
+                Level::Major,
+                format!(
+                    "{at}: parameter `{}` is now {now} (`{}::new` changes)",
+                    np.wire, n.request_type
+                ),
+            );
+        }
+    }
+}
 
-    // Records.
+/// Required params are the method's arguments, in spec order: a new order moves them.
+fn argument_order(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
+    let order = |e: &ir::Endpoint, other: &ir::Endpoint| -> Vec<String> {
+        e.params
+            .iter()
+            .filter(|p| p.required)
+            .filter(|p| other.params.iter().any(|q| q.wire == p.wire && q.required))
+            .map(|p| p.wire.clone())
+            .collect()
+    };
+    let (was, now) = (order(o, n), order(n, o));
+    if was != now {
+        out.push(
+            Level::Major,
+            format!(
+                "`{}` takes its arguments in the order ({}), was ({})",
+                n.name,
+                now.join(", "),
+                was.join(", ")
+            ),
+        );
+    }
+}
+
+/// A parameter taken as the source or target of a copy (or no longer).
+fn roles(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
+    let taken = |p: &ir::Param| match p.role {
+        Some(role) => format!("{}<{}>", role.type_name(), rust_type::param(&p.ty)),
+        None => rust_type::param(&p.ty),
+    };
+    for np in &n.params {
+        let Some(op) = o.params.iter().find(|op| op.wire == np.wire) else {
+            continue;
+        };
+        if op.role != np.role {
+            out.push(
+                Level::Major,
+                format!(
+                    "`{}`: parameter `{}` is taken as `{}`, was `{}`",
+                    n.request_type,
+                    np.wire,
+                    taken(np),
+                    taken(op)
+                ),
+            );
+        }
+    }
+}
+
+/// What a call does with its answer: a batch's confirmation, the window check, the response type
+/// and pagination.
+fn behaviour(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
+    match (&o.confirms, &n.confirms) {
+        (None, Some(c)) => out.push(
+            Level::Major,
+            format!(
+                "`{}` reports requested ids missing from `{}` as `Error::Incomplete` (was `Ok`)",
+                n.name, c.list
+            ),
+        ),
+        (Some(_), None) => out.push(
+            Level::Major,
+            format!(
+                "`{}` no longer reports unconfirmed ids (`Ok` again)",
+                n.name
+            ),
+        ),
+        _ => {}
+    }
+    let window = |e: &ir::Endpoint| {
+        e.window
+            .as_ref()
+            .map(|w| (w.start.clone(), w.end.clone(), w.same_day))
+    };
+    if window(o) != window(n) {
+        let text = match &n.window {
+            Some(w) => format!(
+                "`{}` refuses before sending a window whose `{}` is before `{}`{}",
+                n.name,
+                w.end,
+                w.start,
+                if w.same_day {
+                    ", or that spans two days"
+                } else {
+                    ""
+                }
+            ),
+            None => format!("`{}` no longer checks its time window", n.name),
+        };
+        out.push(Level::Major, text);
+    }
+    if o.response != n.response {
+        out.push(
+            Level::Major,
+            format!(
+                "`{}` returns `{}`, was `{}`",
+                n.name,
+                rust_type::response(&n.response),
+                rust_type::response(&o.response)
+            ),
+        );
+    }
+    let at = format!("`{}`", n.request_type);
+    match (&o.pagination, &n.pagination) {
+        (None, Some(_)) => out.push(Level::Minor, format!("{at}: now paginated (`Paginated`)")),
+        (Some(_), None) => out.push(Level::Major, format!("{at}: no longer paginated")),
+        _ => {}
+    }
+}
+
+/// How a request is sent: its methods and path.
+fn wire(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
+    let methods = |e: &ir::Endpoint| {
+        e.methods
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    if methods(o) != methods(n) {
+        out.push(
+            Level::Patch,
+            format!("`{}` is sent as {}, was {}", n.name, methods(n), methods(o)),
+        );
+    }
+    if o.path != n.path {
+        out.push(
+            Level::Patch,
+            format!("`{}` is sent to `{}`, was `{}`", n.name, n.path, o.path),
+        );
+    }
+}
+
+/// Records removed and added, and the fields of each kept.
+fn records(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     for o in &old.records {
         if new.record(&o.name).is_none() {
-            push(Level::Major, format!("Removed type `types::{}`", o.name));
+            out.push(Level::Major, format!("Removed type `types::{}`", o.name));
         }
     }
     for n in &new.records {
         match old.record(&n.name) {
-            None => push(Level::Minor, format!("Added type `types::{}`", n.name)),
-            Some(o) => fields(
-                &format!("`types::{}`", n.name),
-                &o.fields,
-                &n.fields,
-                &mut push,
-            ),
+            None => out.push(Level::Minor, format!("Added type `types::{}`", n.name)),
+            Some(o) => fields(&format!("`types::{}`", n.name), &o.fields, &n.fields, out),
         }
     }
+}
 
-    // Enums.
+/// Enums removed and added, and the coding and values of each kept.
+fn enums(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     for o in &old.enums {
         if new.enumeration(&o.name).is_none() {
-            push(Level::Major, format!("Removed enum `types::{}`", o.name));
+            out.push(Level::Major, format!("Removed enum `types::{}`", o.name));
         }
     }
     for n in &new.enums {
         let Some(o) = old.enumeration(&n.name) else {
-            push(Level::Minor, format!("Added enum `types::{}`", n.name));
+            out.push(Level::Minor, format!("Added enum `types::{}`", n.name));
             continue;
         };
         let at = format!("`types::{}`", n.name);
         if o.repr != n.repr {
-            push(Level::Major, format!("{at}: now coded by {}", repr(n.repr)));
+            out.push(Level::Major, format!("{at}: now coded by {}", repr(n.repr)));
         }
         for ov in &o.values {
             if !n.values.iter().any(|nv| nv.name == ov.name) {
-                push(
+                out.push(
                     Level::Major,
                     format!("{at}: removed value `{}` ({})", ov.name, code(&ov.code)),
                 );
@@ -380,7 +424,7 @@ pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
         }
         for nv in &n.values {
             match o.values.iter().find(|ov| ov.name == nv.name) {
-                None => push(
+                None => out.push(
                     Level::Minor,
                     format!(
                         "{at}: new value `{}` ({}, {})",
@@ -389,7 +433,7 @@ pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
                         nv.zh
                     ),
                 ),
-                Some(ov) if ov.code != nv.code => push(
+                Some(ov) if ov.code != nv.code => out.push(
                     Level::Major,
                     format!(
                         "{at}: `{}` is coded {}, was {}",
@@ -402,52 +446,48 @@ pub(crate) fn compare(old: &ir::Api, new: &ir::Api) -> Vec<Change> {
             }
         }
     }
+}
 
-    // Callbacks.
+/// Callbacks removed and added, and the fields of each kept.
+fn callbacks(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     for o in &old.callbacks {
         if !new.callbacks.iter().any(|n| n.name == o.name) {
-            push(Level::Major, format!("Removed callback `{}`", o.type_name));
+            out.push(Level::Major, format!("Removed callback `{}`", o.type_name));
         }
     }
     for n in &new.callbacks {
         match old.callbacks.iter().find(|o| o.name == n.name) {
-            None => push(
+            None => out.push(
                 Level::Minor,
                 format!("Added callback `{}` ({})", n.type_name, n.title_zh),
             ),
-            Some(o) => fields(
-                &format!("`{}`", n.type_name),
-                &o.fields,
-                &n.fields,
-                &mut push,
-            ),
+            Some(o) => fields(&format!("`{}`", n.type_name), &o.fields, &n.fields, out),
         }
     }
-    out
 }
 
-fn fields(at: &str, old: &[ir::Field], new: &[ir::Field], push: &mut impl FnMut(Level, String)) {
+fn fields(at: &str, old: &[ir::Field], new: &[ir::Field], out: &mut Changes) {
     for o in old {
         if !new.iter().any(|n| n.wire == o.wire) {
-            push(Level::Major, format!("{at}: removed field `{}`", o.wire));
+            out.push(Level::Major, format!("{at}: removed field `{}`", o.wire));
         }
     }
     for n in new {
         let Some(o) = old.iter().find(|o| o.wire == n.wire) else {
-            push(
+            out.push(
                 Level::Minor,
-                format!("{at}: new field `{}: {}`", n.wire, field_ty(n)),
+                format!("{at}: new field `{}: {}`", n.wire, rust_type::field(n)),
             );
             continue;
         };
         if o.ty != n.ty || o.required != n.required {
-            push(
+            out.push(
                 Level::Major,
                 format!(
                     "{at}: field `{}` is `{}`, was `{}`",
                     n.wire,
-                    field_ty(n),
-                    field_ty(o)
+                    rust_type::field(n),
+                    rust_type::field(o)
                 ),
             );
         }
@@ -469,46 +509,6 @@ fn code(c: &Code) -> String {
     match c {
         Code::Int(n) => n.to_string(),
         Code::Str(s) => format!("\"{s}\""),
-    }
-}
-
-/// The Rust type of a scalar, as the generated code spells it.
-fn scalar(s: &Scalar) -> String {
-    match s {
-        Scalar::Int => "i64".into(),
-        Scalar::String | Scalar::Text => "String".into(),
-        Scalar::Bool => "bool".into(),
-        Scalar::Date => "Date".into(),
-        Scalar::DateTime => "DateTime".into(),
-        Scalar::PlaybackRef => "PlaybackRef".into(),
-        Scalar::Lifetime => "Lifetime".into(),
-        Scalar::Json => "serde_json::Value".into(),
-        Scalar::Id(n) | Scalar::Enum(n) | Scalar::Record(n) => n.clone(),
-    }
-}
-
-fn param_ty(t: &ParamTy) -> String {
-    match t {
-        ParamTy::Scalar(s) => scalar(s),
-        ParamTy::File => "Upload".into(),
-        ParamTy::List { item, .. } => format!("Vec<{}>", scalar(item)),
-    }
-}
-
-fn ty(t: &Ty) -> String {
-    match t {
-        Ty::Scalar(s) => scalar(s),
-        Ty::Ack => "()".into(),
-        Ty::List(t) => format!("Vec<{}>", ty(t)),
-        Ty::Map(k, v) => format!("BTreeMap<{}, {}>", scalar(k), ty(v)),
-    }
-}
-
-fn field_ty(f: &ir::Field) -> String {
-    if f.required {
-        ty(&f.ty)
-    } else {
-        format!("Option<{}>", ty(&f.ty))
     }
 }
 

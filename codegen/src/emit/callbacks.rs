@@ -5,7 +5,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{Module, UsedNames, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
+use super::{
+    Module, UsedNames, collect_names, doc_lines, field_ty, ident, md, ty, wrap, zh_en,
+};
 use crate::ir::{Api, Callback, Code, Field, Scalar, Ty, VariantCase, When};
 use crate::naming::UNKNOWN_VARIANT;
 
@@ -100,11 +102,6 @@ fn fixed_field(c: &Callback) -> Option<(&str, &str)> {
 /// The delivery's send time, which a constructed event takes from the clock.
 fn is_timestamp(f: &Field) -> bool {
     f.wire == "timestamp" && f.required && matches!(f.ty, Ty::Scalar(Scalar::Int))
-}
-
-fn field_ty(f: &Field) -> TokenStream {
-    let t = ty(&f.ty);
-    if f.required { t } else { quote!(Option<#t>) }
 }
 
 /// A struct for one event, with `new`, reading and writing.

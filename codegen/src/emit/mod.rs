@@ -16,7 +16,7 @@ pub(crate) use service::{SERVICE_FILE, module as service_module};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Api, ParamTy, Scalar, Ty};
+use crate::ir::{Api, Field, ParamTy, Scalar, Ty};
 
 /// One generated file before rendering.
 #[derive(Debug)]
@@ -175,6 +175,12 @@ pub(crate) fn ty(t: &Ty) -> TokenStream {
             quote!(BTreeMap<#k, #v>)
         }
     }
+}
+
+/// The Rust type of a record's or callback's field: its type, `Option<…>` when optional.
+pub(crate) fn field_ty(f: &Field) -> TokenStream {
+    let t = ty(&f.ty);
+    if f.required { t } else { quote!(Option<#t>) }
 }
 
 /// The Rust type of a parameter as stored in the request.

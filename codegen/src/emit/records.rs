@@ -3,7 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Module, UsedNames, collect_names, doc_lines, ident, md, ty, wrap, zh_en};
+use super::{
+    Module, UsedNames, collect_names, doc_lines, field_ty, ident, md, ty, wrap, zh_en,
+};
 use crate::ir::{Api, Code, Enum, Field, IdType, ParamTy, Record, Repr, Scalar, Ty};
 use crate::naming::{UNKNOWN_VARIANT, cli_name};
 
@@ -423,12 +425,7 @@ pub(super) fn field(f: &Field) -> TokenStream {
     }
     let doc = doc_lines(&lines);
     let ident_ = ident(&f.ident);
-    let base = ty(&f.ty);
-    let rust_ty = if f.required {
-        base
-    } else {
-        quote!(Option<#base>)
-    };
+    let rust_ty = field_ty(f);
     let mut attrs = Vec::new();
     if f.ident != f.wire {
         let wire = &f.wire;
