@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use baijiayun::__private::wire::sign;
 use baijiayun::types::{BasicInfo, PlaybackPage, ProductType, RoomId};
 use baijiayun::{RateLimit, playback::GetListRequest};
 use baijiayun_bench::{
@@ -266,7 +265,7 @@ fn main() {
     let (m, r) = batched(
         2000,
         100,
-        || drop(black_box(sign(black_box(&six), PARTNER_KEY))),
+        || drop(black_box(black_box(&six).sign(PARTNER_KEY))),
         || drop(black_box(baseline_sign(black_box(&map), PARTNER_KEY))),
     );
     rows.push(Row {

@@ -3,7 +3,6 @@
 //! Target: under 1 µs, allocating nothing but the 32-character output string. Divan's allocation
 //! profiler prints the allocations per call beside the time.
 
-use baijiayun::__private::wire::sign;
 use baijiayun_bench::{PARTNER_KEY, baseline_sign, six_params, six_params_map};
 use divan::{AllocProfiler, Bencher, black_box};
 
@@ -17,7 +16,7 @@ fn main() {
 #[divan::bench]
 fn generated(b: Bencher<'_, '_>) {
     let params = six_params();
-    b.bench_local(|| sign(black_box(&params), black_box(PARTNER_KEY)));
+    b.bench_local(|| black_box(&params).sign(black_box(PARTNER_KEY)));
 }
 
 /// The same six parameters signed the way a hand-written client does (a sorted map of strings,
@@ -34,7 +33,7 @@ fn baseline(b: Bencher<'_, '_>) {
 fn generated_params_sign_and_form(b: Bencher<'_, '_>) {
     b.bench_local(|| {
         let mut p = six_params();
-        let s = sign(&p, PARTNER_KEY);
+        let s = p.sign(PARTNER_KEY);
         p.insert("sign", s);
         black_box(p.to_form())
     });

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use baijiayun::{ParamValue, Params};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -210,11 +211,7 @@ pub struct BlockingBaseline {
 
 /// `get_playback_play_record` as sent, the typical request the signing benchmarks use: six
 /// parameters before the sign.
-fn six() -> [(
-    &'static str,
-    baijiayun::__private::wire::ParamValue<'static>,
-); 6] {
-    use baijiayun::__private::wire::ParamValue;
+fn six() -> [(&'static str, ParamValue<'static>); 6] {
     [
         ("partner_id", ParamValue::Int(10_000_001)),
         ("room_id", ParamValue::Int(23_111_300_000_001)),
@@ -226,7 +223,7 @@ fn six() -> [(
 }
 
 /// The six parameters as the client holds them.
-pub fn six_params() -> baijiayun::__private::wire::Params<'static> {
+pub fn six_params() -> Params<'static> {
     six().into_iter().collect()
 }
 

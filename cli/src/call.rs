@@ -4,7 +4,6 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::time::Instant;
 
-use baijiayun::__private::wire::Params;
 use baijiayun::Client;
 use baijiayun::Endpoint;
 use baijiayun::info::OperationInfo;
@@ -66,9 +65,8 @@ pub(crate) fn trace_to_stderr() {
 
 /// A request's parameters as text, in the order they are signed.
 fn params_of<E: Endpoint>(request: &E) -> Vec<(String, String)> {
-    let mut params = Params::new();
-    request.write_params(&mut params);
-    params
+    request
+        .params()
         .iter()
         .map(|(k, v)| (k.to_owned(), v.to_text().into_owned()))
         .collect()

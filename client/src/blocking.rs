@@ -157,7 +157,7 @@ impl Client {
     /// Sends any request value.
     pub fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
         let call = self.shared.endpoint_call(request)?;
-        let output = self.decoded(call, E::DATA_RULES)?;
+        let output = self.decoded(call, E::decode_data)?;
         crate::request::confirmed(request, output)
     }
 
@@ -169,7 +169,7 @@ impl Client {
     ) -> Result<crate::WithBody<E::Output>> {
         let call = self.shared.endpoint_call(request)?;
         let label = call.label.clone();
-        let mut output = crate::call::OutputWithBody::new(E::DATA_RULES);
+        let mut output = crate::call::OutputWithBody::new(E::decode_data);
         let result = self.run(call, &mut output);
         let received = output.finish(&label, result)?;
         let data = crate::request::confirmed(request, received.data)?;
@@ -183,7 +183,7 @@ impl Client {
     /// [`crate::Client::execute_json`].
     pub fn execute_json<E: Endpoint>(&self, request: &E) -> Result<serde_json::Value> {
         let call = self.shared.endpoint_call(request)?;
-        self.decoded(call, 0)
+        self.decoded(call, crate::envelope::decode_json)
     }
 
     /// A signed call to any path; see [`crate::Client::raw`].
@@ -199,7 +199,7 @@ impl Client {
         let call = self
             .shared
             .raw_call(Method::Post, path, params.into_iter().collect());
-        self.decoded(call, 0)
+        self.decoded(call, crate::envelope::decode_json)
     }
 
     /// One signed call to any path, its answer as received; see [`crate::Client::exchange`].
@@ -222,10 +222,10 @@ impl Client {
         answer.finish(&label, result)
     }
 
-    /// Sends `call` and decodes its `data` as `T` under `rules`.
-    fn decoded<T: crate::de::Lenient + Send>(&self, call: Call<'_>, rules: u8) -> Result<T> {
+    /// Sends `call` and decodes its `data` with `decode`.
+    fn decoded<T: Send>(&self, call: Call<'_>, decode: crate::call::DecodeFn<T>) -> Result<T> {
         let label = call.label.clone();
-        let mut output = Output::new(rules);
+        let mut output = Output::new(decode);
         let result = self.run(call, &mut output);
         output.finish(&label, result)
     }

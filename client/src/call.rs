@@ -38,7 +38,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tracing::Span;
 
-use crate::de::Lenient;
 use crate::envelope;
 use crate::error::{Error, Label, Result};
 use crate::limit::{Gate, Permit};
@@ -64,16 +63,23 @@ pub(crate) trait Decode: Send {
     fn decode(&mut self, label: &Label, status: u16, body: Bytes) -> Result<()>;
 }
 
-/// The decoded `data` of a call, as `T` under the lenient `rules`.
+/// How a successful response's body becomes `T`: an endpoint's `Sealed::decode_data`
+/// (`crate::wire`), or [`envelope::decode_json`].
+pub(crate) type DecodeFn<T> = fn(&Label, Bytes) -> Result<T>;
+
+/// The decoded `data` of a call, as `T`.
 #[derive(Debug)]
 pub(crate) struct Output<T> {
-    rules: u8,
+    decode: DecodeFn<T>,
     value: Option<T>,
 }
 
-impl<T: Lenient + Send> Output<T> {
-    pub(crate) fn new(rules: u8) -> Self {
-        Output { rules, value: None }
+impl<T: Send> Output<T> {
+    pub(crate) fn new(decode: DecodeFn<T>) -> Self {
+        Output {
+            decode,
+            value: None,
+        }
     }
 
     /// The call's result: its output, or its error.
@@ -82,9 +88,9 @@ impl<T: Lenient + Send> Output<T> {
     }
 }
 
-impl<T: Lenient + Send> Decode for Output<T> {
+impl<T: Send> Decode for Output<T> {
     fn decode(&mut self, label: &Label, _status: u16, body: Bytes) -> Result<()> {
-        self.value = Some(envelope::decode_data(label, body, self.rules)?);
+        self.value = Some((self.decode)(label, body)?);
         Ok(())
     }
 }
@@ -97,10 +103,10 @@ pub(crate) struct OutputWithBody<T> {
     body: Option<Bytes>,
 }
 
-impl<T: Lenient + Send> OutputWithBody<T> {
-    pub(crate) fn new(rules: u8) -> Self {
+impl<T: Send> OutputWithBody<T> {
+    pub(crate) fn new(decode: DecodeFn<T>) -> Self {
         OutputWithBody {
-            output: Output::new(rules),
+            output: Output::new(decode),
             body: None,
         }
     }
@@ -113,7 +119,7 @@ impl<T: Lenient + Send> OutputWithBody<T> {
     }
 }
 
-impl<T: Lenient + Send> Decode for OutputWithBody<T> {
+impl<T: Send> Decode for OutputWithBody<T> {
     fn decode(&mut self, label: &Label, status: u16, body: Bytes) -> Result<()> {
         self.output.decode(label, status, body.clone())?;
         self.body = Some(body);
@@ -469,7 +475,7 @@ mod tests {
         mut answer: impl FnMut(&Step<'_>, Instant) -> Event,
     ) -> Run {
         let (options, call) = parts(retry, fail_fast, retry_safe);
-        let mut out = Output::<serde_json::Value>::new(0);
+        let mut out = Output::new(envelope::decode_json);
         let mut core = Core::new(s, options, call, &mut out, t0);
         let (mut t, mut event, mut steps) = (t0, Event::Start, Vec::new());
         for _ in 0..100 {
@@ -639,7 +645,7 @@ mod tests {
     #[test]
     fn a_gate_failure_ends_the_call() {
         let s = shared(Some(RateLimit::new(1, Duration::from_secs(10))));
-        let mut out = Output::<serde_json::Value>::new(0);
+        let mut out = Output::new(envelope::decode_json);
         let t0 = Instant::now();
         let (options, call) = parts(RetryPolicy::default(), false, true);
         let mut core = Core::new(&s, options, call, &mut out, t0);

@@ -460,7 +460,7 @@ impl Client {
     /// Sends any request value, e.g. one built with `GetListRequest::new` and kept around.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
         let call = self.shared.endpoint_call(request)?;
-        let output = self.decoded(call, E::DATA_RULES).await?;
+        let output = self.decoded(call, E::decode_data).await?;
         crate::request::confirmed(request, output)
     }
 
@@ -483,7 +483,7 @@ impl Client {
     pub async fn execute_with_body<E: Endpoint>(&self, request: &E) -> Result<WithBody<E::Output>> {
         let call = self.shared.endpoint_call(request)?;
         let label = call.label.clone();
-        let mut output = OutputWithBody::new(E::DATA_RULES);
+        let mut output = OutputWithBody::new(E::decode_data);
         let result = self.run(call, &mut output).await;
         let received = output.finish(&label, result)?;
         let data = crate::request::confirmed(request, received.data)?;
@@ -509,7 +509,7 @@ impl Client {
     /// ```
     pub async fn execute_json<E: Endpoint>(&self, request: &E) -> Result<serde_json::Value> {
         let call = self.shared.endpoint_call(request)?;
-        self.decoded(call, 0).await
+        self.decoded(call, crate::envelope::decode_json).await
     }
 
     /// A signed call to any path, for endpoints the spec does not know yet: `partner_id`,
@@ -528,7 +528,7 @@ impl Client {
         let call = self
             .shared
             .raw_call(Method::Post, path, params.into_iter().collect());
-        self.decoded(call, 0).await
+        self.decoded(call, crate::envelope::decode_json).await
     }
 
     /// One signed call to any path with `method`, its answer returned as the server sent it: the
@@ -562,10 +562,14 @@ impl Client {
         answer.finish(&label, result)
     }
 
-    /// Sends `call` and decodes its `data` as `T` under `rules`.
-    async fn decoded<T: crate::de::Lenient + Send>(&self, call: Call<'_>, rules: u8) -> Result<T> {
+    /// Sends `call` and decodes its `data` with `decode`.
+    async fn decoded<T: Send>(
+        &self,
+        call: Call<'_>,
+        decode: crate::call::DecodeFn<T>,
+    ) -> Result<T> {
         let label = call.label.clone();
-        let mut output = Output::new(rules);
+        let mut output = Output::new(decode);
         let result = self.run(call, &mut output).await;
         output.finish(&label, result)
     }

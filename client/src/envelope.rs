@@ -164,6 +164,12 @@ pub(crate) fn decode_data<T: Lenient>(endpoint: &Label, body: Bytes, rules: u8) 
     Err(decode_error(endpoint, &path, &error.to_string(), body))
 }
 
+/// Decodes a successful response's `data` as JSON, as it came (no lenient rule), or turns the
+/// body into the right error: the decoding of untyped calls.
+pub(crate) fn decode_json(endpoint: &Label, body: Bytes) -> Result<serde_json::Value> {
+    decode_data(endpoint, body, 0)
+}
+
 /// The error for a call whose decode step never ran (cannot happen: `send` returns `Ok` only
 /// after decoding); reported rather than assumed away.
 pub(crate) fn missing(endpoint: &Label) -> Error {
@@ -189,7 +195,7 @@ pub(crate) fn missing(endpoint: &Label) -> Error {
 /// ```
 pub fn decode<E: Endpoint>(body: impl Into<Bytes>) -> Result<E::Output> {
     let label = Label(std::borrow::Cow::Borrowed(E::INFO.name));
-    decode_data(&label, body.into(), E::DATA_RULES)
+    E::decode_data(&label, body.into())
 }
 
 /// Decodes `body` as `E`'s response and encodes the typed `data` back as JSON

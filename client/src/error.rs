@@ -10,8 +10,9 @@ use crate::types::ErrorCode;
 
 /// The name of the endpoint a request is for, carried into its errors: the method name for spec
 /// endpoints, the path for raw calls.
+#[doc(hidden)]
 #[derive(Clone, Debug)]
-pub(crate) struct Label(pub(crate) Cow<'static, str>);
+pub struct Label(pub(crate) Cow<'static, str>);
 
 impl Label {
     /// The label as it goes into an error.

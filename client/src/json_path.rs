@@ -220,6 +220,9 @@ fn render(stack: &[Frame]) -> String {
 }
 
 #[cfg(test)]
+mod oracle;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -45,7 +45,7 @@ pub use retry::RetryPolicy;
 pub use role::{Source, Target};
 pub use time::{Date, DateTime, InvalidDate, Original};
 pub use upload::Upload;
-pub use wire::{Endpoint, sign_text as sign};
+pub use wire::{Endpoint, ParamValue, Params, sign_text as sign};
 
 /// The generated code's plumbing, and what this workspace's own tests, benchmarks and CLI reach into.
 /// Not part of the API: anything here may change in any release.
@@ -56,6 +56,7 @@ pub mod __private {
         pub use crate::wire::{
             Endpoint, ParamValue, Params, Sealed, ToParam, Unconfirmed, sign, unconfirmed,
         };
+        pub use crate::error::Label;
     }
     /// The lenient decoding rules.
     pub mod de {

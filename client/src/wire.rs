@@ -8,31 +8,43 @@
 use md5::{Digest, Md5};
 use std::borrow::Cow;
 
+use bytes::Bytes;
+
 use crate::Upload;
 use crate::de::Lenient;
+use crate::error::Label;
 use crate::info::OperationInfo;
 
-/// A request the client can send: implemented by every generated `…Request` type, and sealed (its
-/// parameters are written with the crate's private plumbing), so it can be named in bounds, as
-/// [`crate::Client::execute`] does, but not implemented outside the crate.
-pub trait Endpoint: Sealed {
+/// A request the client can send: implemented by every generated `…Request` type, and sealed
+/// (how its parameters are written and its `data` decoded is the crate's private plumbing), so it
+/// can be named in bounds, as [`crate::Client::execute`] does, but not implemented outside the
+/// crate.
+pub trait Endpoint: Sealed<Data = Self::Output> {
     /// The type of the envelope's `data` on success.
-    type Output: Lenient + serde::Serialize + Send;
+    type Output: serde::Serialize + Send;
 
     /// Which endpoint this is: what the spec says about it, its entry in the table
     /// [`Operation::info`](crate::operations::Operation::info) reads.
     const INFO: &'static OperationInfo;
 
-    /// The lenient rules (`crate::de` constants) `data` decodes with: all of them.
-    const DATA_RULES: u8 = crate::de::TOLERANT;
-
-    /// Writes the request's parameters, without `partner_id`, `timestamp` and `sign`. Unset
-    /// optional parameters are not written.
-    fn write_params<'a>(&'a self, out: &mut Params<'a>);
-
-    /// The file part of a multipart request, when one is set: the field name and the file.
-    fn upload(&self) -> Option<(&'static str, &Upload)> {
-        None
+    /// The request's parameters as they are signed and sent, in key order, without
+    /// `partner_id`, `timestamp` and `sign` (the clients add those to each attempt). Unset
+    /// optional parameters are not in it; a file part never is. For showing a request before it
+    /// is sent, as the command line's `--verbose` does.
+    ///
+    /// ```
+    /// use baijiayun::Endpoint as _;
+    /// use baijiayun::playback::GetListRequest;
+    /// use baijiayun::types::ProductType;
+    ///
+    /// let params = GetListRequest::new(ProductType::LargeClass, 1, 100).params();
+    /// let text: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", v.to_text())).collect();
+    /// assert_eq!(text, ["page=1", "page_size=100", "product_type=1"]);
+    /// ```
+    fn params(&self) -> Params<'_> {
+        let mut params = Params::new();
+        self.write_params(&mut params);
+        params
     }
 
     /// Checks the request against the spec's limits without sending it: every required
@@ -53,20 +65,42 @@ pub trait Endpoint: Sealed {
     /// assert!(GetListRequest::new(ProductType::LargeClass, 1, 100).validate().is_ok());
     /// assert!(GetListRequest::new(ProductType::LargeClass, 1, 5000).validate().is_err());
     /// ```
-    fn validate(&self) -> crate::Result<()>
+    fn validate(&self) -> crate::Result<()> {
+        check(Self::INFO, &self.params())
+    }
+}
+
+/// The plumbing of an [`Endpoint`], implemented by the generated request types only: how the
+/// request writes its parameters, its file part, how its `data` decodes, and which ids a batch's
+/// answer left out. Not part of the API.
+#[doc(hidden)]
+pub trait Sealed {
+    /// The type of `data`: always the endpoint's [`Endpoint::Output`].
+    type Data: Lenient + Send;
+
+    /// Writes the request's parameters, without `partner_id`, `timestamp` and `sign`. Unset
+    /// optional parameters are not written.
+    fn write_params<'a>(&'a self, out: &mut Params<'a>);
+
+    /// The file part of a multipart request, when one is set: the field name and the file.
+    fn upload(&self) -> Option<(&'static str, &Upload)> {
+        None
+    }
+
+    /// Decodes a successful response's body into `data` with every lenient rule, or the error
+    /// the body amounts to. The clients decode through this function, so that the bound that
+    /// makes `data` decodable stays here.
+    fn decode_data(endpoint: &Label, body: Bytes) -> crate::Result<Self::Data>
     where
         Self: Sized,
     {
-        let mut params = Params::new();
-        self.write_params(&mut params);
-        check(Self::INFO, &params)
+        crate::envelope::decode_data(endpoint, body, crate::de::TOLERANT)
     }
 
     /// For a batch whose response lists the ids it applied: when some requested ids are missing
     /// from that list, the missing ids and the listed ones, which the clients report as
     /// [`crate::Error::Incomplete`]. `None` for other endpoints.
-    #[doc(hidden)]
-    fn unconfirmed(&self, _output: &Self::Output) -> Option<Unconfirmed> {
+    fn unconfirmed(&self, _output: &Self::Data) -> Option<Unconfirmed> {
         None
     }
 }
@@ -115,10 +149,7 @@ pub(crate) fn check(info: &'static OperationInfo, params: &Params<'_>) -> crate:
     info.check_limits(params).map_err(invalid)
 }
 
-/// Implemented by the generated request types only; see [`Endpoint`].
-pub trait Sealed {}
-
-/// One parameter value.
+/// One parameter value: a number or text, as it is signed and sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParamValue<'a> {
     /// An integer, written in decimal.
@@ -216,7 +247,23 @@ where
     }
 }
 
-/// The parameters of one request, sorted by key.
+/// The parameters of one request, sorted by key (bytewise, the order the vendor's sign rule
+/// needs and the order of the encoded body): what [`Endpoint::params`] returns, what
+/// [`crate::Client::raw`] and [`crate::Client::exchange`] send, and what [`Params::sign`] signs.
+///
+/// ```
+/// use baijiayun::{ParamValue, Params};
+///
+/// let mut params: Params<'_> = [("room_id", ParamValue::Int(17)), ("title", "测试".into())]
+///     .into_iter()
+///     .collect();
+/// params.insert("partner_id", 100_i64);
+/// assert_eq!(params.to_form(), "partner_id=100&room_id=17&title=%E6%B5%8B%E8%AF%95");
+/// assert_eq!(params.sign("key"), baijiayun::sign(
+///     [("room_id", "17"), ("title", "测试"), ("partner_id", "100")],
+///     "key",
+/// ));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Params<'a> {
     entries: Vec<(Cow<'a, str>, ParamValue<'a>)>,
@@ -276,6 +323,7 @@ impl<'a> Params<'a> {
     }
 
     /// Writes one parameter unless it is an unset optional.
+    #[doc(hidden)]
     pub fn put<T: ToParam + ?Sized>(&mut self, key: &'static str, value: &'a T) {
         if let Some(v) = value.to_param() {
             self.insert(key, v);
@@ -283,6 +331,7 @@ impl<'a> Params<'a> {
     }
 
     /// Writes a list as one parameter, its items joined with `,`.
+    #[doc(hidden)]
     pub fn csv<T: ToParam>(&mut self, key: &'static str, items: &'a [T]) {
         let mut text = String::new();
         for (i, item) in items.iter().filter_map(ToParam::to_param).enumerate() {
@@ -295,6 +344,7 @@ impl<'a> Params<'a> {
     }
 
     /// Writes a list as one parameter holding a JSON array.
+    #[doc(hidden)]
     pub fn json<T: serde::Serialize>(&mut self, key: &'static str, items: &'a [T]) {
         match serde_json::to_string(items) {
             Ok(text) => self.insert(key, text),

@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::operations::Operation;
 use baijiayun::types::{ErrorCode, PlaybackStatus, PublishStatus, RoomId, SessionId, UserId};
 use baijiayun::{Client, Error, Lifetime, RetryPolicy, TransportKind};
+use baijiayun::{ParamValue, Params};
 use baijiayun_mock::{Fault, MockServer, seed};
 
 /// The vendor code of a refusal, or a failure naming what came instead.
@@ -26,7 +26,7 @@ fn signed_form(server: &MockServer, params: &[(&str, &str)], with_sign: bool) ->
     // Now: the fake refuses a timestamp outside its window, as the vendor does.
     p.insert("timestamp", ParamValue::Int(crate::support::unix_now()));
     if with_sign {
-        let s = sign(&p, server.partner_key());
+        let s = p.sign(server.partner_key());
         p.insert("sign", s);
     }
     p.to_form()

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use anyhow::{Result, ensure};
-use baijiayun::__private::wire::{ParamValue, Params, sign};
 use baijiayun::types::{ErrorCode, PlaybackStatus};
+use baijiayun::{ParamValue, Params};
 use baijiayun_mock::{MockServer, seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -19,7 +19,7 @@ fn form_at(server: &MockServer, timestamp: i64) -> String {
     p.insert("room_id", ParamValue::Int(seed::ROOM.0));
     p.insert("partner_id", ParamValue::Int(server.partner_id()));
     p.insert("timestamp", ParamValue::Int(timestamp));
-    let s = sign(&p, server.partner_key());
+    let s = p.sign(server.partner_key());
     p.insert("sign", s);
     p.to_form()
 }

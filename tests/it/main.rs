@@ -6,8 +6,6 @@ mod callbacks;
 mod endpoints;
 /// The code enums' `Display`.
 mod enums;
-/// Where a decoding error is located, checked against `serde_path_to_error`.
-mod error_paths;
 /// The fake server's checks, codes, encodings, rate limit, faults, request record and resets.
 mod fake_server;
 /// The fake server's bounds: timestamp window, bounded request record, slow clients, unknown paths.

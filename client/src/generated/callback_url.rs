@@ -57,13 +57,15 @@ impl<C> Endpoint for SetTranscodeCallbackUrlRequest<C> {
     type Output = CallbackUrl;
 
     const INFO: &'static OperationInfo = Operation::SetTranscodeCallbackUrl.info();
+}
+
+impl<C> crate::wire::Sealed for SetTranscodeCallbackUrlRequest<C> {
+    type Data = CallbackUrl;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("url", &self.url);
     }
 }
-
-impl<C> crate::wire::Sealed for SetTranscodeCallbackUrlRequest<C> {}
 
 impl SetTranscodeCallbackUrlRequest<&Client> {
     /// Signs and sends the request.
@@ -128,11 +130,13 @@ impl<C> Endpoint for GetTranscodeCallbackUrlRequest<C> {
     type Output = CallbackUrl;
 
     const INFO: &'static OperationInfo = Operation::GetTranscodeCallbackUrl.info();
+}
+
+impl<C> crate::wire::Sealed for GetTranscodeCallbackUrlRequest<C> {
+    type Data = CallbackUrl;
 
     fn write_params<'a>(&'a self, _out: &mut Params<'a>) {}
 }
-
-impl<C> crate::wire::Sealed for GetTranscodeCallbackUrlRequest<C> {}
 
 impl GetTranscodeCallbackUrlRequest<&Client> {
     /// Signs and sends the request.

@@ -73,14 +73,16 @@ impl<C> Endpoint for GetPlaybackPptUrlListRequest<C> {
     type Output = PptUrlList;
 
     const INFO: &'static OperationInfo = Operation::GetPlaybackPptUrlList.info();
+}
+
+impl<C> crate::wire::Sealed for GetPlaybackPptUrlListRequest<C> {
+    type Data = PptUrlList;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.put("date", &self.date);
     }
 }
-
-impl<C> crate::wire::Sealed for GetPlaybackPptUrlListRequest<C> {}
 
 impl GetPlaybackPptUrlListRequest<&Client> {
     /// Signs and sends the request.
@@ -157,14 +159,16 @@ impl<C> Endpoint for GetPlaybackPptUrlRequest<C> {
     type Output = PptUrlList;
 
     const INFO: &'static OperationInfo = Operation::GetPlaybackPptUrl.info();
+}
+
+impl<C> crate::wire::Sealed for GetPlaybackPptUrlRequest<C> {
+    type Data = PptUrlList;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.put("session_id", &self.session_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetPlaybackPptUrlRequest<C> {}
 
 impl GetPlaybackPptUrlRequest<&Client> {
     /// Signs and sends the request.
@@ -246,14 +250,16 @@ impl<C> Endpoint for GenerateCoursewareRequest<C> {
     type Output = CoursewareGeneration;
 
     const INFO: &'static OperationInfo = Operation::GenerateCourseware.info();
+}
+
+impl<C> crate::wire::Sealed for GenerateCoursewareRequest<C> {
+    type Data = CoursewareGeneration;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.put("session_id", &self.session_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GenerateCoursewareRequest<C> {}
 
 impl GenerateCoursewareRequest<&Client> {
     /// Signs and sends the request.
@@ -336,14 +342,16 @@ impl<C> Endpoint for GetCoursewareDataRequest<C> {
     type Output = CoursewarePageList;
 
     const INFO: &'static OperationInfo = Operation::GetCoursewareData.info();
+}
+
+impl<C> crate::wire::Sealed for GetCoursewareDataRequest<C> {
+    type Data = CoursewarePageList;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.put("session_id", &self.session_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetCoursewareDataRequest<C> {}
 
 impl GetCoursewareDataRequest<&Client> {
     /// Signs and sends the request.

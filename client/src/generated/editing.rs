@@ -80,6 +80,10 @@ impl<C> Endpoint for CropBySegmentRequest<C> {
     type Output = CroppedVideoList;
 
     const INFO: &'static OperationInfo = Operation::CropBySegment.info();
+}
+
+impl<C> crate::wire::Sealed for CropBySegmentRequest<C> {
+    type Data = CroppedVideoList;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -87,8 +91,6 @@ impl<C> Endpoint for CropBySegmentRequest<C> {
         out.put("length_per_segment", &self.length_per_segment);
     }
 }
-
-impl<C> crate::wire::Sealed for CropBySegmentRequest<C> {}
 
 impl CropBySegmentRequest<&Client> {
     /// Signs and sends the request.
@@ -183,6 +185,10 @@ impl<C> Endpoint for BatchCropRequest<C> {
     type Output = CroppedVideoList;
 
     const INFO: &'static OperationInfo = Operation::BatchCrop.info();
+}
+
+impl<C> crate::wire::Sealed for BatchCropRequest<C> {
+    type Data = CroppedVideoList;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -190,8 +196,6 @@ impl<C> Endpoint for BatchCropRequest<C> {
         out.put("session_id", &self.session_id);
     }
 }
-
-impl<C> crate::wire::Sealed for BatchCropRequest<C> {}
 
 impl BatchCropRequest<&Client> {
     /// Signs and sends the request.
@@ -288,6 +292,10 @@ impl<C> Endpoint for GetMarkListRequest<C> {
     type Output = MarkList;
 
     const INFO: &'static OperationInfo = Operation::GetMarkList.info();
+}
+
+impl<C> crate::wire::Sealed for GetMarkListRequest<C> {
+    type Data = MarkList;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -295,8 +303,6 @@ impl<C> Endpoint for GetMarkListRequest<C> {
         out.put("version", &self.version);
     }
 }
-
-impl<C> crate::wire::Sealed for GetMarkListRequest<C> {}
 
 impl GetMarkListRequest<&Client> {
     /// Signs and sends the request.
@@ -407,6 +413,10 @@ impl<C> Endpoint for SetMarkRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::SetMark.info();
+}
+
+impl<C> crate::wire::Sealed for SetMarkRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -417,8 +427,6 @@ impl<C> Endpoint for SetMarkRequest<C> {
         out.put("version", &self.version);
     }
 }
-
-impl<C> crate::wire::Sealed for SetMarkRequest<C> {}
 
 impl SetMarkRequest<&Client> {
     /// Signs and sends the request.
@@ -582,6 +590,10 @@ impl<C> Endpoint for DeleteChatRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::DeleteChat.info();
+}
+
+impl<C> crate::wire::Sealed for DeleteChatRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -595,8 +607,6 @@ impl<C> Endpoint for DeleteChatRequest<C> {
         }
     }
 }
-
-impl<C> crate::wire::Sealed for DeleteChatRequest<C> {}
 
 impl DeleteChatRequest<&Client> {
     /// Signs and sends the request.

@@ -148,6 +148,10 @@ impl<C> Endpoint for GetPlaybackPlayRecordRequest<C> {
     type Output = PlayRecordPage;
 
     const INFO: &'static OperationInfo = Operation::GetPlaybackPlayRecord.info();
+}
+
+impl<C> crate::wire::Sealed for GetPlaybackPlayRecordRequest<C> {
+    type Data = PlayRecordPage;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -160,8 +164,6 @@ impl<C> Endpoint for GetPlaybackPlayRecordRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
-
-impl<C> crate::wire::Sealed for GetPlaybackPlayRecordRequest<C> {}
 
 impl<C: Clone> Paginated for GetPlaybackPlayRecordRequest<C> {
     type Item = PlayRecord;
@@ -357,6 +359,10 @@ impl<C> Endpoint for GetPartnerPlaybackPlayRecordRequest<C> {
     type Output = PlayRecordPage;
 
     const INFO: &'static OperationInfo = Operation::GetPartnerPlaybackPlayRecord.info();
+}
+
+impl<C> crate::wire::Sealed for GetPartnerPlaybackPlayRecordRequest<C> {
+    type Data = PlayRecordPage;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("start_time", &self.start_time);
@@ -366,8 +372,6 @@ impl<C> Endpoint for GetPartnerPlaybackPlayRecordRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
-
-impl<C> crate::wire::Sealed for GetPartnerPlaybackPlayRecordRequest<C> {}
 
 impl<C: Clone> Paginated for GetPartnerPlaybackPlayRecordRequest<C> {
     type Item = PlayRecord;

@@ -71,14 +71,16 @@ impl<C> Endpoint for GetBasicInfoRequest<C> {
     type Output = BasicInfo;
 
     const INFO: &'static OperationInfo = Operation::GetBasicInfo.info();
+}
+
+impl<C> crate::wire::Sealed for GetBasicInfoRequest<C> {
+    type Data = BasicInfo;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.put("session_id", &self.session_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetBasicInfoRequest<C> {}
 
 impl GetBasicInfoRequest<&Client> {
     /// Signs and sends the request.
@@ -183,6 +185,10 @@ impl<C> Endpoint for GetListRequest<C> {
     type Output = PlaybackPage;
 
     const INFO: &'static OperationInfo = Operation::GetList.info();
+}
+
+impl<C> crate::wire::Sealed for GetListRequest<C> {
+    type Data = PlaybackPage;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -192,8 +198,6 @@ impl<C> Endpoint for GetListRequest<C> {
         out.put("room_id", &self.room_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetListRequest<C> {}
 
 impl<C: Clone> Paginated for GetListRequest<C> {
     type Item = Playback;
@@ -312,13 +316,15 @@ impl<C> Endpoint for GetSessionListRequest<C> {
     type Output = SessionPlaybackList;
 
     const INFO: &'static OperationInfo = Operation::GetSessionList.info();
+}
+
+impl<C> crate::wire::Sealed for GetSessionListRequest<C> {
+    type Data = SessionPlaybackList;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetSessionListRequest<C> {}
 
 impl GetSessionListRequest<&Client> {
     /// Signs and sends the request.
@@ -395,6 +401,10 @@ impl<C> Endpoint for SetPublishStatusRequest<C> {
     type Output = PublishStatusResult;
 
     const INFO: &'static OperationInfo = Operation::SetPublishStatus.info();
+}
+
+impl<C> crate::wire::Sealed for SetPublishStatusRequest<C> {
+    type Data = PublishStatusResult;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -402,8 +412,6 @@ impl<C> Endpoint for SetPublishStatusRequest<C> {
         out.put("status", &self.status);
     }
 }
-
-impl<C> crate::wire::Sealed for SetPublishStatusRequest<C> {}
 
 impl SetPublishStatusRequest<&Client> {
     /// Signs and sends the request.
@@ -496,6 +504,10 @@ impl<C> Endpoint for DeletePlaybackRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::DeletePlayback.info();
+}
+
+impl<C> crate::wire::Sealed for DeletePlaybackRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -503,8 +515,6 @@ impl<C> Endpoint for DeletePlaybackRequest<C> {
         out.put("version", &self.version);
     }
 }
-
-impl<C> crate::wire::Sealed for DeletePlaybackRequest<C> {}
 
 impl DeletePlaybackRequest<&Client> {
     /// Signs and sends the request.
@@ -602,6 +612,10 @@ impl<C> Endpoint for UpdatePlaybackRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::UpdatePlayback.info();
+}
+
+impl<C> crate::wire::Sealed for UpdatePlaybackRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -613,8 +627,6 @@ impl<C> Endpoint for UpdatePlaybackRequest<C> {
         self.preface.as_ref().map(|file| ("preface", file))
     }
 }
-
-impl<C> crate::wire::Sealed for UpdatePlaybackRequest<C> {}
 
 impl UpdatePlaybackRequest<&Client> {
     /// Signs and sends the request.
@@ -742,6 +754,10 @@ impl<C> Endpoint for GetCropListRequest<C> {
     type Output = PlaybackPage;
 
     const INFO: &'static OperationInfo = Operation::GetCropList.info();
+}
+
+impl<C> crate::wire::Sealed for GetCropListRequest<C> {
+    type Data = PlaybackPage;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -751,8 +767,6 @@ impl<C> Endpoint for GetCropListRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
-
-impl<C> crate::wire::Sealed for GetCropListRequest<C> {}
 
 impl<C: Clone> Paginated for GetCropListRequest<C> {
     type Item = Playback;
@@ -901,6 +915,10 @@ impl<C> Endpoint for SetMainVersionRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::SetMainVersion.info();
+}
+
+impl<C> crate::wire::Sealed for SetMainVersionRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -908,8 +926,6 @@ impl<C> Endpoint for SetMainVersionRequest<C> {
         out.put("version", &self.version);
     }
 }
-
-impl<C> crate::wire::Sealed for SetMainVersionRequest<C> {}
 
 impl SetMainVersionRequest<&Client> {
     /// Signs and sends the request.
@@ -1067,6 +1083,10 @@ impl<C> Endpoint for ReplacePlaybackRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::ReplacePlayback.info();
+}
+
+impl<C> crate::wire::Sealed for ReplacePlaybackRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("type", &self.type_);
@@ -1079,8 +1099,6 @@ impl<C> Endpoint for ReplacePlaybackRequest<C> {
         out.put("target_version", &self.target_version);
     }
 }
-
-impl<C> crate::wire::Sealed for ReplacePlaybackRequest<C> {}
 
 impl ReplacePlaybackRequest<&Client> {
     /// Signs and sends the request.
@@ -1200,6 +1218,10 @@ impl<C> Endpoint for ReplacePlaybackByVideoRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::ReplacePlaybackByVideo.info();
+}
+
+impl<C> crate::wire::Sealed for ReplacePlaybackByVideoRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("video_id", &self.video_id);
@@ -1209,8 +1231,6 @@ impl<C> Endpoint for ReplacePlaybackByVideoRequest<C> {
         out.put("target_version", &self.target_version);
     }
 }
-
-impl<C> crate::wire::Sealed for ReplacePlaybackByVideoRequest<C> {}
 
 impl ReplacePlaybackByVideoRequest<&Client> {
     /// Signs and sends the request.
@@ -1290,14 +1310,16 @@ impl<C> Endpoint for GetRecordTimeNodeRequest<C> {
     type Output = RecordTimeNodes;
 
     const INFO: &'static OperationInfo = Operation::GetRecordTimeNode.info();
+}
+
+impl<C> crate::wire::Sealed for GetRecordTimeNodeRequest<C> {
+    type Data = RecordTimeNodes;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.put("session_id", &self.session_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetRecordTimeNodeRequest<C> {}
 
 impl GetRecordTimeNodeRequest<&Client> {
     /// Signs and sends the request.

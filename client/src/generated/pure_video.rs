@@ -109,6 +109,10 @@ impl<C> Endpoint for RecordVideoRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::RecordVideo.info();
+}
+
+impl<C> crate::wire::Sealed for RecordVideoRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -117,8 +121,6 @@ impl<C> Endpoint for RecordVideoRequest<C> {
         out.put("record_template", &self.record_template);
     }
 }
-
-impl<C> crate::wire::Sealed for RecordVideoRequest<C> {}
 
 impl RecordVideoRequest<&Client> {
     /// Signs and sends the request.
@@ -182,13 +184,15 @@ impl<C> Endpoint for RecordRoomVideoRequest<C> {
     type Output = RecordRoomVideoResult;
 
     const INFO: &'static OperationInfo = Operation::RecordRoomVideo.info();
+}
+
+impl<C> crate::wire::Sealed for RecordRoomVideoRequest<C> {
+    type Data = RecordRoomVideoResult;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
     }
 }
-
-impl<C> crate::wire::Sealed for RecordRoomVideoRequest<C> {}
 
 impl RecordRoomVideoRequest<&Client> {
     /// Signs and sends the request.
@@ -284,6 +288,10 @@ impl<C> Endpoint for GetRecordVideoUrlRequest<C> {
     type Output = RecordVideoUrl;
 
     const INFO: &'static OperationInfo = Operation::GetRecordVideoUrl.info();
+}
+
+impl<C> crate::wire::Sealed for GetRecordVideoUrlRequest<C> {
+    type Data = RecordVideoUrl;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -291,8 +299,6 @@ impl<C> Endpoint for GetRecordVideoUrlRequest<C> {
         out.put("version", &self.version);
     }
 }
-
-impl<C> crate::wire::Sealed for GetRecordVideoUrlRequest<C> {}
 
 impl GetRecordVideoUrlRequest<&Client> {
     /// Signs and sends the request.
@@ -357,13 +363,15 @@ impl<C> Endpoint for CreateMixedPlaybackVideoRequest<C> {
     type Output = MixedPlaybackVideo;
 
     const INFO: &'static OperationInfo = Operation::CreateMixedPlaybackVideo.info();
+}
+
+impl<C> crate::wire::Sealed for CreateMixedPlaybackVideoRequest<C> {
+    type Data = MixedPlaybackVideo;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("mixed_playback_id", &self.mixed_playback_id);
     }
 }
-
-impl<C> crate::wire::Sealed for CreateMixedPlaybackVideoRequest<C> {}
 
 impl CreateMixedPlaybackVideoRequest<&Client> {
     /// Signs and sends the request.
@@ -427,13 +435,15 @@ impl<C> Endpoint for GetMixedPlaybackVideoInfoRequest<C> {
     type Output = MixedVideoInfo;
 
     const INFO: &'static OperationInfo = Operation::GetMixedPlaybackVideoInfo.info();
+}
+
+impl<C> crate::wire::Sealed for GetMixedPlaybackVideoInfoRequest<C> {
+    type Data = MixedVideoInfo;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("mixed_playback_id", &self.mixed_playback_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetMixedPlaybackVideoInfoRequest<C> {}
 
 impl GetMixedPlaybackVideoInfoRequest<&Client> {
     /// Signs and sends the request.

@@ -77,6 +77,10 @@ impl<C> Endpoint for GetPlayerTokenRequest<C> {
     type Output = PlayerToken;
 
     const INFO: &'static OperationInfo = Operation::GetPlayerToken.info();
+}
+
+impl<C> crate::wire::Sealed for GetPlayerTokenRequest<C> {
+    type Data = PlayerToken;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -84,8 +88,6 @@ impl<C> Endpoint for GetPlayerTokenRequest<C> {
         out.put("expires_in", &self.expires_in);
     }
 }
-
-impl<C> crate::wire::Sealed for GetPlayerTokenRequest<C> {}
 
 impl GetPlayerTokenRequest<&Client> {
     /// Signs and sends the request.
@@ -161,14 +163,16 @@ impl<C> Endpoint for GetPlayerTokenBatchRequest<C> {
     type Output = BTreeMap<PlaybackRef, String>;
 
     const INFO: &'static OperationInfo = Operation::GetPlayerTokenBatch.info();
+}
+
+impl<C> crate::wire::Sealed for GetPlayerTokenBatchRequest<C> {
+    type Data = BTreeMap<PlaybackRef, String>;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.csv("room_ids", &self.room_ids);
         out.put("expires_in", &self.expires_in);
     }
 }
-
-impl<C> crate::wire::Sealed for GetPlayerTokenBatchRequest<C> {}
 
 impl GetPlayerTokenBatchRequest<&Client> {
     /// Signs and sends the request.
@@ -250,14 +254,16 @@ impl<C> Endpoint for GetLimitedTokenRequest<C> {
     type Output = LimitedToken;
 
     const INFO: &'static OperationInfo = Operation::GetLimitedToken.info();
+}
+
+impl<C> crate::wire::Sealed for GetLimitedTokenRequest<C> {
+    type Data = LimitedToken;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.put("session_id", &self.session_id);
     }
 }
-
-impl<C> crate::wire::Sealed for GetLimitedTokenRequest<C> {}
 
 impl GetLimitedTokenRequest<&Client> {
     /// Signs and sends the request.

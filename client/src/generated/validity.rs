@@ -91,6 +91,10 @@ impl<C> Endpoint for GetValidDayRequest<C> {
     type Output = ValidDays;
 
     const INFO: &'static OperationInfo = Operation::GetValidDay.info();
+}
+
+impl<C> crate::wire::Sealed for GetValidDayRequest<C> {
+    type Data = ValidDays;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -99,8 +103,6 @@ impl<C> Endpoint for GetValidDayRequest<C> {
         }
     }
 }
-
-impl<C> crate::wire::Sealed for GetValidDayRequest<C> {}
 
 impl GetValidDayRequest<&Client> {
     /// Signs and sends the request.
@@ -195,6 +197,10 @@ impl<C> Endpoint for SetValidDayRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::SetValidDay.info();
+}
+
+impl<C> crate::wire::Sealed for SetValidDayRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("product_type", &self.product_type);
@@ -204,8 +210,6 @@ impl<C> Endpoint for SetValidDayRequest<C> {
         out.put("valid_day", &self.valid_day);
     }
 }
-
-impl<C> crate::wire::Sealed for SetValidDayRequest<C> {}
 
 impl SetValidDayRequest<&Client> {
     /// Signs and sends the request.
@@ -272,20 +276,22 @@ impl<C> Endpoint for BatchSetExpireTimeRequest<C> {
     type Output = ExpireResult;
 
     const INFO: &'static OperationInfo = Operation::BatchSetExpireTime.info();
+}
+
+impl<C> crate::wire::Sealed for BatchSetExpireTimeRequest<C> {
+    type Data = ExpireResult;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.json("data", &self.data);
     }
 
-    fn unconfirmed(&self, output: &Self::Output) -> Option<crate::wire::Unconfirmed> {
+    fn unconfirmed(&self, output: &Self::Data) -> Option<crate::wire::Unconfirmed> {
         crate::wire::unconfirmed(
             self.data.iter().map(|item| item.video_id),
             &output.success_list,
         )
     }
 }
-
-impl<C> crate::wire::Sealed for BatchSetExpireTimeRequest<C> {}
 
 impl BatchSetExpireTimeRequest<&Client> {
     /// Signs and sends the request.

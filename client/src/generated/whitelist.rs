@@ -76,6 +76,10 @@ impl<C> Endpoint for AddSessionWhitelistRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::AddSessionWhitelist.info();
+}
+
+impl<C> crate::wire::Sealed for AddSessionWhitelistRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -83,8 +87,6 @@ impl<C> Endpoint for AddSessionWhitelistRequest<C> {
         out.csv("user_ids", &self.user_ids);
     }
 }
-
-impl<C> crate::wire::Sealed for AddSessionWhitelistRequest<C> {}
 
 impl AddSessionWhitelistRequest<&Client> {
     /// Signs and sends the request.
@@ -166,6 +168,10 @@ impl<C> Endpoint for DeleteSessionWhitelistRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::DeleteSessionWhitelist.info();
+}
+
+impl<C> crate::wire::Sealed for DeleteSessionWhitelistRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -173,8 +179,6 @@ impl<C> Endpoint for DeleteSessionWhitelistRequest<C> {
         out.csv("user_ids", &self.user_ids);
     }
 }
-
-impl<C> crate::wire::Sealed for DeleteSessionWhitelistRequest<C> {}
 
 impl DeleteSessionWhitelistRequest<&Client> {
     /// Signs and sends the request.
@@ -275,6 +279,10 @@ impl<C> Endpoint for GetSessionWhitelistRequest<C> {
     type Output = WhitelistPage;
 
     const INFO: &'static OperationInfo = Operation::GetSessionWhitelist.info();
+}
+
+impl<C> crate::wire::Sealed for GetSessionWhitelistRequest<C> {
+    type Data = WhitelistPage;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -283,8 +291,6 @@ impl<C> Endpoint for GetSessionWhitelistRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
-
-impl<C> crate::wire::Sealed for GetSessionWhitelistRequest<C> {}
 
 impl<C: Clone> Paginated for GetSessionWhitelistRequest<C> {
     type Item = WhitelistUser;
@@ -425,14 +431,16 @@ impl<C> Endpoint for AddRoomWhitelistRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::AddRoomWhitelist.info();
+}
+
+impl<C> crate::wire::Sealed for AddRoomWhitelistRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.csv("user_ids", &self.user_ids);
     }
 }
-
-impl<C> crate::wire::Sealed for AddRoomWhitelistRequest<C> {}
 
 impl AddRoomWhitelistRequest<&Client> {
     /// Signs and sends the request.
@@ -530,6 +538,10 @@ impl<C> Endpoint for GetRoomWhitelistRequest<C> {
     type Output = WhitelistPage;
 
     const INFO: &'static OperationInfo = Operation::GetRoomWhitelist.info();
+}
+
+impl<C> crate::wire::Sealed for GetRoomWhitelistRequest<C> {
+    type Data = WhitelistPage;
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
@@ -537,8 +549,6 @@ impl<C> Endpoint for GetRoomWhitelistRequest<C> {
         out.put("page_size", &self.page_size);
     }
 }
-
-impl<C> crate::wire::Sealed for GetRoomWhitelistRequest<C> {}
 
 impl<C: Clone> Paginated for GetRoomWhitelistRequest<C> {
     type Item = WhitelistUser;
@@ -681,14 +691,16 @@ impl<C> Endpoint for DeleteRoomWhitelistRequest<C> {
     type Output = ();
 
     const INFO: &'static OperationInfo = Operation::DeleteRoomWhitelist.info();
+}
+
+impl<C> crate::wire::Sealed for DeleteRoomWhitelistRequest<C> {
+    type Data = ();
 
     fn write_params<'a>(&'a self, out: &mut Params<'a>) {
         out.put("room_id", &self.room_id);
         out.csv("user_ids", &self.user_ids);
     }
 }
-
-impl<C> crate::wire::Sealed for DeleteRoomWhitelistRequest<C> {}
 
 impl DeleteRoomWhitelistRequest<&Client> {
     /// Signs and sends the request.

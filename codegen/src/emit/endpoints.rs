@@ -386,7 +386,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             None => quote!(#items.copied()),
         };
         quote! {
-            fn unconfirmed(&self, output: &Self::Output) -> Option<crate::wire::Unconfirmed> {
+            fn unconfirmed(&self, output: &Self::Data) -> Option<crate::wire::Unconfirmed> {
                 crate::wire::unconfirmed(#ids, &output.#list)
             }
         }
@@ -400,6 +400,10 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         impl<C> Endpoint for #name<C> {
             type Output = #output;
             const INFO: &'static OperationInfo = Operation::#op.info();
+        }
+
+        impl<C> crate::wire::Sealed for #name<C> {
+            type Data = #output;
 
             fn write_params<'a>(&'a self, #params_lifetime: &mut Params<'a>) {
                 #(#writes)*
@@ -409,8 +413,6 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
 
             #unconfirmed
         }
-
-        impl<C> crate::wire::Sealed for #name<C> {}
     };
 
     let returns = match &e.response {

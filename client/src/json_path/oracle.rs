@@ -1,20 +1,138 @@
-//! Where a decoding error is: the client's answer (found from serde_json's position, without
-//! decoding twice) is the one `serde_path_to_error` gives, for the doc's examples broken at any
-//! node, compact or pretty-printed.
+//! Where a decoding error is located ([`super::of_error`]), held against `serde_path_to_error`
+//! tracking the same decoding, on the spec's examples broken at every node.
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::path::Path;
 
-use baijiayun::__private::de::Lenient;
-use baijiayun::Endpoint;
-use baijiayun::operations::Operation;
-use baijiayun::{Error, courseware, editing, play_record, playback, pure_video, token, whitelist};
 use proptest::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::properties::{examples, json};
-use crate::support::{edit, nodes};
+use crate::de::{Lenient, TOLERANT};
+use crate::operations::Operation;
+use crate::wire::Sealed;
+use crate::{Error, courseware, editing, play_record, playback, pure_video, token, whitelist};
+
+/// The doc's examples, as (operation, JSON), read from the spec by the generator.
+fn examples() -> Vec<(Operation, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut sources = Vec::new();
+    for path in entries.filter_map(|e| Some(e.ok()?.path())) {
+        if path.extension().is_some_and(|e| e == "yaml")
+            && let Ok(text) = std::fs::read_to_string(&path)
+        {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            sources.push(codegen::SourceFile {
+                name: format!("spec/{name}"),
+                text,
+            });
+        }
+    }
+    let Ok(api) = codegen::load(&sources) else {
+        return Vec::new();
+    };
+    api.endpoints()
+        .flat_map(|e| {
+            let op = Operation::from_name(&e.name);
+            e.examples
+                .iter()
+                .filter_map(move |x| Some((op?, serde_json::from_str(&x.json).ok()?)))
+        })
+        .collect()
+}
+
+/// Any JSON value, a few levels deep.
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        "[ -~\\u{4e00}-\\u{4e20}]{0,12}".prop_map(Value::String),
+        Just(Value::String(String::new())),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Every node of `v` below `path` (every leaf only, with `leaves_only`), as paths of keys and
+/// indices.
+fn nodes(v: &Value, leaves_only: bool, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    let leaf = !matches!(v, Value::Object(_) | Value::Array(_));
+    if leaf || !leaves_only {
+        out.push(path.clone());
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                path.push(k.clone());
+                nodes(x, leaves_only, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(i.to_string());
+                nodes(x, leaves_only, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replaces the node at `path` by `with`, or removes it (from its object or array) when `with`
+/// is `None`.
+fn edit(v: &mut Value, path: &[String], with: Option<Value>) {
+    let Some((last, parent)) = path.split_last() else {
+        if let Some(with) = with {
+            *v = with;
+        }
+        return;
+    };
+    let mut at = v;
+    for key in parent {
+        let next = match at {
+            Value::Object(m) => m.get_mut(key),
+            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => return,
+        }
+    }
+    match (at, with) {
+        (Value::Object(m), Some(with)) => {
+            m.insert(last.clone(), with);
+        }
+        (Value::Object(m), None) => {
+            m.remove(last);
+        }
+        (Value::Array(a), with) => {
+            if let Ok(i) = last.parse::<usize>()
+                && i < a.len()
+            {
+                match with {
+                    Some(with) => a[i] = with,
+                    None => {
+                        a.remove(i);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
 
 /// The envelope with `data` decoded as `T`, everything else skipped.
 struct Data<T>(u8, PhantomData<T>);
@@ -49,11 +167,11 @@ impl<'de, T: Lenient> Visitor<'de> for Envelope<T> {
 }
 
 /// serde_path_to_error's path of the first error decoding `E`'s `data` in `body`, if any.
-fn tracked<E: Endpoint>(body: &[u8]) -> Option<String> {
+fn tracked<E: Sealed>(body: &[u8]) -> Option<String> {
     let mut track = serde_path_to_error::Track::new();
     let mut json = serde_json::Deserializer::from_slice(body);
     let tracked = serde_path_to_error::Deserializer::new(&mut json, &mut track);
-    match tracked.deserialize_map(Envelope::<E::Output>(E::DATA_RULES, PhantomData)) {
+    match tracked.deserialize_map(Envelope::<E::Data>(TOLERANT, PhantomData)) {
         Ok(()) => None,
         Err(_) => Some(track.path().to_string()),
     }
