@@ -49,6 +49,42 @@ impl fmt::Display for TransportKind {
     }
 }
 
+/// Why a request could not be sent or its response not received, as the HTTP stack said it: its
+/// message (`Display`) and the chain of its causes (`source()`), e.g. the I/O error of a refused
+/// connection. The HTTP stack's own error type is not part of the API, so that its version is not
+/// part of this crate's. The URL is never in it (a GET's query string carries the `sign`).
+pub struct TransportError(reqwest::Error);
+
+impl TransportError {
+    /// Wraps the HTTP stack's error, without its URL.
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        TransportError(error.without_url())
+    }
+
+    /// The HTTP status the failure came with, if any.
+    fn status(&self) -> Option<u16> {
+        self.0.status().map(|s| s.as_u16())
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0)
+    }
+}
+
 /// Everything that can go wrong.
 ///
 /// `Display` always says which endpoint failed and, for the vendor's refusals, the vendor's code and
@@ -118,9 +154,9 @@ pub enum Error {
         endpoint: Cow<'static, str>,
         /// What kind of failure; [`TransportKind::Connect`] never reached the server.
         kind: TransportKind,
-        /// The underlying error.
+        /// The underlying error: its message, and its causes through `source()`.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
 
     /// The response was not the JSON the spec describes.
@@ -224,7 +260,7 @@ impl Error {
             Error::Http { status, .. }
             | Error::Redirect { status, .. }
             | Error::ResponseTooLarge { status, .. } => Some(*status),
-            Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            Error::Transport { source, .. } => source.status(),
             _ => None,
         }
     }
@@ -602,11 +638,13 @@ mod tests {
             endpoint: endpoint.clone(),
             kind,
             // Any reqwest error: the kind is what is classified.
-            source: reqwest::Client::new()
-                .get("not a url")
-                .build()
-                .err()
-                .unwrap_or_else(|| panic!("a bad URL does not build")),
+            source: TransportError::new(
+                reqwest::Client::new()
+                    .get("not a url")
+                    .build()
+                    .err()
+                    .unwrap_or_else(|| panic!("a bad URL does not build")),
+            ),
         };
         let http = |status| Error::Http {
             endpoint: endpoint.clone(),

@@ -25,6 +25,7 @@ impl Method {
 
 /// How a list parameter is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Encoding {
     /// Items joined with `,`.
     Csv,
@@ -34,6 +35,7 @@ pub enum Encoding {
 
 /// The kind of a parameter's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamKind {
     /// An integer.
     Int,
@@ -66,6 +68,7 @@ pub enum ParamKind {
 
 /// One parameter of an endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ParamInfo {
     /// The name on the wire.
     pub name: &'static str,
@@ -81,6 +84,7 @@ pub struct ParamInfo {
 
 /// How a list endpoint pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct PageInfo {
     /// The page-number parameter (from 1).
     pub page: &'static str,
@@ -97,6 +101,7 @@ pub struct PageInfo {
 /// A time window two datetime parameters give (`start_time`, `end_time`): the end is not before
 /// the start, and with `same_day` both lie on one day. The client checks it before sending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WindowInfo {
     /// The start parameter.
     pub start: &'static str,
@@ -108,6 +113,7 @@ pub struct WindowInfo {
 
 /// Everything the spec says about one endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OperationInfo {
     /// Its position in the table: `Operation as usize`, the index in
     /// [`Operation::ALL`](crate::operations::Operation::ALL) ([`OperationInfo::operation`]).
@@ -138,6 +144,161 @@ pub struct OperationInfo {
     pub pagination: Option<PageInfo>,
     /// The time window its datetime parameters give, if any.
     pub window: Option<WindowInfo>,
+}
+
+/// The constructors the generated table is written with (the structs are `#[non_exhaustive]`,
+/// so that a new spec feature is not a breaking change, and the table may be compiled outside
+/// this crate, as the generator's fixtures are). Not part of the API.
+impl ParamInfo {
+    #[doc(hidden)]
+    pub const fn new(name: &'static str, kind: ParamKind) -> Self {
+        ParamInfo {
+            name,
+            kind,
+            required: false,
+            min: None,
+            max: None,
+        }
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn min(mut self, min: i64) -> Self {
+        self.min = Some(min);
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn max(mut self, max: i64) -> Self {
+        self.max = Some(max);
+        self
+    }
+}
+
+impl PageInfo {
+    #[doc(hidden)]
+    pub const fn new(
+        page: &'static str,
+        page_size: &'static str,
+        page_size_limit: i64,
+        items: &'static str,
+        total: &'static str,
+    ) -> Self {
+        PageInfo {
+            page,
+            page_size,
+            page_size_limit,
+            items,
+            total,
+        }
+    }
+}
+
+impl WindowInfo {
+    #[doc(hidden)]
+    pub const fn new(start: &'static str, end: &'static str, same_day: bool) -> Self {
+        WindowInfo {
+            start,
+            end,
+            same_day,
+        }
+    }
+}
+
+/// The generated table's constructor and setters; see [`ParamInfo`]'s. Not part of the API.
+impl OperationInfo {
+    #[doc(hidden)]
+    pub const fn new(index: usize, name: &'static str, path: &'static str) -> Self {
+        OperationInfo {
+            index,
+            name,
+            doc: None,
+            title_zh: "",
+            summary: "",
+            path,
+            path_verified: false,
+            path_source: "",
+            methods: &[Method::Post],
+            retry_safe: false,
+            upload: false,
+            params: &[],
+            pagination: None,
+            window: None,
+        }
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn doc(mut self, number: u32) -> Self {
+        self.doc = Some(number);
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn titled(mut self, title_zh: &'static str, summary: &'static str) -> Self {
+        self.title_zh = title_zh;
+        self.summary = summary;
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn path_source(mut self, verified: bool, source: &'static str) -> Self {
+        self.path_verified = verified;
+        self.path_source = source;
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn methods(mut self, methods: &'static [Method]) -> Self {
+        self.methods = methods;
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn retry_safe(mut self) -> Self {
+        self.retry_safe = true;
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn upload(mut self) -> Self {
+        self.upload = true;
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn params(mut self, params: &'static [ParamInfo]) -> Self {
+        self.params = params;
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn pagination(mut self, page: PageInfo) -> Self {
+        self.pagination = Some(page);
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn window(mut self, window: WindowInfo) -> Self {
+        self.window = Some(window);
+        self
+    }
 }
 
 impl OperationInfo {

@@ -36,7 +36,7 @@ mod generated;
 pub use call::{Answer, WithBody};
 pub use client::{Client, ClientBuilder};
 pub use envelope::decode;
-pub use error::{Error, Result, TransportKind};
+pub use error::{Error, Result, TransportError, TransportKind};
 pub use generated::*;
 pub use lifetime::{InvalidLifetime, Lifetime};
 pub use limit::RateLimit;

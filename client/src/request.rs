@@ -9,7 +9,7 @@ use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Upload;
-use crate::error::{Error, Label, Result, TransportKind};
+use crate::error::{Error, Label, Result, TransportError, TransportKind};
 use crate::info::{Method, OperationInfo};
 use crate::limit::Gate;
 use crate::operations::Operation;
@@ -364,7 +364,7 @@ pub(crate) fn transport_error(endpoint: &Label, e: reqwest::Error) -> Error {
     Error::Transport {
         endpoint: endpoint.name(),
         kind,
-        source: e.without_url(),
+        source: TransportError::new(e),
     }
 }
 

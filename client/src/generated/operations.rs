@@ -288,1638 +288,864 @@ impl Operation {
 
 /// The spec's description of every operation, indexed by `Operation as usize`.
 static OPERATIONS: [OperationInfo; 41] = [
-    OperationInfo {
-        index: 0,
-        name: "get_basic_info",
-        doc: Some(1u32),
-        title_zh: "查询直播回放信息",
-        summary: "Query a room's playback status and details.",
-        path: "/openapi/playback/getBasicInfo",
-        path_verified: true,
-        path_source: "vendor page dev.baijiayun.com/default/wiki/detail/6 (full URL); 007gzs/baijiayun playback.py get_basic_info; swooleyaf Playback/BasicInfoGet.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 1,
-        name: "get_list",
-        doc: Some(2u32),
-        title_zh: "获取回放列表",
-        summary: "List playbacks, newest first.",
-        path: "/openapi/playback/getList",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py get_list; swooleyaf Playback/ListGet.php",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "product_type",
-                kind: ParamKind::IntCode(&[0, 1, 2, 3, 4]),
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "page",
-                kind: ParamKind::Int,
-                required: true,
-                min: Some(1),
-                max: None,
-            },
-            ParamInfo {
-                name: "page_size",
-                kind: ParamKind::Int,
-                required: true,
-                min: Some(1),
-                max: Some(1000),
-            },
-            ParamInfo {
-                name: "crop_video",
-                kind: ParamKind::Bool,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: Some(PageInfo {
-            page: "page",
-            page_size: "page_size",
-            page_size_limit: 1000,
-            items: "list",
-            total: "total",
-        }),
-        window: None,
-    },
-    OperationInfo {
-        index: 2,
-        name: "get_session_list",
-        doc: Some(5u32),
-        title_zh: "获取长期房间云录制的序列号列表",
-        summary: "List all session numbers a long-term room's cloud recording produced.",
-        path: "/openapi/playback/getSessionList",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py get_session_list; swooleyaf Playback/SessionListGet.php",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 3,
-        name: "set_publish_status",
-        doc: Some(7u32),
-        title_zh: "设置回放发布状态",
-        summary: "Publish or block a playback.",
-        path: "/openapi/playback/setPublishStatus",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py set_publish_status; swooleyaf Playback/PublishStatusSet.php",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "status",
-                kind: ParamKind::IntCode(&[1, 2]),
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 4,
-        name: "delete_playback",
-        doc: Some(8u32),
-        title_zh: "删除回放",
-        summary: "Delete a playback, or one cropped version of it.",
-        path: "/openapi/playback/delete",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py delete; swooleyaf Playback/PlaybackDelete.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 5,
-        name: "update_playback",
-        doc: Some(9u32),
-        title_zh: "更新回放信息",
-        summary: "Rename a playback and optionally upload a new cover image.",
-        path: "/openapi/playback/update",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py update; swooleyaf Playback/PlaybackUpdate.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: true,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "name",
-                kind: ParamKind::String,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "preface",
-                kind: ParamKind::File,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 6,
-        name: "get_crop_list",
-        doc: Some(10u32),
-        title_zh: "获取裁剪回放列表",
-        summary: "List a room's playbacks with their cropped versions and crop links.",
-        path: "/openapi/playback/getCropList",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py get_crop_list; swooleyaf Playback/CropListGet.php",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "product_type",
-                kind: ParamKind::IntCode(&[0, 1, 2, 3, 4]),
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "page",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: None,
-            },
-            ParamInfo {
-                name: "page_size",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: Some(1000),
-            },
-        ],
-        pagination: Some(PageInfo {
-            page: "page",
-            page_size: "page_size",
-            page_size_limit: 1000,
-            items: "list",
-            total: "total",
-        }),
-        window: None,
-    },
-    OperationInfo {
-        index: 7,
-        name: "set_main_version",
-        doc: Some(11u32),
-        title_zh: "设置回放主版本",
-        summary: "Make one version of a playback (usually a cropped one) its main version.",
-        path: "/openapi/playback/setMainVersion",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py set_main_version; swooleyaf Playback/MainVersionSet.php",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: true,
-                min: Some(0),
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 8,
-        name: "replace_playback",
-        doc: Some(14u32),
-        title_zh: "替换回放",
-        summary: "Replace a target playback with a source playback, or copy the source into a new target.",
-        path: "/openapi/playback/replacePlayback",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py replace_playback; swooleyaf Playback/PlaybackReplace.php",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "type",
-                kind: ParamKind::IntCode(&[1, 2]),
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "source_room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "source_session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "source_version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "is_replace_main",
-                kind: ParamKind::Bool,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "target_room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "target_session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "target_version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 9,
-        name: "replace_playback_by_video",
-        doc: Some(15u32),
-        title_zh: "点播替换回放",
-        summary: "Replace a target playback with a video-on-demand video.",
-        path: "/openapi/playback/replacePlaybackByVideo",
-        path_verified: true,
-        path_source: "a public Go package baijiayun (module tkserver), constant ReplaceLiveBack, comment 点播替换回放; single source",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "video_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "is_replace_main",
-                kind: ParamKind::Bool,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "target_room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "target_session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "target_version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 10,
-        name: "get_record_time_node",
-        doc: Some(18u32),
-        title_zh: "查询直播间录制节点数据",
-        summary: "Get the start, pause, resume and stop points of a room's micro-recording.",
-        path: "/openapi/playback/getRecordTimeNode",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 11,
-        name: "get_player_token",
-        doc: Some(3u32),
-        title_zh: "获取回放token",
-        summary: "Get a playback's player token, for the client player to play it.",
-        path: "/openapi/playback/getPlayerToken",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py get_player_token; swooleyaf Playback/PlayerTokenGet.php; a public Go package baijiayun (module tkserver)",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "expires_in",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 12,
-        name: "get_player_token_batch",
-        doc: Some(4u32),
-        title_zh: "批量获取回放token",
-        summary: "Get the player tokens of several playbacks at once, keyed by the room (or room-session) requested.",
-        path: "/openapi/playback/getPlayerTokenBatch",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py get_player_token_batch; swooleyaf Playback/PlayerTokenBatchGet.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::PlaybackRef,
-                    encoding: Encoding::Csv,
-                },
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "expires_in",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 13,
-        name: "get_limited_token",
-        doc: Some(33u32),
-        title_zh: "获取回放 limited_token",
-        summary: "Get a one-time token to append to a web playback link; it expires after one use or 24 hours.",
-        path: "/openapi/playback/getLimitedToken",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase> (getPlayerToken, getPlayerTokenBatch); name camel-cases the Chinese title 获取回放 limited_token",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 14,
-        name: "get_playback_play_record",
-        doc: Some(6u32),
-        title_zh: "获取指定回放视频观看记录",
-        summary: "List the play records of one playback within a time window (one record per play).",
-        path: "/openapi/video_data/getPlaybackPlayRecord",
-        path_verified: true,
-        path_source: "007gzs/baijiayun video_data.py get_playback_play_record; swooleyaf Playback/PlayRecordGet.php",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "user_number",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "start_time",
-                kind: ParamKind::DateTime,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "end_time",
-                kind: ParamKind::DateTime,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "page",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: None,
-            },
-            ParamInfo {
-                name: "page_size",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: Some(1000),
-            },
-        ],
-        pagination: Some(PageInfo {
-            page: "page",
-            page_size: "page_size",
-            page_size_limit: 1000,
-            items: "list",
-            total: "total",
-        }),
-        window: Some(WindowInfo {
-            start: "start_time",
-            end: "end_time",
-            same_day: true,
-        }),
-    },
-    OperationInfo {
-        index: 15,
-        name: "get_partner_playback_play_record",
-        doc: Some(37u32),
-        title_zh: "按账户级别获取回放播放记录",
-        summary: "List the play records of every playback of the account within a time window.",
-        path: "/openapi/video_data/getPartnerPlaybackPlayRecord",
-        path_verified: false,
-        path_source: "inferred: API 6, which returns the same record shape for one playback, is /openapi/video_data/getPlaybackPlayRecord (007gzs/baijiayun, swooleyaf); the account-level variant is guessed in the same controller, camel-casing the method name",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "start_time",
-                kind: ParamKind::DateTime,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "end_time",
-                kind: ParamKind::DateTime,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "search_time_type",
-                kind: ParamKind::IntCode(&[1, 2]),
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "page",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: None,
-            },
-            ParamInfo {
-                name: "page_size",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: Some(1000),
-            },
-        ],
-        pagination: Some(PageInfo {
-            page: "page",
-            page_size: "page_size",
-            page_size_limit: 1000,
-            items: "list",
-            total: "total",
-        }),
-        window: Some(WindowInfo {
-            start: "start_time",
-            end: "end_time",
-            same_day: false,
-        }),
-    },
-    OperationInfo {
-        index: 16,
-        name: "get_playback_ppt_url_list",
-        doc: Some(12u32),
-        title_zh: "获取ppt转成的pdf的路径列表",
-        summary: "List the PDFs converted from a room's playback PPTs (for long-term rooms, of one day).",
-        path: "/openapi/playback/getPlaybackPptUrlList",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py get_playback_ppt_url_list; swooleyaf Playback/PptUrlListGet.php",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "date",
-                kind: ParamKind::Date,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 17,
-        name: "get_playback_ppt_url",
-        doc: Some(13u32),
-        title_zh: "获取ppt转成的pdf具体路径",
-        summary: "Get the PDF converted from one playback's PPT.",
-        path: "/openapi/playback/getPlaybackPptUrl",
-        path_verified: true,
-        path_source: "007gzs/baijiayun playback.py get_playback_ppt_url; swooleyaf Playback/PptUrlGet.php",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 18,
-        name: "generate_courseware",
-        doc: Some(31u32),
-        title_zh: "回放课件生成接口",
-        summary: "Start (or check) the generation of a playback's courseware and get its state.",
-        path: "/openapi/playback/generateCourseware",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 回放课件生成",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 19,
-        name: "get_courseware_data",
-        doc: Some(34u32),
-        title_zh: "获取回放课件数据接口",
-        summary: "Get a playback's courseware page turns - which document page was shown at which moment (large classes only).",
-        path: "/openapi/playback/getCoursewareData",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取回放课件数据",
-        methods: &[Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 20,
-        name: "record_video",
-        doc: Some(16u32),
-        title_zh: "回放录制纯视频",
-        summary: "Record a playback into a pure video; completion is reported by the pure-video callback.",
-        path: "/openapi/playback/recordVideo",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 回放录制纯视频",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "record_template",
-                kind: ParamKind::IntCode(&[1, 2, 4, 5]),
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 21,
-        name: "record_room_video",
-        doc: Some(19u32),
-        title_zh: "回放录制纯视频（针对教室全部回放）",
-        summary: "Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.",
-        path: "/openapi/playback/recordRoomVideo",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases API 16's guess (recordVideo) for a whole room",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 22,
-        name: "get_record_video_url",
-        doc: Some(20u32),
-        title_zh: "获取回放转纯视频下载地址",
-        summary: "Get the download URL (valid 30 days) of a playback's pure video.",
-        path: "/openapi/playback/getRecordVideoUrl",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取回放转纯视频下载地址",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 23,
-        name: "create_mixed_playback_video",
-        doc: Some(38u32),
-        title_zh: "合并回放转纯视频",
-        summary: "Create a task that records a merged playback into a pure video.",
-        path: "/openapi/playback/createMixedPlaybackVideo",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 合并回放转纯视频 with a create verb",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "mixed_playback_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 24,
-        name: "get_mixed_playback_video_info",
-        doc: Some(39u32),
-        title_zh: "获取下载合并回放转纯视频的信息",
-        summary: "Get the download information (files per definition) of a merged playback's pure video.",
-        path: "/openapi/playback/getMixedPlaybackVideoInfo",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取下载合并回放转纯视频的信息",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "mixed_playback_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 25,
-        name: "crop_by_segment",
-        doc: Some(17u32),
-        title_zh: "回放视频分段裁剪",
-        summary: "Split a playback into equal-length segments, each becoming a cropped version.",
-        path: "/openapi/playback/cropBySegment",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (分段裁剪 -> crop by segment)",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "length_per_segment",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 26,
-        name: "batch_crop",
-        doc: Some(35u32),
-        title_zh: "批量裁剪生成多段回放",
-        summary: "Cut several named segments out of one playback, each becoming a new cropped playback.",
-        path: "/openapi/playback/batchCrop",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (批量裁剪 -> batch crop)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "crop_info",
-                kind: ParamKind::List {
-                    item: &ParamKind::Record,
-                    encoding: Encoding::Json,
-                },
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 27,
-        name: "get_mark_list",
-        doc: Some(21u32),
-        title_zh: "获取大班课回放打点标记数据接口",
-        summary: "Get the timeline marks of a large-class playback.",
-        path: "/openapi/playback/getMarkList",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (打点标记数据 -> mark list)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 28,
-        name: "set_mark",
-        doc: Some(32u32),
-        title_zh: "回放打点设置接口",
-        summary: "Set the timeline marks of a playback.",
-        path: "/openapi/playback/setMark",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (打点设置 -> set mark)",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "content",
-                kind: ParamKind::List {
-                    item: &ParamKind::Record,
-                    encoding: Encoding::Json,
-                },
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 29,
-        name: "delete_chat",
-        doc: Some(22u32),
-        title_zh: "删除回放指定聊天数据接口",
-        summary: "Delete chat messages from a playback by time range, by user, or by a list of user and time-range rules.",
-        path: "/openapi/playback/deleteChat",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (删除聊天数据 -> delete chat)",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "version",
-                kind: ParamKind::Int,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "delete_start_time",
-                kind: ParamKind::DateTime,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "delete_end_time",
-                kind: ParamKind::DateTime,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "delete_user_number",
-                kind: ParamKind::String,
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "delete_json",
-                kind: ParamKind::List {
-                    item: &ParamKind::Record,
-                    encoding: Encoding::Json,
-                },
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 30,
-        name: "add_session_whitelist",
-        doc: Some(23u32),
-        title_zh: "单个回放白名单增加学员",
-        summary: "Add students to the whitelist of one long-term-room playback (session).",
-        path: "/openapi/playback/addSessionWhiteList",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (单个回放白名单增加学员 -> add session whitelist)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "user_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 31,
-        name: "delete_session_whitelist",
-        doc: Some(24u32),
-        title_zh: "单个回放删除白名单学员",
-        summary: "Remove students from the whitelist of one long-term-room playback (session).",
-        path: "/openapi/playback/deleteSessionWhiteList",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (单个回放删除白名单学员 -> delete session whitelist)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "user_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 32,
-        name: "get_session_whitelist",
-        doc: Some(25u32),
-        title_zh: "查询单个回放绑定白名单",
-        summary: "List the whitelisted students of one long-term-room playback (session).",
-        path: "/openapi/playback/getSessionWhiteList",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (查询单个回放绑定白名单 -> get session whitelist)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "session_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "page",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: None,
-            },
-            ParamInfo {
-                name: "page_size",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: None,
-            },
-        ],
-        pagination: Some(PageInfo {
-            page: "page",
-            page_size: "page_size",
-            page_size_limit: 20,
-            items: "list",
-            total: "total",
-        }),
-        window: None,
-    },
-    OperationInfo {
-        index: 33,
-        name: "add_room_whitelist",
-        doc: Some(26u32),
-        title_zh: "增加房间级别回放白名单学员",
-        summary: "Add students to a room's playback whitelist (all of the room's playbacks).",
-        path: "/openapi/playback/addRoomWhiteList",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (增加房间级别回放白名单学员 -> add room whitelist)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "user_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 34,
-        name: "get_room_whitelist",
-        doc: Some(27u32),
-        title_zh: "查询房间回放白名单学员",
-        summary: "List the students on a room's playback whitelist.",
-        path: "/openapi/playback/getRoomWhiteList",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (查询房间回放白名单学员 -> get room whitelist)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "page",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: None,
-            },
-            ParamInfo {
-                name: "page_size",
-                kind: ParamKind::Int,
-                required: false,
-                min: Some(1),
-                max: None,
-            },
-        ],
-        pagination: Some(PageInfo {
-            page: "page",
-            page_size: "page_size",
-            page_size_limit: 20,
-            items: "list",
-            total: "total",
-        }),
-        window: None,
-    },
-    OperationInfo {
-        index: 35,
-        name: "delete_room_whitelist",
-        doc: Some(28u32),
-        title_zh: "删除房间回放白名单学员",
-        summary: "Remove students from a room's playback whitelist.",
-        path: "/openapi/playback/deleteRoomWhiteList",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (删除房间回放白名单学员 -> delete room whitelist)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "room_id",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "user_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 36,
-        name: "get_valid_day",
-        doc: Some(29u32),
-        title_zh: "获取回放有效期数据接口",
-        summary: "Get the product line's playback validity period and the per-playback validity settings.",
-        path: "/openapi/playback/getValidDay",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (获取回放有效期 -> get valid day)",
-        methods: &[Method::Post, Method::Get],
-        retry_safe: true,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "product_type",
-                kind: ParamKind::IntCode(&[0, 1, 2, 3, 4]),
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "video_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
-                required: false,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 37,
-        name: "set_valid_day",
-        doc: Some(30u32),
-        title_zh: "设置回放有效期数据接口",
-        summary: "Set the validity period in days of the product line or of given playbacks.",
-        path: "/openapi/playback/setValidDay",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (设置回放有效期 -> set valid day)",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "product_type",
-                kind: ParamKind::IntCode(&[0, 1, 2, 3, 4]),
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "video_ids",
-                kind: ParamKind::List {
-                    item: &ParamKind::Int,
-                    encoding: Encoding::Csv,
-                },
-                required: false,
-                min: None,
-                max: None,
-            },
-            ParamInfo {
-                name: "valid_day",
-                kind: ParamKind::Int,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 38,
-        name: "batch_set_expire_time",
-        doc: Some(36u32),
-        title_zh: "批量设置回放到期时间",
-        summary: "Set the expiry time of several playbacks at once.",
-        path: "/openapi/playback/batchSetExpireTime",
-        path_verified: false,
-        path_source: "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (批量设置回放到期时间 -> batch set expire time)",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "data",
-                kind: ParamKind::List {
-                    item: &ParamKind::Record,
-                    encoding: Encoding::Json,
-                },
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 39,
-        name: "set_transcode_callback_url",
-        doc: None,
-        title_zh: "设置转码回调地址[（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）",
-        summary: "Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.",
-        path: "/openapi/video_account/setTranscodeCallbackUrl",
-        path_verified: true,
-        path_source: "007gzs/baijiayun video_account.py set_transcode_callback_url; lizhongyuan3/cloud-live BjCallbackApi.java; a public Go package baijiayun (module tkserver); a07061625/swooleyaf LiveEducation/BJY/VOD/VideoAccount/TransCodeCallbackUrlSet.php",
-        methods: &[Method::Post],
-        retry_safe: false,
-        upload: false,
-        params: &[
-            ParamInfo {
-                name: "url",
-                kind: ParamKind::String,
-                required: true,
-                min: None,
-                max: None,
-            },
-        ],
-        pagination: None,
-        window: None,
-    },
-    OperationInfo {
-        index: 40,
-        name: "get_transcode_callback_url",
-        doc: None,
-        title_zh: "[查询转码回调地址（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）",
-        summary: "Read the URL that receives the transcode callbacks of both video on demand and playbacks.",
-        path: "/openapi/video_account/getTranscodeCallbackUrl",
-        path_verified: true,
-        path_source: "007gzs/baijiayun video_account.py get_transcode_callback_url; lizhongyuan3/cloud-live BjCallbackApi.java; a public Go package baijiayun (module tkserver); a07061625/swooleyaf LiveEducation/BJY/VOD/VideoAccount/TransCodeCallbackUrlGet.php",
-        methods: &[Method::Post],
-        retry_safe: true,
-        upload: false,
-        params: &[],
-        pagination: None,
-        window: None,
-    },
+    OperationInfo::new(0, "get_basic_info", "/openapi/playback/getBasicInfo")
+        .doc(1u32)
+        .titled(
+            "查询直播回放信息",
+            "Query a room's playback status and details.",
+        )
+        .path_source(
+            true,
+            "vendor page dev.baijiayun.com/default/wiki/detail/6 (full URL); 007gzs/baijiayun playback.py get_basic_info; swooleyaf Playback/BasicInfoGet.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(1, "get_list", "/openapi/playback/getList")
+        .doc(2u32)
+        .titled("获取回放列表", "List playbacks, newest first.")
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py get_list; swooleyaf Playback/ListGet.php",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("product_type", ParamKind::IntCode(&[0, 1, 2, 3, 4]))
+                    .required(),
+                ParamInfo::new("page", ParamKind::Int).required().min(1),
+                ParamInfo::new("page_size", ParamKind::Int).required().min(1).max(1000),
+                ParamInfo::new("crop_video", ParamKind::Bool),
+                ParamInfo::new("room_id", ParamKind::Int),
+            ],
+        )
+        .pagination(PageInfo::new("page", "page_size", 1000, "list", "total")),
+    OperationInfo::new(2, "get_session_list", "/openapi/playback/getSessionList")
+        .doc(5u32)
+        .titled(
+            "获取长期房间云录制的序列号列表",
+            "List all session numbers a long-term room's cloud recording produced.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py get_session_list; swooleyaf Playback/SessionListGet.php",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(&[ParamInfo::new("room_id", ParamKind::Int).required()]),
+    OperationInfo::new(3, "set_publish_status", "/openapi/playback/setPublishStatus")
+        .doc(7u32)
+        .titled("设置回放发布状态", "Publish or block a playback.")
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py set_publish_status; swooleyaf Playback/PublishStatusSet.php",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("status", ParamKind::IntCode(&[1, 2])).required(),
+            ],
+        ),
+    OperationInfo::new(4, "delete_playback", "/openapi/playback/delete")
+        .doc(8u32)
+        .titled("删除回放", "Delete a playback, or one cropped version of it.")
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py delete; swooleyaf Playback/PlaybackDelete.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(5, "update_playback", "/openapi/playback/update")
+        .doc(9u32)
+        .titled(
+            "更新回放信息",
+            "Rename a playback and optionally upload a new cover image.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py update; swooleyaf Playback/PlaybackUpdate.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
+        )
+        .methods(&[Method::Post])
+        .upload()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("name", ParamKind::String).required(),
+                ParamInfo::new("preface", ParamKind::File),
+            ],
+        ),
+    OperationInfo::new(6, "get_crop_list", "/openapi/playback/getCropList")
+        .doc(10u32)
+        .titled(
+            "获取裁剪回放列表",
+            "List a room's playbacks with their cropped versions and crop links.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py get_crop_list; swooleyaf Playback/CropListGet.php",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("product_type", ParamKind::IntCode(&[0, 1, 2, 3, 4])),
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("page", ParamKind::Int).min(1),
+                ParamInfo::new("page_size", ParamKind::Int).min(1).max(1000),
+            ],
+        )
+        .pagination(PageInfo::new("page", "page_size", 1000, "list", "total")),
+    OperationInfo::new(7, "set_main_version", "/openapi/playback/setMainVersion")
+        .doc(11u32)
+        .titled(
+            "设置回放主版本",
+            "Make one version of a playback (usually a cropped one) its main version.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py set_main_version; swooleyaf Playback/MainVersionSet.php",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int).required().min(0),
+            ],
+        ),
+    OperationInfo::new(8, "replace_playback", "/openapi/playback/replacePlayback")
+        .doc(14u32)
+        .titled(
+            "替换回放",
+            "Replace a target playback with a source playback, or copy the source into a new target.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py replace_playback; swooleyaf Playback/PlaybackReplace.php",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("type", ParamKind::IntCode(&[1, 2])).required(),
+                ParamInfo::new("source_room_id", ParamKind::Int).required(),
+                ParamInfo::new("source_session_id", ParamKind::Int),
+                ParamInfo::new("source_version", ParamKind::Int),
+                ParamInfo::new("is_replace_main", ParamKind::Bool),
+                ParamInfo::new("target_room_id", ParamKind::Int).required(),
+                ParamInfo::new("target_session_id", ParamKind::Int),
+                ParamInfo::new("target_version", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(
+            9,
+            "replace_playback_by_video",
+            "/openapi/playback/replacePlaybackByVideo",
+        )
+        .doc(15u32)
+        .titled(
+            "点播替换回放",
+            "Replace a target playback with a video-on-demand video.",
+        )
+        .path_source(
+            true,
+            "a public Go package baijiayun (module tkserver), constant ReplaceLiveBack, comment 点播替换回放; single source",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("video_id", ParamKind::Int).required(),
+                ParamInfo::new("is_replace_main", ParamKind::Bool),
+                ParamInfo::new("target_room_id", ParamKind::Int).required(),
+                ParamInfo::new("target_session_id", ParamKind::Int),
+                ParamInfo::new("target_version", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(10, "get_record_time_node", "/openapi/playback/getRecordTimeNode")
+        .doc(18u32)
+        .titled(
+            "查询直播间录制节点数据",
+            "Get the start, pause, resume and stop points of a room's micro-recording.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(11, "get_player_token", "/openapi/playback/getPlayerToken")
+        .doc(3u32)
+        .titled(
+            "获取回放token",
+            "Get a playback's player token, for the client player to play it.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py get_player_token; swooleyaf Playback/PlayerTokenGet.php; a public Go package baijiayun (module tkserver)",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("expires_in", ParamKind::Int).required(),
+            ],
+        ),
+    OperationInfo::new(
+            12,
+            "get_player_token_batch",
+            "/openapi/playback/getPlayerTokenBatch",
+        )
+        .doc(4u32)
+        .titled(
+            "批量获取回放token",
+            "Get the player tokens of several playbacks at once, keyed by the room (or room-session) requested.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py get_player_token_batch; swooleyaf Playback/PlayerTokenBatchGet.php; lizhongyuan3/cloud-live BjPlaybackApi.java",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new(
+                        "room_ids",
+                        ParamKind::List {
+                            item: &ParamKind::PlaybackRef,
+                            encoding: Encoding::Csv,
+                        },
+                    )
+                    .required(),
+                ParamInfo::new("expires_in", ParamKind::Int).required(),
+            ],
+        ),
+    OperationInfo::new(13, "get_limited_token", "/openapi/playback/getLimitedToken")
+        .doc(33u32)
+        .titled(
+            "获取回放 limited_token",
+            "Get a one-time token to append to a web playback link; it expires after one use or 24 hours.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase> (getPlayerToken, getPlayerTokenBatch); name camel-cases the Chinese title 获取回放 limited_token",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(
+            14,
+            "get_playback_play_record",
+            "/openapi/video_data/getPlaybackPlayRecord",
+        )
+        .doc(6u32)
+        .titled(
+            "获取指定回放视频观看记录",
+            "List the play records of one playback within a time window (one record per play).",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun video_data.py get_playback_play_record; swooleyaf Playback/PlayRecordGet.php",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("user_number", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int),
+                ParamInfo::new("start_time", ParamKind::DateTime).required(),
+                ParamInfo::new("end_time", ParamKind::DateTime).required(),
+                ParamInfo::new("page", ParamKind::Int).min(1),
+                ParamInfo::new("page_size", ParamKind::Int).min(1).max(1000),
+            ],
+        )
+        .pagination(PageInfo::new("page", "page_size", 1000, "list", "total"))
+        .window(WindowInfo::new("start_time", "end_time", true)),
+    OperationInfo::new(
+            15,
+            "get_partner_playback_play_record",
+            "/openapi/video_data/getPartnerPlaybackPlayRecord",
+        )
+        .doc(37u32)
+        .titled(
+            "按账户级别获取回放播放记录",
+            "List the play records of every playback of the account within a time window.",
+        )
+        .path_source(
+            false,
+            "inferred: API 6, which returns the same record shape for one playback, is /openapi/video_data/getPlaybackPlayRecord (007gzs/baijiayun, swooleyaf); the account-level variant is guessed in the same controller, camel-casing the method name",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("start_time", ParamKind::DateTime).required(),
+                ParamInfo::new("end_time", ParamKind::DateTime).required(),
+                ParamInfo::new("search_time_type", ParamKind::IntCode(&[1, 2])),
+                ParamInfo::new("page", ParamKind::Int).min(1),
+                ParamInfo::new("page_size", ParamKind::Int).min(1).max(1000),
+            ],
+        )
+        .pagination(PageInfo::new("page", "page_size", 1000, "list", "total"))
+        .window(WindowInfo::new("start_time", "end_time", false)),
+    OperationInfo::new(
+            16,
+            "get_playback_ppt_url_list",
+            "/openapi/playback/getPlaybackPptUrlList",
+        )
+        .doc(12u32)
+        .titled(
+            "获取ppt转成的pdf的路径列表",
+            "List the PDFs converted from a room's playback PPTs (for long-term rooms, of one day).",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py get_playback_ppt_url_list; swooleyaf Playback/PptUrlListGet.php",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("date", ParamKind::Date),
+            ],
+        ),
+    OperationInfo::new(17, "get_playback_ppt_url", "/openapi/playback/getPlaybackPptUrl")
+        .doc(13u32)
+        .titled(
+            "获取ppt转成的pdf具体路径",
+            "Get the PDF converted from one playback's PPT.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun playback.py get_playback_ppt_url; swooleyaf Playback/PptUrlGet.php",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(18, "generate_courseware", "/openapi/playback/generateCourseware")
+        .doc(31u32)
+        .titled(
+            "回放课件生成接口",
+            "Start (or check) the generation of a playback's courseware and get its state.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 回放课件生成",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(19, "get_courseware_data", "/openapi/playback/getCoursewareData")
+        .doc(34u32)
+        .titled(
+            "获取回放课件数据接口",
+            "Get a playback's courseware page turns - which document page was shown at which moment (large classes only).",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取回放课件数据",
+        )
+        .methods(&[Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(20, "record_video", "/openapi/playback/recordVideo")
+        .doc(16u32)
+        .titled(
+            "回放录制纯视频",
+            "Record a playback into a pure video; completion is reported by the pure-video callback.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 回放录制纯视频",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int),
+                ParamInfo::new("record_template", ParamKind::IntCode(&[1, 2, 4, 5])),
+            ],
+        ),
+    OperationInfo::new(21, "record_room_video", "/openapi/playback/recordRoomVideo")
+        .doc(19u32)
+        .titled(
+            "回放录制纯视频（针对教室全部回放）",
+            "Queue pure-video recording for all original, main-version playbacks of a room; already queued ones are skipped.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases API 16's guess (recordVideo) for a whole room",
+        )
+        .methods(&[Method::Post])
+        .params(&[ParamInfo::new("room_id", ParamKind::Int).required()]),
+    OperationInfo::new(22, "get_record_video_url", "/openapi/playback/getRecordVideoUrl")
+        .doc(20u32)
+        .titled(
+            "获取回放转纯视频下载地址",
+            "Get the download URL (valid 30 days) of a playback's pure video.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取回放转纯视频下载地址",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(
+            23,
+            "create_mixed_playback_video",
+            "/openapi/playback/createMixedPlaybackVideo",
+        )
+        .doc(38u32)
+        .titled(
+            "合并回放转纯视频",
+            "Create a task that records a merged playback into a pure video.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 合并回放转纯视频 with a create verb",
+        )
+        .methods(&[Method::Post])
+        .params(&[ParamInfo::new("mixed_playback_id", ParamKind::Int).required()]),
+    OperationInfo::new(
+            24,
+            "get_mixed_playback_video_info",
+            "/openapi/playback/getMixedPlaybackVideoInfo",
+        )
+        .doc(39u32)
+        .titled(
+            "获取下载合并回放转纯视频的信息",
+            "Get the download information (files per definition) of a merged playback's pure video.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title 获取下载合并回放转纯视频的信息",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(&[ParamInfo::new("mixed_playback_id", ParamKind::Int).required()]),
+    OperationInfo::new(25, "crop_by_segment", "/openapi/playback/cropBySegment")
+        .doc(17u32)
+        .titled(
+            "回放视频分段裁剪",
+            "Split a playback into equal-length segments, each becoming a cropped version.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (分段裁剪 -> crop by segment)",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("length_per_segment", ParamKind::Int).required(),
+            ],
+        ),
+    OperationInfo::new(26, "batch_crop", "/openapi/playback/batchCrop")
+        .doc(35u32)
+        .titled(
+            "批量裁剪生成多段回放",
+            "Cut several named segments out of one playback, each becoming a new cropped playback.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (批量裁剪 -> batch crop)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new(
+                        "crop_info",
+                        ParamKind::List {
+                            item: &ParamKind::Record,
+                            encoding: Encoding::Json,
+                        },
+                    )
+                    .required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(27, "get_mark_list", "/openapi/playback/getMarkList")
+        .doc(21u32)
+        .titled(
+            "获取大班课回放打点标记数据接口",
+            "Get the timeline marks of a large-class playback.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (打点标记数据 -> mark list)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(28, "set_mark", "/openapi/playback/setMark")
+        .doc(32u32)
+        .titled("回放打点设置接口", "Set the timeline marks of a playback.")
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (打点设置 -> set mark)",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new(
+                    "content",
+                    ParamKind::List {
+                        item: &ParamKind::Record,
+                        encoding: Encoding::Json,
+                    },
+                ),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int),
+            ],
+        ),
+    OperationInfo::new(29, "delete_chat", "/openapi/playback/deleteChat")
+        .doc(22u32)
+        .titled(
+            "删除回放指定聊天数据接口",
+            "Delete chat messages from a playback by time range, by user, or by a list of user and time-range rules.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (删除聊天数据 -> delete chat)",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int),
+                ParamInfo::new("version", ParamKind::Int),
+                ParamInfo::new("delete_start_time", ParamKind::DateTime),
+                ParamInfo::new("delete_end_time", ParamKind::DateTime),
+                ParamInfo::new("delete_user_number", ParamKind::String),
+                ParamInfo::new(
+                    "delete_json",
+                    ParamKind::List {
+                        item: &ParamKind::Record,
+                        encoding: Encoding::Json,
+                    },
+                ),
+            ],
+        ),
+    OperationInfo::new(
+            30,
+            "add_session_whitelist",
+            "/openapi/playback/addSessionWhiteList",
+        )
+        .doc(23u32)
+        .titled(
+            "单个回放白名单增加学员",
+            "Add students to the whitelist of one long-term-room playback (session).",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (单个回放白名单增加学员 -> add session whitelist)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int).required(),
+                ParamInfo::new(
+                        "user_ids",
+                        ParamKind::List {
+                            item: &ParamKind::Int,
+                            encoding: Encoding::Csv,
+                        },
+                    )
+                    .required(),
+            ],
+        ),
+    OperationInfo::new(
+            31,
+            "delete_session_whitelist",
+            "/openapi/playback/deleteSessionWhiteList",
+        )
+        .doc(24u32)
+        .titled(
+            "单个回放删除白名单学员",
+            "Remove students from the whitelist of one long-term-room playback (session).",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (单个回放删除白名单学员 -> delete session whitelist)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int).required(),
+                ParamInfo::new(
+                        "user_ids",
+                        ParamKind::List {
+                            item: &ParamKind::Int,
+                            encoding: Encoding::Csv,
+                        },
+                    )
+                    .required(),
+            ],
+        ),
+    OperationInfo::new(
+            32,
+            "get_session_whitelist",
+            "/openapi/playback/getSessionWhiteList",
+        )
+        .doc(25u32)
+        .titled(
+            "查询单个回放绑定白名单",
+            "List the whitelisted students of one long-term-room playback (session).",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (查询单个回放绑定白名单 -> get session whitelist)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("session_id", ParamKind::Int).required(),
+                ParamInfo::new("page", ParamKind::Int).min(1),
+                ParamInfo::new("page_size", ParamKind::Int).min(1),
+            ],
+        )
+        .pagination(PageInfo::new("page", "page_size", 20, "list", "total")),
+    OperationInfo::new(33, "add_room_whitelist", "/openapi/playback/addRoomWhiteList")
+        .doc(26u32)
+        .titled(
+            "增加房间级别回放白名单学员",
+            "Add students to a room's playback whitelist (all of the room's playbacks).",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (增加房间级别回放白名单学员 -> add room whitelist)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new(
+                        "user_ids",
+                        ParamKind::List {
+                            item: &ParamKind::Int,
+                            encoding: Encoding::Csv,
+                        },
+                    )
+                    .required(),
+            ],
+        ),
+    OperationInfo::new(34, "get_room_whitelist", "/openapi/playback/getRoomWhiteList")
+        .doc(27u32)
+        .titled(
+            "查询房间回放白名单学员",
+            "List the students on a room's playback whitelist.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (查询房间回放白名单学员 -> get room whitelist)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new("page", ParamKind::Int).min(1),
+                ParamInfo::new("page_size", ParamKind::Int).min(1),
+            ],
+        )
+        .pagination(PageInfo::new("page", "page_size", 20, "list", "total")),
+    OperationInfo::new(
+            35,
+            "delete_room_whitelist",
+            "/openapi/playback/deleteRoomWhiteList",
+        )
+        .doc(28u32)
+        .titled(
+            "删除房间回放白名单学员",
+            "Remove students from a room's playback whitelist.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (删除房间回放白名单学员 -> delete room whitelist)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .params(
+            &[
+                ParamInfo::new("room_id", ParamKind::Int).required(),
+                ParamInfo::new(
+                        "user_ids",
+                        ParamKind::List {
+                            item: &ParamKind::Int,
+                            encoding: Encoding::Csv,
+                        },
+                    )
+                    .required(),
+            ],
+        ),
+    OperationInfo::new(36, "get_valid_day", "/openapi/playback/getValidDay")
+        .doc(29u32)
+        .titled(
+            "获取回放有效期数据接口",
+            "Get the product line's playback validity period and the per-playback validity settings.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (获取回放有效期 -> get valid day)",
+        )
+        .methods(&[Method::Post, Method::Get])
+        .retry_safe()
+        .params(
+            &[
+                ParamInfo::new("product_type", ParamKind::IntCode(&[0, 1, 2, 3, 4])),
+                ParamInfo::new(
+                    "video_ids",
+                    ParamKind::List {
+                        item: &ParamKind::Int,
+                        encoding: Encoding::Csv,
+                    },
+                ),
+            ],
+        ),
+    OperationInfo::new(37, "set_valid_day", "/openapi/playback/setValidDay")
+        .doc(30u32)
+        .titled(
+            "设置回放有效期数据接口",
+            "Set the validity period in days of the product line or of given playbacks.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (设置回放有效期 -> set valid day)",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new("product_type", ParamKind::IntCode(&[0, 1, 2, 3, 4])),
+                ParamInfo::new(
+                    "video_ids",
+                    ParamKind::List {
+                        item: &ParamKind::Int,
+                        encoding: Encoding::Csv,
+                    },
+                ),
+                ParamInfo::new("valid_day", ParamKind::Int).required(),
+            ],
+        ),
+    OperationInfo::new(
+            38,
+            "batch_set_expire_time",
+            "/openapi/playback/batchSetExpireTime",
+        )
+        .doc(36u32)
+        .titled(
+            "批量设置回放到期时间",
+            "Set the expiry time of several playbacks at once.",
+        )
+        .path_source(
+            false,
+            "inferred: every verified playback path is /openapi/playback/<lowerCamelCase verb phrase>; name camel-cases the Chinese title (批量设置回放到期时间 -> batch set expire time)",
+        )
+        .methods(&[Method::Post])
+        .params(
+            &[
+                ParamInfo::new(
+                        "data",
+                        ParamKind::List {
+                            item: &ParamKind::Record,
+                            encoding: Encoding::Json,
+                        },
+                    )
+                    .required(),
+            ],
+        ),
+    OperationInfo::new(
+            39,
+            "set_transcode_callback_url",
+            "/openapi/video_account/setTranscodeCallbackUrl",
+        )
+        .titled(
+            "设置转码回调地址[（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）",
+            "Register your callback receiver - set the URL that receives the transcode and pure-video callbacks of video on demand and playbacks.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun video_account.py set_transcode_callback_url; lizhongyuan3/cloud-live BjCallbackApi.java; a public Go package baijiayun (module tkserver); a07061625/swooleyaf LiveEducation/BJY/VOD/VideoAccount/TransCodeCallbackUrlSet.php",
+        )
+        .methods(&[Method::Post])
+        .params(&[ParamInfo::new("url", ParamKind::String).required()]),
+    OperationInfo::new(
+            40,
+            "get_transcode_callback_url",
+            "/openapi/video_account/getTranscodeCallbackUrl",
+        )
+        .titled(
+            "[查询转码回调地址（点播和回放）]（据 007gzs/baijiayun video_account.py 的说明；本文档未收录此接口）",
+            "Read the URL that receives the transcode callbacks of both video on demand and playbacks.",
+        )
+        .path_source(
+            true,
+            "007gzs/baijiayun video_account.py get_transcode_callback_url; lizhongyuan3/cloud-live BjCallbackApi.java; a public Go package baijiayun (module tkserver); a07061625/swooleyaf LiveEducation/BJY/VOD/VideoAccount/TransCodeCallbackUrlGet.php",
+        )
+        .methods(&[Method::Post])
+        .retry_safe()
+        .params(&[]),
 ];

@@ -107,8 +107,8 @@ fn info(api: &Api, index: usize, e: &Endpoint) -> TokenStream {
     let name = &e.name;
     let index = proc_macro2::Literal::usize_unsuffixed(index);
     let doc = match e.doc {
-        Some(n) => quote!(Some(#n)),
-        None => quote!(None),
+        Some(n) => quote!(.doc(#n)),
+        None => quote!(),
     };
     let title = &e.title_zh;
     let summary = &e.summary;
@@ -119,51 +119,43 @@ fn info(api: &Api, index: usize, e: &Endpoint) -> TokenStream {
         Method::Get => quote!(Method::Get),
         Method::Post => quote!(Method::Post),
     });
-    let retry = e.retry_safe;
-    let upload = e.upload;
     let params = e.params.iter().map(|p| param(api, p));
     let page = match &e.pagination {
         Some(p) => {
             let (page, size, items, total) = (&p.page, &p.page_size, &p.items, &p.total);
             let limit = proc_macro2::Literal::i64_unsuffixed(p.page_size_limit);
-            quote!(Some(PageInfo {
-                page: #page,
-                page_size: #size,
-                page_size_limit: #limit,
-                items: #items,
-                total: #total,
-            }))
+            quote!(.pagination(PageInfo::new(#page, #size, #limit, #items, #total)))
         }
-        None => quote!(None),
+        None => quote!(),
     };
     let window = match &e.window {
         Some(w) => {
             let (start, end, same_day) = (&w.start, &w.end, w.same_day);
-            quote!(Some(WindowInfo {
-                start: #start,
-                end: #end,
-                same_day: #same_day,
-            }))
+            quote!(.window(WindowInfo::new(#start, #end, #same_day)))
         }
-        None => quote!(None),
+        None => quote!(),
+    };
+    let retry = if e.retry_safe {
+        quote!(.retry_safe())
+    } else {
+        quote!()
+    };
+    let upload = if e.upload {
+        quote!(.upload())
+    } else {
+        quote!()
     };
     quote! {
-        OperationInfo {
-            index: #index,
-            name: #name,
-            doc: #doc,
-            title_zh: #title,
-            summary: #summary,
-            path: #path,
-            path_verified: #verified,
-            path_source: #source,
-            methods: &[#(#methods),*],
-            retry_safe: #retry,
-            upload: #upload,
-            params: &[#(#params),*],
-            pagination: #page,
-            window: #window,
-        }
+        OperationInfo::new(#index, #name, #path)
+            #doc
+            .titled(#title, #summary)
+            .path_source(#verified, #source)
+            .methods(&[#(#methods),*])
+            #retry
+            #upload
+            .params(&[#(#params),*])
+            #page
+            #window
     }
 }
 
@@ -171,16 +163,16 @@ fn param(api: &Api, p: &Param) -> TokenStream {
     let name = &p.wire;
     let kind = kind(api, &p.ty);
     let required = p.required;
-    let min = option_i64(p.min);
-    let max = option_i64(p.max);
-    quote!(ParamInfo { name: #name, kind: #kind, required: #required, min: #min, max: #max })
-}
-
-fn option_i64(v: Option<i64>) -> TokenStream {
-    match v.map(proc_macro2::Literal::i64_unsuffixed) {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
-    }
+    let required = required.then(|| quote!(.required()));
+    let min = p
+        .min
+        .map(proc_macro2::Literal::i64_unsuffixed)
+        .map(|v| quote!(.min(#v)));
+    let max = p
+        .max
+        .map(proc_macro2::Literal::i64_unsuffixed)
+        .map(|v| quote!(.max(#v)));
+    quote!(ParamInfo::new(#name, #kind) #required #min #max)
 }
 
 fn kind(api: &Api, t: &ParamTy) -> TokenStream {
