@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::runtime::RuntimeItem;
+
 /// Where in the spec a problem is: the file, the line and column of the node, and the path of keys
 /// leading to it (`endpoints.get_list.params.page_size`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -54,6 +56,20 @@ pub struct Diagnostic {
     pub at: Location,
     /// What is wrong, in one sentence without a trailing period.
     pub message: String,
+    /// What kind of problem it is, for callers that act on one kind.
+    pub kind: Kind,
+}
+
+/// What kind of problem a [`Diagnostic`] reports.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// The spec breaks a rule of its format (`spec/README.md`).
+    #[default]
+    Spec,
+    /// The spec lacks an item the client's hand-written runtime names, or gives it another shape
+    /// ([`crate::generate_client`]).
+    MissingRuntimeItem(RuntimeItem),
 }
 
 impl fmt::Display for Diagnostic {
@@ -71,9 +87,15 @@ pub struct Diagnostics {
 impl Diagnostics {
     /// Records a problem at `at`.
     pub(crate) fn error(&mut self, at: &Location, message: impl Into<String>) {
+        self.push(at, message, Kind::Spec);
+    }
+
+    /// Records a problem of a given kind at `at`.
+    pub(crate) fn push(&mut self, at: &Location, message: impl Into<String>, kind: Kind) {
         self.items.push(Diagnostic {
             at: at.clone(),
             message: message.into(),
+            kind,
         });
     }
 

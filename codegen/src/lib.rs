@@ -21,14 +21,16 @@ mod lower;
 mod naming;
 mod render;
 mod root;
+mod runtime;
 pub mod rust_type;
 mod spec;
 mod types;
 mod validate;
 mod yaml;
 
-pub use diagnostics::{Diagnostic, Diagnostics, Location};
+pub use diagnostics::{Diagnostic, Diagnostics, Kind, Location};
 pub use render::{CODE_DIR, GeneratedFile, MOCK_CODE_DIR, SERVICE_FILE};
+pub use runtime::RuntimeItem;
 
 /// One spec file handed to the generator.
 #[derive(Clone, Debug)]
@@ -76,6 +78,21 @@ pub fn bundle(text: &str) -> Vec<SourceFile> {
 
 /// Parses and validates the spec into the IR, reporting every problem at once.
 pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
+    load_for(sources, Target::Any)
+}
+
+/// What the generated code is compiled with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// Anything: the spec's own rules only.
+    Any,
+    /// The client crate's hand-written runtime, which names some generated items
+    /// ([`RuntimeItem`]).
+    Runtime,
+}
+
+/// [`load`], also checking what `target` needs of the spec.
+fn load_for(sources: &[SourceFile], target: Target) -> Result<ir::Api, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut sorted: Vec<&SourceFile> = sources.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
@@ -87,6 +104,9 @@ pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
 
     let mut diags = Diagnostics::default();
     validate::check(&files, &mut diags);
+    if target == Target::Runtime {
+        runtime::check(&files, &mut diags);
+    }
     let api = lower::lower(&files, &mut diags);
     diags.finish(())?;
     api.ok_or_else(|| {
@@ -99,9 +119,21 @@ pub fn load(sources: &[SourceFile]) -> Result<ir::Api, Diagnostics> {
     })
 }
 
+/// Generates the client crate's files: [`generate`], after checking that the spec defines every
+/// item the client's hand-written runtime names ([`RuntimeItem`]). One it lacks, or shapes
+/// otherwise, is a diagnostic of kind [`Kind::MissingRuntimeItem`] at its place in the spec,
+/// rather than a compile error in a hand-written file. `cargo xtask codegen` calls this.
+pub fn generate_client(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let api = load_for(sources, Target::Runtime)?;
+    files(&api, None)
+}
+
 /// Generates every file the spec determines, in a stable order: the code in [`CODE_DIR`], the
 /// fake server's interface ([`SERVICE_FILE`], in the `baijiayun-mock` package), the command line's
 /// subcommands (`cli/src/generated.rs`) and `ENDPOINTS.md`.
+///
+/// It checks the spec's own rules only, so it serves any spec (the test fixtures); for the client
+/// crate, whose runtime names some generated items, use [`generate_client`].
 pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
     generate_under(sources, "crate")
 }
@@ -129,10 +161,16 @@ pub fn generate_under(
         d
     })?;
     let api = load(sources)?;
-    let mut modules = emit::emit(&api);
-    let mut service = emit::service_module(&api);
-    if root != "crate" {
-        let root_tokens = quote::ToTokens::to_token_stream(&root_path);
+    files(&api, (root != "crate").then_some(&root_path))
+}
+
+/// Emits and renders every file of `api`, the client code under `root` when one is given (see
+/// [`generate_under`]), else at the crate's root.
+fn files(api: &ir::Api, root: Option<&syn::Path>) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let mut modules = emit::emit(api);
+    let mut service = emit::service_module(api);
+    if let Some(root_path) = root {
+        let root_tokens = quote::ToTokens::to_token_stream(root_path);
         for m in &mut modules {
             m.items = std::mem::take(&mut m.items)
                 .into_iter()
@@ -147,10 +185,10 @@ pub fn generate_under(
     }
     let mut files = render::render(&modules)?;
     files.push(render::render_at(&service, emit::SERVICE_FILE)?);
-    files.push(render::render_at(&emit::cli_module(&api), emit::CLI_FILE)?);
+    files.push(render::render_at(&emit::cli_module(api), emit::CLI_FILE)?);
     files.push(GeneratedFile {
         path: "ENDPOINTS.md".into(),
-        contents: emit::endpoints_markdown(&api),
+        contents: emit::endpoints_markdown(api),
     });
     Ok(files)
 }

@@ -86,19 +86,21 @@ pub(crate) fn cli_name(name: &str) -> String {
 /// The name of the catch-all variant every open enum gets.
 pub(crate) const UNKNOWN_VARIANT: &str = "Unknown";
 
-/// Module names the generated tree uses itself, which groups may not take.
 /// The runtime's own types that generated code imports from the crate's root; a spec id, enum or
 /// record may not take their names.
 pub(crate) const RUNTIME_TYPES: &[&str] = &[
+    "Client",
     "Date",
     "DateTime",
     "Lifetime",
     "PlaybackRef",
+    "Result",
     "Source",
     "Target",
     "Upload",
 ];
 
+/// Module names the generated tree uses itself, which groups may not take.
 pub(crate) const RESERVED_MODULES: &[&str] = &["types", "operations", "callbacks", "mod"];
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ fn regenerate(repo: &Path) -> Result<Duration> {
         });
     }
     let start = Instant::now();
-    let files = codegen::generate(&sources).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let files = codegen::generate_client(&sources).map_err(|d| anyhow::anyhow!("{d}"))?;
     let took = start.elapsed();
     for f in files {
         let path = repo.join(&f.path);

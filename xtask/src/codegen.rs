@@ -52,7 +52,7 @@ pub(crate) fn read_spec(root: &Path) -> Result<Vec<codegen::SourceFile>> {
 pub(crate) fn run(mode: Mode) -> Result<()> {
     let root = root();
     let sources = read_spec(&root)?;
-    let files = codegen::generate(&sources)
+    let files = codegen::generate_client(&sources)
         .map_err(|d| anyhow::anyhow!("the spec has {} problem(s):\n{d}", d.len()))?;
     // The directories only the generator writes: the client's code and the fake's interface.
     let mut existing: BTreeSet<String> = BTreeSet::new();
@@ -122,10 +122,10 @@ mod tests {
     #[test]
     fn generation_is_deterministic() -> Result<()> {
         let sources = read_spec(&root())?;
-        let first = codegen::generate(&sources).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let first = codegen::generate_client(&sources).map_err(|d| anyhow::anyhow!("{d}"))?;
         let mut reversed = sources.clone();
         reversed.reverse();
-        let second = codegen::generate(&reversed).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let second = codegen::generate_client(&reversed).map_err(|d| anyhow::anyhow!("{d}"))?;
         assert_eq!(first, second);
         Ok(())
     }
