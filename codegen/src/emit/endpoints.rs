@@ -8,7 +8,7 @@ use super::{
     Module, UsedNames, collect_names, collect_scalar, doc_lines, ident, md, param_ty, ty, wrap,
     zh_en,
 };
-use crate::ir::{Encoding, Endpoint, Group, Pagination, Param, ParamTy, Scalar, Ty};
+use crate::ir::{Confirms, Encoding, Endpoint, Group, Pagination, Param, ParamTy, Scalar, Ty};
 
 pub(super) fn module(g: &Group) -> Module {
     let mut items = imports(g);
@@ -236,9 +236,21 @@ fn endpoint_doc(e: &Endpoint) -> Vec<String> {
 }
 
 fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
+    let (paged, send_async, send_blocking) = send(e);
+    vec![
+        request_struct(e),
+        new_impl(e),
+        builder_impl(e),
+        endpoint_impls(e),
+        paged,
+        send_async,
+        send_blocking,
+    ]
+}
+
+/// The parameters' fields, as stored: `Option` when optional.
+fn request_struct(e: &Endpoint) -> TokenStream {
     let name = ident(&e.request_type);
-    let required: Vec<&Param> = e.params.iter().filter(|p| p.required).collect();
-    let optional: Vec<&Param> = e.params.iter().filter(|p| !p.required).collect();
     let doc = doc_lines(&endpoint_doc(e));
 
     let fields = e.params.iter().map(|p| {
@@ -250,7 +262,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             quote!(#f: Option<#t>,)
         }
     });
-    let struct_item = quote! {
+    quote! {
         #doc
         #[derive(Clone, Debug)]
         #[must_use = "a request does nothing until it is sent"]
@@ -258,30 +270,28 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             client: C,
             #(#fields)*
         }
-    };
+    }
+}
 
-    let req_args: Vec<TokenStream> = required
+/// The required parameters as `new` and the client methods take them: `room_id: RoomId`.
+fn required_args(e: &Endpoint) -> Vec<TokenStream> {
+    e.params
         .iter()
+        .filter(|p| p.required)
         .map(|p| {
             let n = ident(&p.ident);
             let t = arg(p).ty;
             quote!(#n: #t)
         })
-        .collect();
+        .collect()
+}
+
+/// `new` from the required parameters, and `Default` when there are none.
+fn new_impl(e: &Endpoint) -> TokenStream {
+    let name = ident(&e.request_type);
+    let required: Vec<&Param> = e.params.iter().filter(|p| p.required).collect();
+    let req_args = required_args(e);
     let req_names: Vec<_> = required.iter().map(|p| ident(&p.ident)).collect();
-    let inits = e.params.iter().map(|p| {
-        let n = ident(&p.ident);
-        if p.required {
-            let c = arg(p).convert;
-            if n == c.to_string() {
-                quote!(#n)
-            } else {
-                quote!(#n: #c)
-            }
-        } else {
-            quote!(#n: None)
-        }
-    });
     let mut new_doc = vec!["Builds the request from its required parameters.".to_owned()];
     if !required.is_empty() {
         new_doc.push(String::new());
@@ -308,7 +318,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             }
         }
     });
-    let new_item = quote! {
+    quote! {
         impl #name {
             #new_doc
             pub fn new(#(#req_args),*) -> Self {
@@ -317,8 +327,28 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
         }
 
         #default_item
-    };
+    }
+}
 
+/// `with_client`, which every way of building the request goes through, and the setters of the
+/// optional parameters.
+fn builder_impl(e: &Endpoint) -> TokenStream {
+    let name = ident(&e.request_type);
+    let optional: Vec<&Param> = e.params.iter().filter(|p| !p.required).collect();
+    let req_args = required_args(e);
+    let inits = e.params.iter().map(|p| {
+        let n = ident(&p.ident);
+        if p.required {
+            let c = arg(p).convert;
+            if n == c.to_string() {
+                quote!(#n)
+            } else {
+                quote!(#n: #c)
+            }
+        } else {
+            quote!(#n: None)
+        }
+    });
     let setters = optional.iter().map(|p| {
         let n = ident(&p.ident);
         let a = arg(p);
@@ -344,7 +374,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             }
         }
     });
-    let generic_item = quote! {
+    quote! {
         impl<C> #name<C> {
             fn with_client(client: C, #(#req_args),*) -> Self {
                 Self { client, #(#inits),* }
@@ -352,8 +382,13 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
 
             #(#setters)*
         }
-    };
+    }
+}
 
+/// `Endpoint` and its sealed plumbing: how the parameters are written, the file part, and a
+/// batch's confirmation.
+fn endpoint_impls(e: &Endpoint) -> TokenStream {
+    let name = ident(&e.request_type);
     let op = ident(&e.operation);
     let output = ty(&e.response);
     let writes = e
@@ -370,33 +405,13 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             }
         }
     });
-    let unconfirmed = e.confirms.as_ref().map(|c| {
-        let param = ident(&c.param);
-        let list = ident(&c.list);
-        let items = if c.param_required {
-            quote!(self.#param.iter())
-        } else {
-            quote!(self.#param.iter().flatten())
-        };
-        let ids = match &c.key {
-            Some(key) => {
-                let key = ident(key);
-                quote!(#items.map(|item| item.#key))
-            }
-            None => quote!(#items.copied()),
-        };
-        quote! {
-            fn unconfirmed(&self, output: &Self::Data) -> Option<crate::wire::Unconfirmed> {
-                crate::wire::unconfirmed(#ids, &output.#list)
-            }
-        }
-    });
+    let unconfirmed = e.confirms.as_ref().map(unconfirmed);
     let params_lifetime = if e.params.iter().any(|p| p.ty != ParamTy::File) {
         quote!(out)
     } else {
         quote!(_out)
     };
-    let endpoint_item = quote! {
+    quote! {
         impl<C> Endpoint for #name<C> {
             type Output = #output;
             const INFO: &'static OperationInfo = Operation::#op.info();
@@ -413,8 +428,36 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
 
             #unconfirmed
         }
-    };
+    }
+}
 
+/// A batch's `unconfirmed`: the requested ids its response does not list.
+fn unconfirmed(c: &Confirms) -> TokenStream {
+    let param = ident(&c.param);
+    let list = ident(&c.list);
+    let items = if c.param_required {
+        quote!(self.#param.iter())
+    } else {
+        quote!(self.#param.iter().flatten())
+    };
+    let ids = match &c.key {
+        Some(key) => {
+            let key = ident(key);
+            quote!(#items.map(|item| item.#key))
+        }
+        None => quote!(#items.copied()),
+    };
+    quote! {
+        fn unconfirmed(&self, output: &Self::Data) -> Option<crate::wire::Unconfirmed> {
+            crate::wire::unconfirmed(#ids, &output.#list)
+        }
+    }
+}
+
+/// `send` on both clients, and for a list endpoint its `Paginated` impl with `pages` and `items`.
+fn send(e: &Endpoint) -> (TokenStream, TokenStream, TokenStream) {
+    let name = ident(&e.request_type);
+    let output = ty(&e.response);
     let returns = match &e.response {
         Ty::Ack => {
             "Succeeds when the vendor answers `code == 0`; `data` carries nothing.".to_owned()
@@ -461,15 +504,7 @@ fn endpoint(e: &Endpoint) -> Vec<TokenStream> {
             #blocking_pages
         }
     };
-    vec![
-        struct_item,
-        new_item,
-        generic_item,
-        endpoint_item,
-        paged,
-        send_async,
-        send_blocking,
-    ]
+    (paged, send_async, send_blocking)
 }
 
 /// The `Paginated` impl of a list endpoint, and `pages`/`items` for both clients.
@@ -611,11 +646,7 @@ fn constructor(e: &Endpoint) -> TokenStream {
     let method = ident(&e.name);
     let name = ident(&e.request_type);
     let required: Vec<&Param> = e.params.iter().filter(|p| p.required).collect();
-    let args = required.iter().map(|p| {
-        let n = ident(&p.ident);
-        let t = arg(p).ty;
-        quote!(#n: #t)
-    });
+    let args = required_args(e);
     let names = required.iter().map(|p| ident(&p.ident));
     let title = match e.doc {
         Some(n) => format!("{} (API {n}) — {}", md(&e.title_zh), md(&e.summary)),
