@@ -91,8 +91,10 @@ pub struct Endpoint {
     pub description_zh: Option<String>,
     /// English notes on doc inconsistencies and choices.
     pub notes: Option<String>,
-    /// Allowed methods; the client sends the first.
-    pub methods: Vec<Method>,
+    /// Allowed methods by their wire names (`GET`, `POST`); the client sends the first. The
+    /// concept is the client's (`baijiayun::info::Method`); the generated table names its
+    /// variants ([`crate::ir`] keeps the spec's words).
+    pub methods: Vec<String>,
     /// The path, starting with `/openapi/`.
     pub path: String,
     /// Whether a named source shows this exact path.
@@ -141,25 +143,6 @@ pub struct Window {
     pub end: String,
     /// Whether the window must lie within one day.
     pub same_day: bool,
-}
-
-/// An HTTP method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// `GET`, parameters in the query string.
-    Get,
-    /// `POST`, parameters in a form body.
-    Post,
-}
-
-impl Method {
-    /// The method's name on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
 }
 
 /// A request parameter.

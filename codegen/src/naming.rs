@@ -83,6 +83,15 @@ pub(crate) fn cli_name(name: &str) -> String {
     name.to_kebab_case()
 }
 
+/// The HTTP methods a spec may list, by their wire names: the variants of the client's
+/// `baijiayun::info::Method`, which the generated operation table names ([`method_variant`]).
+pub(crate) const HTTP_METHODS: &[&str] = &["GET", "POST"];
+
+/// The variant of the client's `info::Method` for a wire name: `GET` → `Get`.
+pub(crate) fn method_variant(wire: &str) -> String {
+    wire.to_lowercase().to_upper_camel_case()
+}
+
 /// The name of the catch-all variant every open enum gets.
 pub(crate) const UNKNOWN_VARIANT: &str = "Unknown";
 
@@ -146,5 +155,7 @@ mod tests {
         assert_eq!(callback_variant("main_version"), "MainVersion");
         assert_eq!(cli_name("get_player_token_batch"), "get-player-token-batch");
         assert_eq!(cli_name("LargeClass"), "large-class");
+        assert_eq!(method_variant("GET"), "Get");
+        assert_eq!(method_variant("POST"), "Post");
     }
 }

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Module, doc_lines, ident, zh_en};
-use crate::ir::{Api, Code, Encoding, Endpoint, Method, Param, ParamTy, Repr, Scalar};
+use crate::ir::{Api, Code, Encoding, Endpoint, Param, ParamTy, Repr, Scalar};
 
 pub(super) fn module(api: &Api) -> Module {
     let endpoints: Vec<&Endpoint> = api.endpoints().collect();
@@ -115,9 +115,9 @@ fn info(api: &Api, index: usize, e: &Endpoint) -> TokenStream {
     let path = &e.path;
     let verified = e.path_verified;
     let source = &e.path_source;
-    let methods = e.methods.iter().map(|m| match m {
-        Method::Get => quote!(Method::Get),
-        Method::Post => quote!(Method::Post),
+    let methods = e.methods.iter().map(|m| {
+        let variant = ident(&crate::naming::method_variant(m));
+        quote!(Method::#variant)
     });
     let params = e.params.iter().map(|p| param(api, p));
     let page = match &e.pagination {

@@ -2,7 +2,7 @@
 
 use super::{Lowerer, ROOT_STEM, stem};
 use crate::diagnostics::Diagnostics;
-use crate::ir::{Endpoint, Example, Group, Method, Param, ParamTy};
+use crate::ir::{Endpoint, Example, Group, Param, ParamTy};
 use crate::naming;
 use crate::spec::{EndpointSpec, Spanned, SpecFile};
 
@@ -171,20 +171,17 @@ impl Lowerer<'_> {
         })
     }
 
-    fn methods(&mut self, list: &Spanned<Vec<Spanned<String>>>) -> Vec<Method> {
+    fn methods(&mut self, list: &Spanned<Vec<Spanned<String>>>) -> Vec<String> {
         let mut out = Vec::new();
         for m in &list.value {
-            let method = match m.value.as_str() {
-                "GET" => Method::Get,
-                "POST" => Method::Post,
-                other => {
-                    self.diags.error(
-                        &m.at,
-                        format!("unknown method '{other}' (expected GET or POST)"),
-                    );
-                    continue;
-                }
-            };
+            let method = m.value.clone();
+            if !naming::HTTP_METHODS.contains(&method.as_str()) {
+                self.diags.error(
+                    &m.at,
+                    format!("unknown method '{method}' (expected GET or POST)"),
+                );
+                continue;
+            }
             if out.contains(&method) {
                 self.diags.error(&m.at, "method listed twice");
             }
