@@ -92,8 +92,8 @@ pub struct Endpoint {
     /// English notes on doc inconsistencies and choices.
     pub notes: Option<String>,
     /// Allowed methods by their wire names (`GET`, `POST`); the client sends the first. The
-    /// concept is the client's (`baijiayun::info::Method`); the generated table names its
-    /// variants ([`crate::ir`] keeps the spec's words).
+    /// concept is the client's `baijiayun::info::Method`, whose variants the generated operation
+    /// table names; the IR keeps the spec's words.
     pub methods: Vec<String>,
     /// The path, starting with `/openapi/`.
     pub path: String,

@@ -1,9 +1,10 @@
 //! Lowering of the callbacks: which callback a delivery is (`when`), its fields and its variants.
 
 use super::{Lowerer, TEXT_FIELDS_ONLY};
+use crate::diagnostics::Diagnostics;
 use crate::ir::{Callback, Code, Field, VariantCase, Variants, When};
 use crate::naming;
-use crate::spec::{CallbackSpec, ScalarValue, SpecFile, WhenSpec};
+use crate::spec::{CallbackSpec, ScalarValue, Spanned, SpecFile, WhenSpec};
 
 impl Lowerer<'_> {
     pub(super) fn callbacks(&mut self, files: &[SpecFile]) -> Vec<Callback> {
@@ -38,50 +39,31 @@ impl Lowerer<'_> {
                 "'sign' is implied for every callback and is not listed",
             );
         }
-        let has = |name: &str| fields.iter().any(|f| f.wire == name);
         let when = match &c.when.value {
             WhenSpec::Otherwise => When::Otherwise,
             WhenSpec::Equals { field, value } => {
-                if !has(&field.value) {
-                    self.diags.error(
-                        &field.at,
-                        format!("no field '{}' in this callback", field.value),
-                    );
-                }
+                require_field(&fields, field, self.diags);
                 When::Equals {
                     field: field.value.clone(),
                     value: value.clone(),
                 }
             }
             WhenSpec::Present { field } => {
-                if !has(&field.value) {
-                    self.diags.error(
-                        &field.at,
-                        format!("no field '{}' in this callback", field.value),
-                    );
-                }
+                require_field(&fields, field, self.diags);
                 When::Present {
                     field: field.value.clone(),
                 }
             }
         };
         let variants = c.variants.as_ref().map(|v| {
-            if !has(&v.field.value) {
-                self.diags.error(
-                    &v.field.at,
-                    format!("no field '{}' in this callback", v.field.value),
-                );
-            }
+            require_field(&fields, &v.field, self.diags);
             let cases = v
                 .cases
                 .iter()
                 .map(|case| {
                     self.check_type_name(&case.name, "variant");
                     for f in &case.fields {
-                        if !has(&f.value) {
-                            self.diags
-                                .error(&f.at, format!("no field '{}' in this callback", f.value));
-                        }
+                        require_field(&fields, f, self.diags);
                     }
                     VariantCase {
                         name: case.name.value.clone(),
@@ -112,5 +94,15 @@ impl Lowerer<'_> {
             fields,
             variants,
         })
+    }
+}
+
+/// `when` and `variants` name fields of the callback they belong to.
+fn require_field(fields: &[Field], name: &Spanned<String>, diags: &mut Diagnostics) {
+    if !fields.iter().any(|f| f.wire == name.value) {
+        diags.error(
+            &name.at,
+            format!("no field '{}' in this callback", name.value),
+        );
     }
 }
