@@ -1,11 +1,9 @@
 //! Enums and record types → `types.rs`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{
-    Module, UsedNames, collect_names, doc_lines, field_ty, ident, md, ty, wrap, zh_en,
-};
+use super::{Module, UsedNames, collect_names, doc_lines, field_ty, ident, md, ty, wrap, zh_en};
 use crate::ir::{Api, Code, Enum, Field, IdType, ParamTy, Record, Repr, Scalar, Ty};
 use crate::naming::{UNKNOWN_VARIANT, cli_name};
 
@@ -181,130 +179,128 @@ fn enumeration(e: &Enum) -> TokenStream {
     });
     let names: Vec<_> = e.values.iter().map(|v| ident(&v.name)).collect();
     let display = display(e, &names);
-    match e.repr {
-        Repr::Int => {
-            let codes: Vec<_> = e
-                .values
-                .iter()
-                .map(|v| match v.code {
-                    Code::Int(i) => {
-                        let lit = proc_macro2::Literal::i64_unsuffixed(i);
-                        quote!(#lit)
-                    }
-                    Code::Str(_) => quote!(0),
-                })
-                .collect();
-            quote! {
-                #doc
-                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-                #[serde(from = "i64", into = "i64")]
-                #[non_exhaustive]
-                pub enum #name {
-                    #(#variants)*
-                    /// A code this version of the crate does not know, kept as received.
-                    #unknown(i64),
-                }
+    let (code_ty, copy, conversions) = match e.repr {
+        Repr::Int => (
+            quote!(i64),
+            quote!(Copy,),
+            int_conversions(e, &name, &unknown, &names),
+        ),
+        Repr::String => (
+            quote!(String),
+            quote!(),
+            string_conversions(e, &name, &unknown, &names),
+        ),
+    };
+    let code_name = code_ty.to_string();
+    quote! {
+        #doc
+        #[derive(Clone, #copy Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = #code_name, into = #code_name)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A code this version of the crate does not know, kept as received.
+            #unknown(#code_ty),
+        }
 
-                impl Default for #name {
-                    /// The code `0`, as a record's default.
-                    fn default() -> Self {
-                        Self::from(0)
-                    }
-                }
+        #conversions
 
-                impl From<i64> for #name {
-                    fn from(code: i64) -> Self {
-                        match code {
-                            #(#codes => Self::#names,)*
-                            other => Self::#unknown(other),
-                        }
-                    }
-                }
+        impl de::Coded for #name {
+            type Code = #code_ty;
 
-                impl From<#name> for i64 {
-                    fn from(value: #name) -> Self {
-                        match value {
-                            #(#name::#names => #codes,)*
-                            #name::#unknown(code) => code,
-                        }
-                    }
-                }
-
-                impl de::Coded for #name {
-                    type Code = i64;
-
-                    fn is_known(&self) -> bool {
-                        !matches!(self, Self::#unknown(_))
-                    }
-                }
-
-                #display
+            fn is_known(&self) -> bool {
+                !matches!(self, Self::#unknown(_))
             }
         }
-        Repr::String => {
-            let codes: Vec<_> = e
-                .values
-                .iter()
-                .map(|v| match &v.code {
-                    Code::Str(s) => quote!(#s),
-                    Code::Int(_) => quote!(""),
-                })
-                .collect();
-            quote! {
-                #doc
-                #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-                #[serde(from = "String", into = "String")]
-                #[non_exhaustive]
-                pub enum #name {
-                    #(#variants)*
-                    /// A code this version of the crate does not know, kept as received.
-                    #unknown(String),
+
+        #display
+    }
+}
+
+/// An enum coded by integers: its `Default` (code `0`), `From<i64>` and back.
+fn int_conversions(e: &Enum, name: &Ident, unknown: &Ident, names: &[Ident]) -> TokenStream {
+    let codes: Vec<_> = e
+        .values
+        .iter()
+        .map(|v| match v.code {
+            Code::Int(i) => {
+                let lit = proc_macro2::Literal::i64_unsuffixed(i);
+                quote!(#lit)
+            }
+            Code::Str(_) => quote!(0),
+        })
+        .collect();
+    quote! {
+        impl Default for #name {
+            /// The code `0`, as a record's default.
+            fn default() -> Self {
+                Self::from(0)
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(code: i64) -> Self {
+                match code {
+                    #(#codes => Self::#names,)*
+                    other => Self::#unknown(other),
                 }
+            }
+        }
 
-                impl #name {
-                    /// The code on the wire.
-                    pub fn as_str(&self) -> &str {
-                        match self {
-                            #(Self::#names => #codes,)*
-                            Self::#unknown(code) => code,
-                        }
-                    }
+        impl From<#name> for i64 {
+            fn from(value: #name) -> Self {
+                match value {
+                    #(#name::#names => #codes,)*
+                    #name::#unknown(code) => code,
                 }
+            }
+        }
+    }
+}
 
-                impl Default for #name {
-                    /// The code `""`, as a record's default.
-                    fn default() -> Self {
-                        Self::from(String::new())
-                    }
+/// An enum coded by strings: `as_str`, its `Default` (code `""`), `From<String>` and back.
+fn string_conversions(e: &Enum, name: &Ident, unknown: &Ident, names: &[Ident]) -> TokenStream {
+    let codes: Vec<_> = e
+        .values
+        .iter()
+        .map(|v| match &v.code {
+            Code::Str(s) => quote!(#s),
+            Code::Int(_) => quote!(""),
+        })
+        .collect();
+    quote! {
+        impl #name {
+            /// The code on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#names => #codes,)*
+                    Self::#unknown(code) => code,
                 }
+            }
+        }
 
-                impl From<String> for #name {
-                    fn from(code: String) -> Self {
-                        match code.as_str() {
-                            #(#codes => Self::#names,)*
-                            _ => Self::#unknown(code),
-                        }
-                    }
+        impl Default for #name {
+            /// The code `""`, as a record's default.
+            fn default() -> Self {
+                Self::from(String::new())
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(code: String) -> Self {
+                match code.as_str() {
+                    #(#codes => Self::#names,)*
+                    _ => Self::#unknown(code),
                 }
+            }
+        }
 
-                impl From<#name> for String {
-                    fn from(value: #name) -> Self {
-                        match value {
-                            #name::#unknown(code) => code,
-                            known => known.as_str().to_owned(),
-                        }
-                    }
+        impl From<#name> for String {
+            fn from(value: #name) -> Self {
+                match value {
+                    #name::#unknown(code) => code,
+                    known => known.as_str().to_owned(),
                 }
-
-                impl de::Coded for #name {
-                    type Code = String;
-
-                    fn is_known(&self) -> bool {
-                        !matches!(self, Self::#unknown(_))
-                    }
-                }
-
-                #display
             }
         }
     }
