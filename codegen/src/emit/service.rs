@@ -14,85 +14,56 @@ use quote::{format_ident, quote};
 use super::{
     Module, UsedNames, collect_names, collect_scalar, doc_lines, ident, param_ty, ty, zh_en,
 };
-use crate::ir::{Api, Encoding, Endpoint, Param, ParamTy, Ty};
+use crate::ir::{Api, Encoding, Endpoint, Group, Param, ParamTy, Ty};
 use crate::naming::option_setter;
 
 /// Where the fake's interface is written, from the workspace root.
 pub(crate) const SERVICE_FILE: &str = "mock/src/generated/service.rs";
 
 pub(crate) fn module(api: &Api) -> Module {
-    let mut traits = Vec::new();
-    let mut bounds = Vec::new();
-    let mut arms = Vec::new();
-    let mut params = Vec::new();
     let used = used_names(api);
+    let encodes = api.endpoints().any(|e| e.response != Ty::Ack);
+    let mut items = imports(&used, encodes);
+    for g in &api.groups {
+        for e in &g.endpoints {
+            items.extend(params_struct(&g.name, e));
+        }
+    }
+    items.extend(api.groups.iter().map(group_trait));
+    let bounds: Vec<_> = api
+        .groups
+        .iter()
+        .map(|g| ident(&crate::naming::service_trait(&g.name)))
+        .collect();
+    items.extend([
+        quote! {
+            /// What the fake server implements: one method per endpoint, taking the parameters it
+            /// received, typed, and returning the typed `data`, or the vendor's refusal; one trait
+            /// per group.
+            pub(crate) trait Service: #(#bounds)+* {}
+        },
+        quote! {
+            impl<S: #(#bounds)+*> Service for S {}
+        },
+        dispatch(api, encodes),
+    ]);
+    Module {
+        path: SERVICE_FILE.into(),
+        source: "spec/*.yaml".into(),
+        doc: vec![
+            "The fake server's interface: the parameters of each endpoint, typed; one typed method"
+                .into(),
+            "per endpoint; and the dispatch to it.".into(),
+        ],
+        items,
+    }
+}
+
+/// The module's imports: `encodes` when some response is encoded as JSON (`to_json`).
+fn imports(used: &UsedNames, encodes: bool) -> Vec<TokenStream> {
     let runtime: Vec<_> = used.runtime.iter().map(|n| ident(n)).collect();
     let types: Vec<_> = used.types.iter().map(|n| ident(n)).collect();
-    // Names a parameter is not given when nothing uses it.
-    let encodes = api.endpoints().any(|e| e.response != Ty::Ack);
-    let (style, to_json) = if encodes {
-        (quote!(style), quote!(, to_json))
-    } else {
-        (quote!(_style), quote!())
-    };
-    let received = if api.endpoints().any(|e| !e.params.is_empty()) {
-        quote!(received)
-    } else {
-        quote!(_received)
-    };
-    for g in &api.groups {
-        let service = ident(&crate::naming::service_trait(&g.name));
-        let mut methods = Vec::new();
-        for e in &g.endpoints {
-            let method = ident(&e.name);
-            let params_type = params_type(e);
-            let op = ident(&e.operation);
-            let output = match &e.response {
-                Ty::Ack => quote!(()),
-                other => {
-                    let t = ty(other);
-                    quote!(#t)
-                }
-            };
-            let doc = doc_lines(&[zh_en(&e.title_zh, &e.summary)]);
-            methods.push(quote! {
-                #doc
-                fn #method(&mut self, request: #params_type) -> Result<#output, Refusal>;
-            });
-            params.extend(params_struct(&g.name, e));
-            let respond = match &e.response {
-                // Answer like the doc's example: `true` for some acks, `null` for others.
-                Ty::Ack if ack_is_true(e) => quote! {
-                    service.#method(request)?;
-                    Ok(Value::Bool(true))
-                },
-                Ty::Ack => quote! {
-                    service.#method(request)?;
-                    Ok(Value::Null)
-                },
-                _ => quote!(to_json(&service.#method(request)?, style)),
-            };
-            let read = read(e);
-            arms.push(quote! {
-                Operation::#op => {
-                    let request = #read;
-                    check_limits(&request.clone().into_request())?;
-                    #respond
-                }
-            });
-        }
-        let doc = doc_lines(&[format!(
-            "What the fake server implements for the group `{}` ({}).",
-            g.name, g.title_zh
-        )]);
-        traits.push(quote! {
-            #doc
-            pub(crate) trait #service {
-                #(#methods)*
-            }
-        });
-        bounds.push(service);
-    }
+    let to_json = if encodes { quote!(, to_json) } else { quote!() };
     let mut items = Vec::new();
     if used.btree_map {
         items.push(quote!(
@@ -116,46 +87,95 @@ pub(crate) fn module(api: &Api) -> Module {
     if !types.is_empty() {
         items.push(quote!(use baijiayun::types::{#(#types),*};));
     }
-    items.extend(params);
-    items.extend(traits);
-    items.extend([
-        quote! {
-            /// What the fake server implements: one method per endpoint, taking the parameters it
-            /// received, typed, and returning the typed `data`, or the vendor's refusal; one trait
-            /// per group.
-            pub(crate) trait Service: #(#bounds)+* {}
-        },
-        quote! {
-            impl<S: #(#bounds)+*> Service for S {}
-        },
-        quote! {
-            /// Reads the parameters of `operation` from what the fake received (every parameter
-            /// typed as the spec says), checks them with the client's own check of its request,
-            /// calls its method, and encodes `data` in `style`.
-            pub(crate) fn dispatch<S: Service>(
-                service: &mut S,
-                operation: Operation,
-                #received: &Received,
-                #style: ResponseStyle,
-            ) -> Result<Value, Refusal> {
-                match operation {
-                    #(#arms)*
-                    // `Operation` is `#[non_exhaustive]`: one the fake's spec does not know.
-                    #[allow(unreachable_patterns, reason = "every operation of this spec is served above")]
-                    _ => Err(Refusal::unknown_operation()),
-                }
+    items
+}
+
+/// A group's service trait: one method per endpoint, from its typed parameters to its `data`.
+fn group_trait(g: &Group) -> TokenStream {
+    let service = ident(&crate::naming::service_trait(&g.name));
+    let methods = g.endpoints.iter().map(|e| {
+        let method = ident(&e.name);
+        let params_type = params_type(e);
+        let output = match &e.response {
+            Ty::Ack => quote!(()),
+            other => {
+                let t = ty(other);
+                quote!(#t)
             }
-        },
-    ]);
-    Module {
-        path: SERVICE_FILE.into(),
-        source: "spec/*.yaml".into(),
-        doc: vec![
-            "The fake server's interface: the parameters of each endpoint, typed; one typed method"
-                .into(),
-            "per endpoint; and the dispatch to it.".into(),
-        ],
-        items,
+        };
+        let doc = doc_lines(&[zh_en(&e.title_zh, &e.summary)]);
+        quote! {
+            #doc
+            fn #method(&mut self, request: #params_type) -> Result<#output, Refusal>;
+        }
+    });
+    let doc = doc_lines(&[format!(
+        "What the fake server implements for the group `{}` ({}).",
+        g.name, g.title_zh
+    )]);
+    quote! {
+        #doc
+        pub(crate) trait #service {
+            #(#methods)*
+        }
+    }
+}
+
+/// `dispatch`: an arm per endpoint that reads, checks and serves its request; `encodes` when some
+/// response is encoded as JSON.
+fn dispatch(api: &Api, encodes: bool) -> TokenStream {
+    // Names a parameter is not given when nothing uses it.
+    let style = if encodes {
+        quote!(style)
+    } else {
+        quote!(_style)
+    };
+    let received = if api.endpoints().any(|e| !e.params.is_empty()) {
+        quote!(received)
+    } else {
+        quote!(_received)
+    };
+    let arms = api.endpoints().map(|e| {
+        let method = ident(&e.name);
+        let op = ident(&e.operation);
+        let respond = match &e.response {
+            // Answer like the doc's example: `true` for some acks, `null` for others.
+            Ty::Ack if ack_is_true(e) => quote! {
+                service.#method(request)?;
+                Ok(Value::Bool(true))
+            },
+            Ty::Ack => quote! {
+                service.#method(request)?;
+                Ok(Value::Null)
+            },
+            _ => quote!(to_json(&service.#method(request)?, style)),
+        };
+        let read = read(e);
+        quote! {
+            Operation::#op => {
+                let request = #read;
+                check_limits(&request.clone().into_request())?;
+                #respond
+            }
+        }
+    });
+    quote! {
+        /// Reads the parameters of `operation` from what the fake received (every parameter
+        /// typed as the spec says), checks them with the client's own check of its request,
+        /// calls its method, and encodes `data` in `style`.
+        pub(crate) fn dispatch<S: Service>(
+            service: &mut S,
+            operation: Operation,
+            #received: &Received,
+            #style: ResponseStyle,
+        ) -> Result<Value, Refusal> {
+            match operation {
+                #(#arms)*
+                // `Operation` is `#[non_exhaustive]`: one the fake's spec does not know.
+                #[allow(unreachable_patterns, reason = "every operation of this spec is served above")]
+                _ => Err(Refusal::unknown_operation()),
+            }
+        }
     }
 }
 
