@@ -339,16 +339,6 @@ fn rows(
                 .or_else(|| name.rsplit_once('.').and_then(|(_, last)| m.get(last)))
         })
     };
-    // A row removed or added next to another moves the lines that continue it to or from its
-    // neighbour: the codes in them are not the neighbour's new or lost values.
-    let moved_codes = |rows: &[(String, &Row)], other: &[(String, &Row)], key: &str| {
-        rows.iter()
-            .position(|(k, _)| k == key)
-            .and_then(|i| rows.get(i + 1))
-            .filter(|(next_key, _)| !other.iter().any(|(k, _)| k == next_key))
-            .map(|(_, next)| next.codes.clone())
-            .unwrap_or_default()
-    };
     // Removed, in the baseline's order.
     for (key, r) in old {
         if !new.iter().any(|(k, _)| k == key) {
@@ -403,38 +393,10 @@ fn rows(
                 in_spec,
             ));
         }
-        let spec_codes = spec_item.and_then(|s| s.codes.as_ref());
         // Codes that went to a row added after this one, or came from a row removed after it.
-        let to_new_row = moved_codes(new, old, key);
-        let from_old_row = moved_codes(old, new, key);
-        for c in o
-            .codes
-            .difference(&w.codes)
-            .filter(|c| !to_new_row.contains(c))
-        {
-            let in_spec = spec_codes.is_none_or(|codes| !codes.contains(c));
-            out.push(t.finding(
-                Kind::EnumValueRemoved,
-                Some(&w.name),
-                Some(c.to_string()),
-                None,
-                in_spec,
-            ));
-        }
-        for c in w
-            .codes
-            .difference(&o.codes)
-            .filter(|c| !from_old_row.contains(c))
-        {
-            let in_spec = spec_codes.is_some_and(|codes| codes.contains(c));
-            out.push(t.finding(
-                Kind::EnumValueAdded,
-                Some(&w.name),
-                None,
-                Some(c.to_string()),
-                in_spec,
-            ));
-        }
+        let moved = [moved_codes(new, old, key), moved_codes(old, new, key)];
+        let spec_codes = spec_item.and_then(|s| s.codes.as_ref());
+        code_changes(t, (o, w), &moved, spec_codes, out);
         if o.description != w.description {
             out.push(t.finding(
                 Kind::DescriptionChanged,
@@ -444,6 +406,57 @@ fn rows(
                 false,
             ));
         }
+    }
+}
+
+/// A row removed or added next to another moves the lines that continue it to or from its
+/// neighbour: the codes in them are not the neighbour's new or lost values. These are the codes of
+/// the row after `key` in `rows` when `other` lacks that row.
+fn moved_codes(rows: &[(String, &Row)], other: &[(String, &Row)], key: &str) -> BTreeSet<i64> {
+    rows.iter()
+        .position(|(k, _)| k == key)
+        .and_then(|i| rows.get(i + 1))
+        .filter(|(next_key, _)| !other.iter().any(|(k, _)| k == next_key))
+        .map(|(_, next)| next.codes.clone())
+        .unwrap_or_default()
+}
+
+/// The enum values a kept row (`o` in the baseline, `w` now) lost or gained, but those `moved`
+/// to a row added after it or from a row removed after it.
+fn code_changes(
+    t: &Target<'_>,
+    (o, w): (&Row, &Row),
+    [to_new_row, from_old_row]: &[BTreeSet<i64>; 2],
+    spec_codes: Option<&BTreeSet<i64>>,
+    out: &mut Vec<Finding>,
+) {
+    for c in o
+        .codes
+        .difference(&w.codes)
+        .filter(|c| !to_new_row.contains(c))
+    {
+        let in_spec = spec_codes.is_none_or(|codes| !codes.contains(c));
+        out.push(t.finding(
+            Kind::EnumValueRemoved,
+            Some(&w.name),
+            Some(c.to_string()),
+            None,
+            in_spec,
+        ));
+    }
+    for c in w
+        .codes
+        .difference(&o.codes)
+        .filter(|c| !from_old_row.contains(c))
+    {
+        let in_spec = spec_codes.is_some_and(|codes| codes.contains(c));
+        out.push(t.finding(
+            Kind::EnumValueAdded,
+            Some(&w.name),
+            None,
+            Some(c.to_string()),
+            in_spec,
+        ));
     }
 }
 
