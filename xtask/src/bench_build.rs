@@ -11,7 +11,7 @@
 //! never modified.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -92,24 +92,7 @@ fn copy_tracked(root: &Path, to: &Path) -> Result<()> {
 
 /// Regenerates the copy's generated files from its spec; returns the time generation took.
 fn regenerate(repo: &Path) -> Result<Duration> {
-    let mut sources = Vec::new();
-    let mut names: Vec<PathBuf> = fs::read_dir(repo.join("spec"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    names.sort();
-    for path in names {
-        let name = format!(
-            "spec/{}",
-            path.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
-        sources.push(codegen::SourceFile {
-            name,
-            text: fs::read_to_string(&path)?,
-        });
-    }
+    let sources = crate::codegen::read_spec(repo)?;
     let start = Instant::now();
     let files = codegen::generate_client(&sources).map_err(|d| anyhow::anyhow!("{d}"))?;
     let took = start.elapsed();
@@ -185,6 +168,23 @@ pub(crate) fn run_all(root: &Path, rounds_wanted: u32) -> Result<()> {
     }
     let codegen_time = median(gens);
 
+    let out = report(&rounds, incremental, codegen_time, regen);
+    #[allow(clippy::print_stdout, reason = "the report is the command's output")]
+    {
+        print!("{out}");
+    }
+    fs::write(work.join("report.txt"), out)?;
+    Ok(())
+}
+
+/// The report: each round's clean builds and their ratio, the ratio of the totals against its
+/// target, the incremental rebuild, and generation's times.
+fn report(
+    rounds: &[(Duration, Duration)],
+    incremental: Duration,
+    codegen_time: Duration,
+    regen: Duration,
+) -> String {
     let secs = |f: fn(&(Duration, Duration)) -> Duration| -> f64 {
         rounds.iter().map(f).map(|d| d.as_secs_f64()).sum()
     };
@@ -235,10 +235,5 @@ pub(crate) fn run_all(root: &Path, rounds_wanted: u32) -> Result<()> {
         "code generation after the change",
         regen.as_secs_f64()
     ));
-    #[allow(clippy::print_stdout, reason = "the report is the command's output")]
-    {
-        print!("{out}");
-    }
-    fs::write(work.join("report.txt"), out)?;
-    Ok(())
+    out
 }
