@@ -5,9 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{
-    Module, UsedNames, collect_names, doc_lines, field_ty, ident, md, ty, wrap, zh_en,
-};
+use super::{Module, UsedNames, collect_names, doc_lines, field_ty, ident, md, ty, wrap, zh_en};
 use crate::ir::{Api, Callback, Code, Field, Scalar, Ty, VariantCase, When};
 use crate::naming::UNKNOWN_VARIANT;
 
