@@ -10,17 +10,15 @@
 //! panics; but called from async code it still blocks that thread until the answer comes, so use
 //! the async [`crate::Client`] there.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::call::{Answer, AnswerOutput, Core, Decode, Event, Output, Step, clock};
+use crate::call::{Core, Decode, Event, Step, clock};
 use crate::error::{Error, Label, Result};
+use crate::facade;
 use crate::info::Method;
 use crate::request::{self, Call, CallOptions, CappedBody, Prepared, Shared};
-use crate::retry::RetryPolicy;
-use crate::wire::{Endpoint, ParamValue};
 
 /// The builder of a blocking [`Client`]: [`crate::ClientBuilder`] whose `build` returns a
 /// [`Client`].
@@ -101,134 +99,7 @@ impl Client {
         })
     }
 
-    /// The account's partner id.
-    pub fn partner_id(&self) -> i64 {
-        self.shared.partner_id
-    }
-
-    /// Where the fleet-wide rate limit stands (feature `redis`), when it is on.
-    #[cfg(feature = "redis")]
-    pub fn fleet_state(&self) -> Option<crate::fleet::FleetState> {
-        self.shared.fleet_state()
-    }
-
-    /// Where requests go.
-    pub fn base_url(&self) -> &str {
-        &self.shared.base_url
-    }
-
-    /// A web player link for `playback`; see [`crate::Client::player_url`].
-    pub fn player_url(&self, playback: impl Into<crate::PlaybackRef>) -> crate::player::PlayerUrl {
-        crate::player::PlayerUrl::new(self.base_url(), playback)
-    }
-
-    /// API 3's request for the player token of `playback`; see
-    /// [`crate::Client::player_token_for`].
-    pub fn player_token_for(
-        &self,
-        playback: impl Into<crate::PlaybackRef>,
-        expires_in: impl Into<crate::Lifetime>,
-    ) -> crate::token::GetPlayerTokenRequest<&Self> {
-        let playback = playback.into();
-        self.get_player_token(playback.room_id, expires_in)
-            .set_session_id(playback.session_id)
-    }
-
-    /// The path `operation` is sent to (an override, or the spec's).
-    pub fn path(&self, operation: crate::operations::Operation) -> &str {
-        self.shared.path(operation.info())
-    }
-
-    /// A clone (sharing connections and the rate limit) whose calls retry by `policy`; see
-    /// [`crate::Client::with_retry`].
-    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
-        let mut c = self.clone();
-        c.options.retry = policy;
-        c
-    }
-
-    /// A clone (sharing connections and the rate limit) whose calls time out after `timeout`.
-    pub fn with_timeout(&self, timeout: Duration) -> Client {
-        let mut c = self.clone();
-        c.options.timeout = Some(timeout);
-        c
-    }
-
-    /// Sends any request value.
-    pub fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output> {
-        let call = self.shared.endpoint_call(request)?;
-        let output = self.decoded(call, E::decode_data)?;
-        crate::request::confirmed(request, output)
-    }
-
-    /// Sends any request value and returns its typed `data` with the response body as received;
-    /// see [`crate::Client::execute_with_body`].
-    pub fn execute_with_body<E: Endpoint>(
-        &self,
-        request: &E,
-    ) -> Result<crate::WithBody<E::Output>> {
-        let call = self.shared.endpoint_call(request)?;
-        let label = call.label.clone();
-        let mut output = crate::call::OutputWithBody::new(E::decode_data);
-        let result = self.run(call, &mut output);
-        let received = output.finish(&label, result)?;
-        let data = crate::request::confirmed(request, received.data)?;
-        Ok(crate::WithBody {
-            data,
-            body: received.body,
-        })
-    }
-
-    /// Sends any request value and returns its `data` as JSON, untyped; see
-    /// [`crate::Client::execute_json`].
-    pub fn execute_json<E: Endpoint>(&self, request: &E) -> Result<serde_json::Value> {
-        let call = self.shared.endpoint_call(request)?;
-        self.decoded(call, crate::envelope::decode_json)
-    }
-
-    /// A signed call to any path; see [`crate::Client::raw`].
-    pub fn raw<'a, K, V>(
-        &self,
-        path: &'a str,
-        params: impl IntoIterator<Item = (K, V)>,
-    ) -> Result<serde_json::Value>
-    where
-        K: Into<Cow<'a, str>>,
-        V: Into<ParamValue<'a>>,
-    {
-        let call = self
-            .shared
-            .raw_call(Method::Post, path, params.into_iter().collect());
-        self.decoded(call, crate::envelope::decode_json)
-    }
-
-    /// One signed call to any path, its answer as received; see [`crate::Client::exchange`].
-    pub fn exchange<'a, K, V>(
-        &self,
-        method: Method,
-        path: &'a str,
-        params: impl IntoIterator<Item = (K, V)>,
-    ) -> Result<Answer>
-    where
-        K: Into<Cow<'a, str>>,
-        V: Into<ParamValue<'a>>,
-    {
-        let call = self
-            .shared
-            .raw_call(method, path, params.into_iter().collect());
-        let label = call.label.clone();
-        let mut answer = AnswerOutput::default();
-        let result = self.with_retry(RetryPolicy::none()).run(call, &mut answer);
-        answer.finish(&label, result)
-    }
-
-    /// Sends `call` and decodes its `data` with `decode`.
-    fn decoded<T: Send>(&self, call: Call<'_>, decode: crate::call::DecodeFn<T>) -> Result<T> {
-        let label = call.label.clone();
-        let mut output = Output::new(decode);
-        let result = self.run(call, &mut output);
-        output.finish(&label, result)
-    }
+    facade::client_methods!(,);
 
     /// Performs the steps of one call as the call core decides them, in the call's span, off the
     /// runtime thread (so on the system clock; see [`crate::call`]). Not generic.

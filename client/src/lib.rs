@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod builder;
 mod call;
 pub mod callback;
 mod client;
@@ -9,6 +10,7 @@ mod de;
 mod env;
 mod envelope;
 mod error;
+mod facade;
 #[cfg(feature = "redis")]
 pub mod fleet;
 pub mod info;

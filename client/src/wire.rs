@@ -37,8 +37,12 @@ pub trait Endpoint: Sealed<Data = Self::Output> {
     /// use baijiayun::playback::GetListRequest;
     /// use baijiayun::types::ProductType;
     ///
-    /// let params = GetListRequest::new(ProductType::LargeClass, 1, 100).params();
-    /// let text: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", v.to_text())).collect();
+    /// let request = GetListRequest::new(ProductType::LargeClass, 1, 100);
+    /// let text: Vec<String> = request
+    ///     .params()
+    ///     .iter()
+    ///     .map(|(k, v)| format!("{k}={}", v.to_text()))
+    ///     .collect();
     /// assert_eq!(text, ["page=1", "page_size=100", "product_type=1"]);
     /// ```
     fn params(&self) -> Params<'_> {
