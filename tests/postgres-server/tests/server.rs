@@ -84,3 +84,19 @@ fn two_servers_run_side_by_side() -> io::Result<()> {
     assert_eq!(listed(&b)?, "0");
     Ok(())
 }
+
+#[test]
+fn starting_again_on_a_taken_port_fails_with_the_end_of_the_log() -> io::Result<()> {
+    let server = PgServer::start()?;
+    server.stop()?;
+    let taken = std::net::TcpListener::bind(("127.0.0.1", server.port()))?;
+    let e = server
+        .start_again()
+        .expect_err("started on a port another process listens on");
+    assert_eq!(e.kind(), io::ErrorKind::AddrInUse, "{e}");
+    assert!(e.to_string().contains("Address already in use"), "{e}");
+    drop(taken);
+    server.start_again()?;
+    assert_eq!(server.psql("postgres", "SELECT 1")?, "1");
+    Ok(())
+}
