@@ -262,8 +262,8 @@ mod tests {
 
     use super::*;
     use crate::call::envelope;
-    use crate::call::output::{AnswerOutput, Output};
     use crate::call::info::Method;
+    use crate::call::output::{AnswerOutput, Output};
     use crate::call::retry::RetryPolicy;
     use crate::call::wire::Params;
     use crate::limit::local::{Limiter, RateLimit};

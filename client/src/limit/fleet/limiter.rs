@@ -224,7 +224,13 @@ impl FleetLimiter {
 
     /// The local rule while Redis is down (`recovering` false) or just back: one quiet window from
     /// the failure, then the share.
-    pub(super) fn local_rule(&self, s: &State, now: Instant, failed_at: Instant, recovering: bool) -> Step {
+    pub(super) fn local_rule(
+        &self,
+        s: &State,
+        now: Instant,
+        failed_at: Instant,
+        recovering: bool,
+    ) -> Step {
         if !recovering && self.on_down == OnRedisDown::FailClosed {
             return Step::Failed("Redis is unreachable".into());
         }
