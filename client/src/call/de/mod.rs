@@ -227,10 +227,9 @@ impl Tolerant for () {
     }
 }
 
-mod tolerant;
-mod visitors;
+mod adapter;
 
 #[cfg(test)]
 mod tests;
 
-use tolerant::Adapter;
+use adapter::Adapter;
