@@ -19,11 +19,18 @@ use crate::error::{Result, SyncError};
 pub const MIGRATIONS_TABLE: &str = "baijiayun_migrations";
 
 /// The SQLite migrations, embedded: `sync/migrations/sqlite/`.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "write order keys",
+        include_str!("../migrations/sqlite/0002_write_order_keys.sql"),
+    ),
+];
 
 /// How long a writer waits for SQLite's lock before it fails (`busy_timeout`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -203,7 +210,7 @@ mod tests {
                 .fetch_one(pool)
                 .await
                 .expect("count");
-        assert_eq!(applied, 1);
+        assert_eq!(applied, SQLITE_MIGRATIONS.len() as i64);
         let sqlx_table: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sqlite_master WHERE name = '_sqlx_migrations'",
         )
@@ -211,6 +218,42 @@ mod tests {
         .await
         .expect("count");
         assert_eq!(sqlx_table, 0, "sqlx's default table is left to the user");
+    }
+
+    /// A database made by the first release's schema keeps its rows through the later migrations.
+    #[tokio::test]
+    async fn rows_survive_the_key_migration() {
+        let pool = SqlitePool::connect("sqlite::memory:").await.expect("pool");
+        let mut first = migrator(&SQLITE_MIGRATIONS[..1]);
+        first.dangerous_set_table_name(MIGRATIONS_TABLE);
+        first.run(&pool).await.expect("0001");
+        sqlx::raw_sql(
+            "INSERT INTO playbacks (playback_id, product_type, room_id, status, raw, read_at, \
+             first_seen_at, synced_at) VALUES (7, 1, 10, 100, '{}', 1, 'a', 'a'); \
+             INSERT INTO play_records (guid, day, video_id, raw, read_at, first_seen_at, \
+             synced_at) VALUES ('g', '2026-12-01', 3, '{}', 1, 'a', 'a');",
+        )
+        .execute(&pool)
+        .await
+        .expect("rows");
+        let db = Database::Sqlite(pool);
+        db.migrate().await.expect("later migrations");
+        let pool = db.sqlite().expect("sqlite");
+        let (playbacks, records): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM playbacks WHERE playback_id = 7), \
+             (SELECT COUNT(*) FROM play_records WHERE day = '2026-12-01' AND guid = 'g')",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("count");
+        assert_eq!((playbacks, records), (1, 1));
+        let duplicate = sqlx::query(
+            "INSERT INTO playbacks (playback_id, product_type, room_id, status, raw, read_at, \
+             first_seen_at, synced_at) VALUES (7, 1, 10, 100, '{}', 1, 'a', 'a')",
+        )
+        .execute(pool)
+        .await;
+        assert!(duplicate.is_err(), "playback_id stays unique");
     }
 
     #[tokio::test]

@@ -24,7 +24,7 @@ use baijiayun::types::{ErrorCode, Playback, ProductType};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SyncError};
-use crate::raw;
+use crate::raw::{self, RawItem};
 use crate::report::StreamReport;
 use crate::store::{self, PlaybackRow, Stamp, Store};
 use crate::syncer::{Ctx, Settings};
@@ -167,10 +167,10 @@ async fn read_page(ctx: &mut Ctx<'_>, plan: &Plan, page: i64, room: Option<i64>)
 fn row(
     product_type: i64,
     p: &Playback,
-    raw: String,
+    raw: RawItem,
 ) -> std::result::Result<PlaybackRow, (String, String)> {
     let Some(playback_id) = p.playback_id else {
-        return Err(("the item has no playback_id".to_owned(), raw));
+        return Err(("the item has no playback_id".to_owned(), raw.into()));
     };
     Ok(PlaybackRow {
         playback_id,

@@ -7,12 +7,13 @@ use sqlx::sqlite::{Sqlite, SqlitePool};
 use sqlx::{QueryBuilder, Transaction};
 
 use crate::error::{Result, SyncError};
+use crate::raw::RawItem;
 
 /// A write transaction.
 pub(crate) type Tx = Transaction<'static, Sqlite>;
 
 /// Rows per multi-row `INSERT`: 18 columns each stays far below SQLite's 32,766 variables.
-const ROWS_PER_STATEMENT: usize = 500;
+const ROWS_PER_STATEMENT: usize = 100;
 
 /// When a batch of rows was read, and by which sweep: the same for every row of one page.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +41,7 @@ pub(crate) struct PlaybackRow {
     pub(crate) length: Option<i64>,
     pub(crate) create_time: Option<String>,
     pub(crate) create_unix: Option<i64>,
-    pub(crate) raw: String,
+    pub(crate) raw: RawItem,
 }
 
 /// The typed columns of one play record, and its JSON as received.
@@ -60,7 +61,7 @@ pub(crate) struct PlayRecordRow {
     pub(crate) area: Option<String>,
     pub(crate) ext_data: Option<String>,
     pub(crate) date: Option<String>,
-    pub(crate) raw: String,
+    pub(crate) raw: RawItem,
 }
 
 /// The SQLite store.
@@ -431,7 +432,7 @@ pub(crate) async fn upsert_play_records(
                 .push_bind(stamp.at);
         });
         q.push(
-            " ON CONFLICT (guid, day) DO UPDATE SET video_id = excluded.video_id, \
+            " ON CONFLICT (day, guid) DO UPDATE SET video_id = excluded.video_id, \
              uuid = excluded.uuid, user_name = excluded.user_name, \
              user_number = excluded.user_number, play_begin_time = excluded.play_begin_time, \
              play_end_time = excluded.play_end_time, play_length = excluded.play_length, \
