@@ -14,9 +14,15 @@ use sqlx::{AssertSqlSafe, SqlSafeStr as _};
 
 use crate::error::{Result, SyncError};
 
+#[cfg(feature = "postgres")]
+use sqlx::postgres::PgPool;
+
 /// The name of the table that records which of our migrations a database has, chosen so that it
 /// cannot collide with the user's own sqlx migrations (`_sqlx_migrations`) in the same database.
 pub const MIGRATIONS_TABLE: &str = "baijiayun_migrations";
+
+/// The PostgreSQL schema the tables live in unless [`Database::open_in_schema`] says otherwise.
+pub const DEFAULT_SCHEMA: &str = "baijiayun";
 
 /// The SQLite migrations, embedded: `sync/migrations/sqlite/`.
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -42,12 +48,18 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum Database {
     /// SQLite: one file, WAL mode, one writer.
     Sqlite(SqlitePool),
+    /// PostgreSQL: the tables in their own schema ([`Database::schema`]), shared by any number of
+    /// sync processes of which one, holding the lease, writes.
+    #[cfg(feature = "postgres")]
+    Postgres(PgPool),
 }
 
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Database::Sqlite(_) => f.write_str("Database::Sqlite"),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => f.write_str("Database::Postgres"),
         }
     }
 }
@@ -58,9 +70,32 @@ impl Database {
     ///
     /// SQLite is opened in WAL mode, so that the application reading the tables is never blocked
     /// and never sees a transaction half-written, with a busy timeout and one writing connection.
+    ///
+    /// With the `postgres` feature, `postgres://user:password@host/db` opens PostgreSQL, with the
+    /// tables in the schema `baijiayun` ([`Database::open_in_schema`] chooses another), created if
+    /// missing.
     pub async fn open(url: &str) -> Result<Database> {
+        Database::open_in_schema(url, DEFAULT_SCHEMA).await
+    }
+
+    /// [`Database::open`], with PostgreSQL's tables in `schema` (a plain lower-case identifier).
+    /// SQLite has no schemas: `schema` is not used there.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+    pub async fn open_in_schema(url: &str, schema: &str) -> Result<Database> {
         let target = Target::parse(url)?;
         match target {
+            #[cfg(feature = "postgres")]
+            Target::Postgres(options) => {
+                let pool = crate::pg::connect(options, schema)
+                    .await
+                    .map_err(|e| SyncError::Open {
+                        url: redact(url),
+                        message: e.to_string(),
+                    })?;
+                let db = Database::Postgres(pool);
+                db.migrate().await?;
+                Ok(db)
+            }
             Target::Sqlite(options) => {
                 let options = options
                     .create_if_missing(true)
@@ -90,6 +125,18 @@ impl Database {
     pub fn sqlite(&self) -> Option<&SqlitePool> {
         match self {
             Database::Sqlite(pool) => Some(pool),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool (its connections' `search_path` is the sync's schema), to read the
+    /// tables from the same process.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(&self) -> Option<&PgPool> {
+        match self {
+            Database::Postgres(pool) => Some(pool),
+            Database::Sqlite(_) => None,
         }
     }
 
@@ -102,6 +149,13 @@ impl Database {
                 migrator.run(pool).await?;
                 Ok(())
             }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                let mut migrator = migrator(crate::pg::MIGRATIONS);
+                migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+                migrator.run(pool).await?;
+                Ok(())
+            }
         }
     }
 
@@ -109,6 +163,8 @@ impl Database {
     pub async fn close(&self) {
         match self {
             Database::Sqlite(pool) => pool.close().await,
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => pool.close().await,
         }
     }
 
@@ -120,11 +176,13 @@ impl Database {
                 let s = path.to_string_lossy();
                 (!s.is_empty() && s != ":memory:" && !s.starts_with("file:")).then_some(path)
             }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => None,
         }
     }
 }
 
-fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
+pub(crate) fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(
         migrations
             .iter()
@@ -144,6 +202,8 @@ fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
 /// Where a URL points.
 enum Target {
     Sqlite(SqliteConnectOptions),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::postgres::PgConnectOptions),
 }
 
 impl Target {
@@ -157,8 +217,15 @@ impl Target {
                 .map_err(|e| unsupported(&format!("not a SQLite URL: {e}")))?;
             Ok(Target::Sqlite(options))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            #[cfg(feature = "postgres")]
+            {
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .map_err(|e| unsupported(&format!("not a PostgreSQL URL: {e}")))?;
+                Ok(Target::Postgres(options))
+            }
+            #[cfg(not(feature = "postgres"))]
             Err(unsupported(
-                "PostgreSQL is not supported by this version of baijiayun-sync; use sqlite://PATH",
+                "PostgreSQL needs baijiayun-sync's `postgres` feature; use sqlite://PATH",
             ))
         } else if url.contains("://") {
             Err(unsupported("unknown database; use sqlite://PATH"))
@@ -256,6 +323,7 @@ mod tests {
         assert!(duplicate.is_err(), "playback_id stays unique");
     }
 
+    #[cfg(not(feature = "postgres"))]
     #[tokio::test]
     async fn postgres_urls_are_refused_with_a_clear_error() {
         let err = Database::open("postgres://u:pw@localhost/x")

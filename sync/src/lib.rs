@@ -39,6 +39,8 @@ mod budget;
 mod db;
 mod error;
 mod lock;
+#[cfg(feature = "postgres")]
+mod pg;
 mod play_records;
 mod playbacks;
 mod raw;
@@ -47,8 +49,9 @@ mod status;
 mod store;
 mod syncer;
 mod time;
+mod writer;
 
-pub use db::{Database, MIGRATIONS_TABLE};
+pub use db::{DEFAULT_SCHEMA, Database, MIGRATIONS_TABLE};
 pub use error::{Result, SyncError};
 pub use report::{Progress, Report, RunStatus, StreamReport};
 pub use status::{RunSummary, Status, StreamStatus};

@@ -16,7 +16,8 @@ use crate::error::{Result, SyncError};
 use crate::report::{Progress, Report, RunStatus, StreamReport};
 use crate::store::Store;
 use crate::time::{Clock, SystemClock, rfc3339, unix_ms};
-use crate::{lock, play_records, playbacks};
+use crate::writer::Writer;
+use crate::{play_records, playbacks};
 
 /// A progress callback.
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -270,51 +271,97 @@ impl Syncer {
 
     /// One run that stops cleanly when `shutdown` completes: the transaction under way commits or
     /// rolls back, a request in flight is abandoned, and the run is recorded `interrupted`.
+    ///
+    /// On PostgreSQL it first waits, as a standby, until this instance holds the lease (or until
+    /// `shutdown`: `Err(Interrupted)`), and gives the lease up when the run ends.
     pub async fn run_once_until(&self, shutdown: impl Future<Output = ()>) -> Result<Report> {
         let (stop, stopped) = watch::channel(false);
-        let run = self.run(stopped);
-        tokio::pin!(run);
-        tokio::pin!(shutdown);
-        let mut signalled = false;
-        loop {
-            tokio::select! {
-                report = &mut run => return report,
-                () = &mut shutdown, if !signalled => {
-                    signalled = true;
-                    let _ = stop.send(true);
+        let mut held = None;
+        let report = {
+            let run = self.run(stopped, &mut held);
+            tokio::pin!(run);
+            tokio::pin!(shutdown);
+            let mut signalled = false;
+            loop {
+                tokio::select! {
+                    report = &mut run => break report,
+                    () = &mut shutdown, if !signalled => {
+                        signalled = true;
+                        let _ = stop.send(true);
+                    }
                 }
             }
+        };
+        if let Some(writer) = held {
+            writer.release().await;
         }
+        report
     }
 
     /// Runs every `interval` (measured from the start of one run to the next) until `shutdown`
     /// completes, calling `each` with each run's report. A run that fails is followed by the next
     /// one; only a run that cannot start ends the loop with `Err`.
+    ///
+    /// On PostgreSQL this instance holds the lease from its first run on, renewing it between
+    /// runs; until it gets it, it stands by. If another instance takes the lease over (this one
+    /// was paused past the lease), it stands by again.
     pub async fn run_every(
         &self,
         interval: Duration,
         shutdown: impl Future<Output = ()>,
+        each: impl FnMut(&Report),
+    ) -> Result<()> {
+        let mut held = None;
+        let result = self.every(interval, shutdown, each, &mut held).await;
+        if let Some(writer) = held {
+            writer.release().await;
+        }
+        result
+    }
+
+    async fn every(
+        &self,
+        interval: Duration,
+        shutdown: impl Future<Output = ()>,
         mut each: impl FnMut(&Report),
+        held: &mut Option<Writer>,
     ) -> Result<()> {
         let (stop, stopped) = watch::channel(false);
         tokio::pin!(shutdown);
         let mut signalled = false;
         loop {
             let started = tokio::time::Instant::now();
-            let run = self.run(stopped.clone());
-            tokio::pin!(run);
-            let report = loop {
-                tokio::select! {
-                    report = &mut run => break report?,
-                    () = &mut shutdown, if !signalled => {
-                        signalled = true;
-                        let _ = stop.send(true);
+            let report = {
+                let run = self.run(stopped.clone(), held);
+                tokio::pin!(run);
+                loop {
+                    tokio::select! {
+                        report = &mut run => break report,
+                        () = &mut shutdown, if !signalled => {
+                            signalled = true;
+                            let _ = stop.send(true);
+                        }
                     }
                 }
+            };
+            let report = match report {
+                Ok(report) => report,
+                Err(SyncError::Interrupted) if signalled => return Ok(()),
+                // Taken over before the run could start: stand by again.
+                Err(SyncError::Superseded(why)) => {
+                    tracing::warn!(%why, "superseded; standing by");
+                    *held = None;
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
             each(&report);
             if signalled || report.status == RunStatus::Interrupted {
                 return Ok(());
+            }
+            if held.as_ref().is_some_and(Writer::lost) {
+                *held = None;
+                continue;
             }
             tokio::select! {
                 () = tokio::time::sleep_until(started + interval) => {}
@@ -323,13 +370,20 @@ impl Syncer {
         }
     }
 
-    async fn run(&self, stop: watch::Receiver<bool>) -> Result<Report> {
+    /// One run, taking the right to write first unless `held` has it.
+    async fn run(
+        &self,
+        stop: watch::Receiver<bool>,
+        held: &mut Option<Writer>,
+    ) -> Result<Report> {
         let s = &self.settings;
-        let Database::Sqlite(pool) = &self.db;
-        let store = Store::new(pool.clone());
-        let _lock = match self.db.sqlite_path() {
-            Some(path) => Some(lock::acquire(&path, &s.instance)?),
-            None => None,
+        if held.as_ref().is_none_or(Writer::lost) {
+            *held = None;
+            *held = Some(Writer::take(&self.db, &s.instance, stop.clone()).await?);
+        }
+        let store = match held {
+            Some(writer) => writer.store(&self.db),
+            None => unreachable!("taken above"),
         };
         let now = s.clock.now();
         store.interrupt_dead_runs(&rfc3339(now)).await?;
