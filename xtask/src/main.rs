@@ -11,8 +11,8 @@
 //!   the semver level they need and a CHANGELOG-ready list.
 //! * `bench-build [--rounds N]`: time clean builds (N alternating rounds, 2 by default),
 //!   the incremental rebuild after a spec change, and code generation (BENCHMARKS.md).
-//! * `test [ARGS..]`: install `redis-server` if it is missing, then `cargo test --workspace
-//!   --locked ARGS..` (the README's test command).
+//! * `test [ARGS..]`: install `redis-server` and PostgreSQL if they are missing, then `cargo test
+//!   --workspace --locked ARGS..` (the README's test command).
 //!
 //! The loop when the vendor's doc changes is in CONTRIBUTING.md.
 
@@ -57,7 +57,7 @@ enum Task {
         #[arg(long, default_value = "2")]
         rounds: NonZeroU32,
     },
-    /// Install `redis-server` if it is missing, then `cargo test --workspace --locked ARGS..`.
+    /// Install `redis-server` and PostgreSQL if they are missing, then `cargo test --workspace --locked ARGS..`.
     Test {
         /// Passed on to `cargo test`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
