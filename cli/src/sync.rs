@@ -33,9 +33,23 @@ enum Command {
 /// Where the copy is.
 #[derive(Debug, clap::Args)]
 struct DbArg {
-    /// The database: sqlite://PATH (created if missing), or a file path.
+    /// The database: sqlite://PATH (created if missing), a file path, or
+    /// postgres://USER:PASSWORD@HOST/DB (any number of syncs may share it: one holds the lease and
+    /// syncs, the others stand by).
     #[arg(long, default_value = "sqlite://baijiayun.db")]
     db: String,
+
+    /// PostgreSQL: the schema of the sync's tables (created if missing).
+    #[arg(long, value_name = "NAME", default_value = baijiayun_sync::DEFAULT_SCHEMA)]
+    db_schema: String,
+}
+
+impl DbArg {
+    async fn open(&self) -> Result<Database, Failure> {
+        Database::open_in_schema(&self.db, &self.db_schema)
+            .await
+            .map_err(failure)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,7 +159,7 @@ pub(crate) async fn run(connection: &Connection, args: Args) -> Result<ExitCode,
 }
 
 async fn show_status(args: &StatusArgs) -> Result<ExitCode, Failure> {
-    let db = Database::open(&args.db.db).await.map_err(failure)?;
+    let db = args.db.open().await?;
     let status = Status::read(&db, args.runs).await.map_err(failure)?;
     match args.format {
         Format::Json => Printer::lines().print(&status)?,
@@ -187,7 +201,7 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
         .rate_limit(limit)
         .build()
         .map_err(Failure::from)?;
-    let db = Database::open(&args.db.db).await.map_err(failure)?;
+    let db = args.db.open().await?;
     let bars = match args.progress {
         ProgressStyle::Auto => std::io::stderr().is_terminal(),
         ProgressStyle::Bars => true,
@@ -207,10 +221,15 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
     let progress = Arc::clone(&view);
     let syncer = syncer.on_progress(move |p| progress.update(p));
     let code = if args.once {
-        let report = syncer
-            .run_once_until(stop_requested())
-            .await
-            .map_err(failure)?;
+        let report = match syncer.run_once_until(stop_requested()).await {
+            Ok(report) => report,
+            // Stopped while standing by for the lease: no run started.
+            Err(baijiayun_sync::SyncError::Interrupted) => {
+                db.close().await;
+                return Ok(ExitCode::from(130));
+            }
+            Err(e) => return Err(failure(e)),
+        };
         view.finish(&report)?;
         match report.status {
             RunStatus::Complete => ExitCode::SUCCESS,
