@@ -1,7 +1,8 @@
 //! `baijiayun sync` processes sharing one PostgreSQL database (a real server): one holds the lease
 //! and syncs, the others stand by. The active one killed with SIGKILL mid-backfill is replaced and
 //! the database ends equal to the fake; one paused (SIGSTOP) past its lease and resumed writes
-//! nothing once superseded.
+//! nothing once superseded. PostgreSQL or Redis restarted mid-run: the run ends in error or
+//! recovers, nothing is half-written, and the next run completes the copy.
 
 #[path = "../../sync/tests/support/mod.rs"]
 #[macro_use]
@@ -228,4 +229,89 @@ async fn a_paused_leader_writes_nothing_once_superseded() {
         before.len(),
         after.len()
     );
+}
+
+/// A run whose database or Redis went away and came back: it ended (never left `running`), and a
+/// next run completes the copy, equal to the fake.
+async fn after_a_restart(
+    server: &MockServer,
+    db: &Database,
+    url: &str,
+    child: Child,
+    extra: &[(&str, String)],
+) {
+    let (code, out) = finish(child, Duration::from_secs(180));
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "the run neither completed nor failed cleanly: {out}"
+    );
+    let until = read_until(LAG);
+    let mut again = sync_child::sync_command(server, url, &[]);
+    for (k, v) in extra {
+        again.env(k, v);
+    }
+    let out = again.output().expect("run again");
+    assert!(
+        out.status.success(),
+        "the next run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_db_equals_fake(db, server, &until).await;
+    let statuses = run_statuses(db).await;
+    assert!(
+        statuses.iter().all(|s| s != "running"),
+        "a run left running: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.last().map(String::as_str),
+        Some("complete"),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_restarted_mid_run() {
+    let pg = pg_server();
+    let server = fake().await;
+    let url = pg.create_database("restart").expect("database");
+    let db = Database::open(&url).await.expect("open");
+    let child = spawn(&server, &url, &PACED);
+    wait_for(
+        &db,
+        "SELECT COUNT(*) FROM playbacks",
+        Duration::from_secs(60),
+        |n| n >= 60,
+    )
+    .await;
+    pg.stop().expect("stop PostgreSQL");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    pg.start_again().expect("start PostgreSQL again");
+    after_a_restart(&server, &db, &url, child, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_mid_run() {
+    let mut redis = redis_test_server::RedisServer::start().unwrap_or_else(|e| {
+        panic!("redis-server for the test: {e} (`cargo xtask test` installs it)")
+    });
+    let server = fake().await;
+    let temp = TempDb::new();
+    let db = temp.open().await;
+    let redis_env = [("BAIJIAYUN_REDIS_URL", redis.url())];
+    let mut cmd = sync_child::sync_command(&server, &temp.url, &PACED);
+    cmd.env(redis_env[0].0, &redis_env[0].1)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn");
+    wait_for(
+        &db,
+        "SELECT COUNT(*) FROM playbacks",
+        Duration::from_secs(60),
+        |n| n >= 60,
+    )
+    .await;
+    redis.kill();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    redis.restart().expect("restart redis-server");
+    after_a_restart(&server, &db, &temp.url, child, &redis_env).await;
 }

@@ -250,6 +250,37 @@ impl Store {
         tx.commit().await
     }
 
+    /// Ends a run: releases its unsent reservations ([`Store::release_requests`], `reserved` is
+    /// `(until_ms, count)`) and records its end ([`Store::finish_run`]). A database error is
+    /// retried for about 15 s (a server restarting), a lost lease is not.
+    pub(crate) async fn close_run(
+        &self,
+        run: i64,
+        (until_ms, reserved): (i64, u32),
+        (status, error): (&str, Option<&str>),
+        end: (&str, u64),
+    ) -> Result<()> {
+        let mut wait = std::time::Duration::from_millis(250);
+        let mut released = reserved == 0;
+        loop {
+            let attempt = async {
+                if !released {
+                    self.release_requests(until_ms, run, reserved).await?;
+                    released = true;
+                }
+                self.finish_run(run, status, error, end).await
+            };
+            match attempt.await {
+                Err(SyncError::Database(e)) if wait < std::time::Duration::from_secs(8) => {
+                    tracing::warn!(error = %e, ?wait, "could not record the run's end; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Marks runs left `running` by a process that died (or lost the lease) as `interrupted`.
     /// Called only by the one writer (the lock file's or the lease's holder), so no other run can
     /// be alive.

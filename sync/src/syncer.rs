@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::budget::Budget;
 use crate::db::Database;
 use crate::error::{Result, SyncError};
+use crate::metrics;
 use crate::report::{Progress, Report, RunStatus, StreamReport};
 use crate::store::Store;
 use crate::time::{Clock, SystemClock, rfc3339, unix_ms};
@@ -363,9 +364,13 @@ impl Syncer {
                 *held = None;
                 continue;
             }
-            tokio::select! {
-                () = tokio::time::sleep_until(started + interval) => {}
-                () = &mut shutdown => return Ok(()),
+            // Until the next run, the rooms that callbacks name are refreshed every few seconds.
+            let next = started + interval;
+            if self
+                .wait_refreshing(next, held, &stopped, shutdown.as_mut())
+                .await
+            {
+                return Ok(());
             }
         }
     }
@@ -395,6 +400,8 @@ impl Syncer {
                 .recent_requests(unix_ms(now) - budget.window_ms())
                 .await?,
         );
+        metrics::budget(budget.limit(), budget.window_ms());
+        metrics::budget_used(budget.limit() - budget.free(unix_ms(now)));
         let plans = if s.playbacks {
             playbacks::plan(&store, s, now).await?
         } else {
@@ -422,6 +429,8 @@ impl Syncer {
         };
         let mut streams = Vec::new();
         let result = async {
+            // The rooms callbacks named since the last run first, and again at the end.
+            crate::callbacks::refresh::refresh(&mut ctx, &self.db).await?;
             for plan in plans {
                 streams.push(StreamReport {
                     stream: plan.stream.clone(),
@@ -439,6 +448,7 @@ impl Syncer {
                 let report = streams.last_mut().unwrap_or_else(|| unreachable!());
                 play_records::run(&mut ctx, report).await?;
             }
+            crate::callbacks::refresh::refresh(&mut ctx, &self.db).await?;
             Ok::<(), SyncError>(())
         }
         .await;
@@ -447,21 +457,22 @@ impl Syncer {
             Err(SyncError::Interrupted) => (RunStatus::Interrupted, None),
             Err(e) => (RunStatus::Error, Some(e.to_string())),
         };
-        // The requests recorded ahead and not sent do not count against the next run.
-        if ctx.reserved > 0 {
-            store
-                .release_requests(ctx.reserved_until_ms, run_id, ctx.reserved)
-                .await?;
-        }
-        let finished = rfc3339(s.clock.now());
+        let finished_at = s.clock.now();
+        let finished = rfc3339(finished_at);
+        // The requests recorded ahead and not sent do not count against the next run. Both writes
+        // are retried for a while: a database that restarts mid-run still gets the run's end.
         store
-            .finish_run(
+            .close_run(
                 run_id,
-                status.as_str(),
-                error.as_deref(),
+                (ctx.reserved_until_ms, ctx.reserved),
+                (status.as_str(), error.as_deref()),
                 (&finished, ctx.requests),
             )
             .await?;
+        metrics::run_ended(status.as_str());
+        for stream in streams.iter().filter(|s| s.complete) {
+            metrics::stream_complete(&stream.stream, finished_at);
+        }
         match &error {
             None => tracing::info!(
                 run_id,
@@ -509,8 +520,8 @@ pub(crate) struct Ctx<'s> {
     pub(crate) requests: u64,
     pub(crate) rows: u64,
     /// Requests recorded in the database but not sent yet, and until when they may be sent.
-    reserved: u32,
-    reserved_until_ms: i64,
+    pub(crate) reserved: u32,
+    pub(crate) reserved_until_ms: i64,
 }
 
 /// The most requests one reservation in `sync_requests` covers.
@@ -581,6 +592,8 @@ impl Ctx<'_> {
             while let Some(wait) = self.budget.take(unix_ms(self.now())) {
                 self.sleep(wait).await?;
             }
+            let used = self.budget.limit() - self.budget.free(unix_ms(self.now()));
+            metrics::budget_used(used);
             self.reserve().await?;
             self.requests += 1;
             let mut stop = self.stop.clone();
@@ -588,6 +601,7 @@ impl Ctx<'_> {
                 r = self.client.execute_with_body(request) => r,
                 _ = stop.wait_for(|s| *s) => return Err(SyncError::Interrupted),
             };
+            metrics::request(E::INFO.name, metrics::outcome(&result));
             match result {
                 Ok(answer) => return Ok(answer),
                 Err(e) if attempt < self.settings.max_attempts && e.is_safe_to_resend() => {
@@ -610,6 +624,7 @@ impl Ctx<'_> {
     pub(crate) fn written(&mut self, report: &mut StreamReport, rows: u64) {
         self.rows += rows;
         report.rows_written += rows;
+        metrics::rows_written(&report.stream, rows);
     }
 
     /// Announces progress to the callback, if any.
