@@ -93,6 +93,16 @@ struct RunArgs {
     /// Progress: bars on a terminal, one JSON line per stream per run otherwise.
     #[arg(long, value_enum, default_value = "auto")]
     progress: ProgressStyle,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics and a health check at /healthz (200 while
+    /// the database answers), e.g. 127.0.0.1:9090 or 0.0.0.0:9090; bound exactly as given.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
+
+    /// Logs on stderr: JSON lines when stdout is not a terminal (auto), or always JSON, or text.
+    /// The level comes from RUST_LOG (default: info for baijiayun's crates).
+    #[arg(long, value_enum, default_value = "auto")]
+    log_format: crate::logging::LogFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -194,6 +204,7 @@ async fn show_status(args: &StatusArgs) -> Result<ExitCode, Failure> {
 }
 
 async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failure> {
+    crate::logging::init(args.log_format);
     let settings = connection.settings()?;
     let limit = args.rate_limit.unwrap_or(RateLimit::VENDOR);
     let client = settings
@@ -201,7 +212,17 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
         .rate_limit(limit)
         .build()
         .map_err(Failure::from)?;
+    tracing::info!(
+        db = %baijiayun_sync::redact(&args.db.db),
+        schema = %args.db.db_schema,
+        "opening the database"
+    );
     let db = args.db.open().await?;
+    // Served from before the first run (a standby reports too) until the sync ends.
+    let _metrics = match &args.metrics {
+        Some(addr) => Some(crate::metrics_server::serve(addr, db.clone()).await?),
+        None => None,
+    };
     let bars = match args.progress {
         ProgressStyle::Auto => std::io::stderr().is_terminal(),
         ProgressStyle::Bars => true,

@@ -159,6 +159,21 @@ impl Database {
         }
     }
 
+    /// Whether the database answers: `SELECT 1` on a connection of the pool (for a health check;
+    /// put a timeout around it, since it waits for a free connection).
+    pub async fn ping(&self) -> Result<()> {
+        match self {
+            Database::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Closes the pool, waiting for its connections to finish.
     pub async fn close(&self) {
         match self {
@@ -235,8 +250,8 @@ impl Target {
     }
 }
 
-/// `url` without a password, for messages.
-pub(crate) fn redact(url: &str) -> String {
+/// `url` without its password (`postgres://user:***@host/db`), for messages and logs.
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];

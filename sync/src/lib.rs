@@ -39,6 +39,7 @@ mod budget;
 mod db;
 mod error;
 mod lock;
+pub mod metrics;
 #[cfg(feature = "postgres")]
 mod pg;
 mod play_records;
@@ -51,7 +52,7 @@ mod syncer;
 mod time;
 mod writer;
 
-pub use db::{DEFAULT_SCHEMA, Database, MIGRATIONS_TABLE};
+pub use db::{DEFAULT_SCHEMA, Database, MIGRATIONS_TABLE, redact};
 pub use error::{Result, SyncError};
 pub use report::{Progress, Report, RunStatus, StreamReport};
 pub use status::{RunSummary, Status, StreamStatus};

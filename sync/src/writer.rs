@@ -7,6 +7,7 @@ use tokio::sync::watch;
 use crate::db::Database;
 use crate::error::Result;
 use crate::lock::{self, SyncLock};
+use crate::metrics;
 use crate::store::Store;
 
 /// What this process holds.
@@ -28,16 +29,18 @@ impl Writer {
         instance: &str,
         mut stop: watch::Receiver<bool>,
     ) -> Result<Writer> {
-        match db {
-            Database::Sqlite(_) => Ok(Writer::Sqlite(match db.sqlite_path() {
+        let writer = match db {
+            Database::Sqlite(_) => Writer::Sqlite(match db.sqlite_path() {
                 Some(path) => Some(lock::acquire(&path, instance)?),
                 None => None,
-            })),
+            }),
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => Ok(Writer::Lease(
-                lease::Held::take(pool, instance, &mut stop).await?,
-            )),
-        }
+            Database::Postgres(pool) => {
+                Writer::Lease(lease::Held::take(pool, instance, &mut stop).await?)
+            }
+        };
+        metrics::lease_held(true);
+        Ok(writer)
     }
 
     /// Whether it was lost (PostgreSQL: another instance took the lease over).
@@ -61,6 +64,7 @@ impl Writer {
 
     /// Lets go: a standby takes over at once rather than when the lease expires.
     pub(crate) async fn release(self) {
+        metrics::lease_held(false);
         match self {
             Writer::Sqlite(lock) => drop(lock),
             #[cfg(feature = "postgres")]
@@ -82,7 +86,7 @@ pub(crate) mod lease {
     use tokio::task::JoinHandle;
 
     use crate::error::{Result, SyncError};
-    use crate::pg;
+    use crate::{metrics, pg};
 
     /// How long a lease lasts without a renewal: a holder that dies (or is paused) is replaced
     /// after at most this, plus a standby's poll.
@@ -164,6 +168,8 @@ pub(crate) mod lease {
     impl Drop for Held {
         fn drop(&mut self) {
             self.heartbeat.abort();
+            // Dropped without a release: superseded, or the process is ending.
+            metrics::lease_held(false);
         }
     }
 
@@ -178,6 +184,7 @@ pub(crate) mod lease {
                 Ok(false) => {
                     tracing::warn!(token, "the sync lease was taken over by another instance");
                     lost.store(true, Ordering::Relaxed);
+                    metrics::lease_held(false);
                     return;
                 }
                 Err(e) => tracing::warn!(error = %e, "could not renew the sync lease"),
