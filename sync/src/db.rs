@@ -36,6 +36,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "write order keys",
         include_str!("../migrations/sqlite/0002_write_order_keys.sql"),
     ),
+    (
+        3,
+        "callbacks",
+        include_str!("../migrations/sqlite/0003_callbacks.sql"),
+    ),
 ];
 
 /// How long a writer waits for SQLite's lock before it fails (`busy_timeout`).

@@ -36,6 +36,7 @@
 
 pub mod blocking;
 mod budget;
+pub mod callbacks;
 mod db;
 mod error;
 mod lock;

@@ -17,11 +17,18 @@ use sqlx::{Postgres, Transaction};
 use crate::error::{Result, SyncError};
 
 /// The PostgreSQL migrations, embedded: `sync/migrations/postgres/`.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "callbacks",
+        include_str!("../migrations/postgres/0002_callbacks.sql"),
+    ),
+];
 
 /// How long a transaction left open by a stalled process holds its locks before the server ends it.
 pub(crate) const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(10);

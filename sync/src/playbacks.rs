@@ -414,6 +414,25 @@ async fn refresh_pending(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamRepo
     Ok(())
 }
 
+/// Reads every playback of `room` in `product_type` (the list filtered by `room_id`, as
+/// [`refresh_pending`] does): the rows, the items that cannot be stored, and when the read
+/// started. For the refresh of the rooms that callbacks name (`crate::callbacks::refresh`).
+pub(crate) async fn read_one_room(
+    ctx: &mut Ctx<'_>,
+    product_type: ProductType,
+    room: i64,
+) -> Result<(Vec<PlaybackRow>, Vec<(String, String)>, SystemTime)> {
+    let plan = Plan {
+        stream: stream_name(product_type),
+        product_type,
+        full: false,
+        cursor: Cursor::default(),
+    };
+    let mut report = StreamReport::default();
+    let read = read_room(ctx, &plan, room, &mut report).await?;
+    Ok((read.rows, read.rejects, read.read_at))
+}
+
 /// Every playback of one room, as its own list returns them; none when the vendor reports the
 /// room unknown or deleted.
 struct RoomRead {
