@@ -11,11 +11,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use crate::output::Failure;
 
 /// The variables, by name.
-pub(crate) const PARTNER_ID: &str = "BAIJIAYUN_PARTNER_ID";
-pub(crate) const PARTNER_KEY: &str = "BAIJIAYUN_PARTNER_KEY";
-pub(crate) const PRIVATE_DOMAIN: &str = "BAIJIAYUN_PRIVATE_DOMAIN";
-pub(crate) const BASE_URL: &str = "BAIJIAYUN_BASE_URL";
-pub(crate) const REDIS_URL: &str = "BAIJIAYUN_REDIS_URL";
+pub(crate) use baijiayun::env::{BASE_URL, PARTNER_ID, PARTNER_KEY, PRIVATE_DOMAIN, REDIS_URL};
 
 /// The global flags that override the environment.
 #[derive(clap::Args)]

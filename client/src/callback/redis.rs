@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::store::{Claim, DeliveryStore, StoreError, StoreFuture};
-use crate::fleet::{FleetLimit, SharedConnection};
+use crate::limit::fleet::{FleetLimit, SharedConnection};
 
 /// The default key prefix; the delivery's `qid` follows it.
 pub const DEFAULT_PREFIX: &str = "baijiayun:cb:";

@@ -70,6 +70,8 @@ impl de::Coded for RoomId {
     }
 }
 
+impl de::Unset for RoomId {}
+
 /// 长期房间的课节序列号（session_id）；短期房间没有，文档以0或不传表示
 ///
 /// The number of one session of a long-term room. A short-term room has none: the vendor writes
@@ -127,7 +129,9 @@ impl de::Coded for SessionId {
     fn is_known(&self) -> bool {
         true
     }
+}
 
+impl de::Unset for SessionId {
     fn is_unset(&self) -> bool {
         self.0 == 0
     }
@@ -189,6 +193,8 @@ impl de::Coded for VideoId {
     }
 }
 
+impl de::Unset for VideoId {}
+
 /// 用户ID（回放白名单中的学员）
 ///
 /// A user id, of a student on a playback whitelist.
@@ -244,6 +250,8 @@ impl de::Coded for UserId {
         true
     }
 }
+
+impl de::Unset for UserId {}
 
 /// 错误码
 ///
@@ -335,6 +343,8 @@ impl de::Coded for ErrorCode {
     }
 }
 
+impl de::Unset for ErrorCode {}
+
 impl std::fmt::Display for ErrorCode {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -420,6 +430,8 @@ impl de::Coded for PlaybackStatus {
     }
 }
 
+impl de::Unset for PlaybackStatus {}
+
 impl std::fmt::Display for PlaybackStatus {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -483,6 +495,8 @@ impl de::Coded for PublishStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
+
+impl de::Unset for PublishStatus {}
 
 impl std::fmt::Display for PublishStatus {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
@@ -558,6 +572,8 @@ impl de::Coded for ProductType {
     }
 }
 
+impl de::Unset for ProductType {}
+
 impl std::fmt::Display for ProductType {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -621,6 +637,8 @@ impl de::Coded for VersionType {
         !matches!(self, Self::Unknown(_))
     }
 }
+
+impl de::Unset for VersionType {}
 
 impl std::fmt::Display for VersionType {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
@@ -716,6 +734,8 @@ impl de::Coded for ClientType {
     }
 }
 
+impl de::Unset for ClientType {}
+
 impl std::fmt::Display for ClientType {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -795,6 +815,8 @@ impl de::Coded for RecordTemplate {
     }
 }
 
+impl de::Unset for RecordTemplate {}
+
 impl std::fmt::Display for RecordTemplate {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -858,6 +880,8 @@ impl de::Coded for ReplaceType {
         !matches!(self, Self::Unknown(_))
     }
 }
+
+impl de::Unset for ReplaceType {}
 
 impl std::fmt::Display for ReplaceType {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
@@ -933,6 +957,8 @@ impl de::Coded for CoursewareStatus {
     }
 }
 
+impl de::Unset for CoursewareStatus {}
+
 impl std::fmt::Display for CoursewareStatus {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -999,6 +1025,8 @@ impl de::Coded for SearchTimeType {
     }
 }
 
+impl de::Unset for SearchTimeType {}
+
 impl std::fmt::Display for SearchTimeType {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1064,6 +1092,8 @@ impl de::Coded for TranscodeStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
+
+impl de::Unset for TranscodeStatus {}
 
 impl std::fmt::Display for TranscodeStatus {
     /// A known value as its name in kebab-case (`large-class`), an unknown one as its code.
@@ -1157,7 +1187,7 @@ pub struct Playback {
     pub crop_url: Option<String>,
 }
 
-impl de::Lenient for Playback {}
+impl de::Tolerant for Playback {}
 
 /// 回放列表
 ///
@@ -1171,7 +1201,7 @@ pub struct PlaybackPage {
     pub list: Vec<Playback>,
 }
 
-impl de::Lenient for PlaybackPage {}
+impl de::Tolerant for PlaybackPage {}
 
 /// 回放观看记录（一次播放一条记录）
 ///
@@ -1245,7 +1275,7 @@ pub struct PlayRecord {
     pub date: Option<Date>,
 }
 
-impl de::Lenient for PlayRecord {}
+impl de::Tolerant for PlayRecord {}
 
 /// 观看记录列表
 ///
@@ -1265,7 +1295,7 @@ pub struct PlayRecordPage {
     pub page_size: Option<i64>,
 }
 
-impl de::Lenient for PlayRecordPage {}
+impl de::Tolerant for PlayRecordPage {}
 
 /// 回放白名单学员
 ///
@@ -1318,7 +1348,7 @@ pub struct WhitelistUser {
     pub role: Option<i64>,
 }
 
-impl de::Lenient for WhitelistUser {}
+impl de::Tolerant for WhitelistUser {}
 
 /// 回放白名单学员列表
 ///
@@ -1334,7 +1364,7 @@ pub struct WhitelistPage {
     pub list: Vec<WhitelistUser>,
 }
 
-impl de::Lenient for WhitelistPage {}
+impl de::Tolerant for WhitelistPage {}
 
 /// ppt转成的pdf路径
 ///
@@ -1362,7 +1392,7 @@ pub struct PptUrl {
     pub ppt_url: Option<String>,
 }
 
-impl de::Lenient for PptUrl {}
+impl de::Tolerant for PptUrl {}
 
 /// ppt转成的pdf路径列表
 ///
@@ -1377,7 +1407,7 @@ pub struct PptUrlList {
     pub total: Option<i64>,
 }
 
-impl de::Lenient for PptUrlList {}
+impl de::Tolerant for PptUrlList {}
 
 /// 裁剪出的视频
 ///
@@ -1402,7 +1432,7 @@ pub struct CroppedVideo {
     pub version: i64,
 }
 
-impl de::Lenient for CroppedVideo {}
+impl de::Tolerant for CroppedVideo {}
 
 /// 裁剪视频列表
 ///
@@ -1417,7 +1447,7 @@ pub struct CroppedVideoList {
     pub list: Vec<CroppedVideo>,
 }
 
-impl de::Lenient for CroppedVideoList {}
+impl de::Tolerant for CroppedVideoList {}
 
 /// 回放打点标记
 ///
@@ -1449,7 +1479,7 @@ impl Mark {
     }
 }
 
-impl de::Lenient for Mark {}
+impl de::Tolerant for Mark {}
 
 /// 直播回放信息
 ///
@@ -1519,7 +1549,7 @@ pub struct BasicInfo {
     pub create_time: Option<DateTime>,
 }
 
-impl de::Lenient for BasicInfo {}
+impl de::Tolerant for BasicInfo {}
 
 /// 长期房间的一个回放（序列号）
 ///
@@ -1571,7 +1601,7 @@ pub struct SessionPlayback {
     pub create_time: Option<DateTime>,
 }
 
-impl de::Lenient for SessionPlayback {}
+impl de::Tolerant for SessionPlayback {}
 
 /// 长期房间云录制的序列号列表
 ///
@@ -1586,7 +1616,7 @@ pub struct SessionPlaybackList {
     pub list: Vec<SessionPlayback>,
 }
 
-impl de::Lenient for SessionPlaybackList {}
+impl de::Tolerant for SessionPlaybackList {}
 
 /// 设置后的发布状态
 ///
@@ -1598,7 +1628,7 @@ pub struct PublishStatusResult {
     pub status: PublishStatus,
 }
 
-impl de::Lenient for PublishStatusResult {}
+impl de::Tolerant for PublishStatusResult {}
 
 /// 录制节点
 ///
@@ -1627,7 +1657,7 @@ pub struct RecordTimeNode {
     pub auto_completion: Option<bool>,
 }
 
-impl de::Lenient for RecordTimeNode {}
+impl de::Tolerant for RecordTimeNode {}
 
 /// 直播间录制节点数据
 ///
@@ -1639,7 +1669,7 @@ pub struct RecordTimeNodes {
     pub time_node: Vec<RecordTimeNode>,
 }
 
-impl de::Lenient for RecordTimeNodes {}
+impl de::Tolerant for RecordTimeNodes {}
 
 /// 回放播放token
 ///
@@ -1657,7 +1687,7 @@ pub struct PlayerToken {
     pub token: String,
 }
 
-impl de::Lenient for PlayerToken {}
+impl de::Tolerant for PlayerToken {}
 
 /// 回放播放 limited_token
 ///
@@ -1672,7 +1702,7 @@ pub struct LimitedToken {
     pub limited_token: String,
 }
 
-impl de::Lenient for LimitedToken {}
+impl de::Tolerant for LimitedToken {}
 
 /// 回放课件生成状态
 ///
@@ -1697,7 +1727,7 @@ pub struct CoursewareGeneration {
     pub status_msg: Option<String>,
 }
 
-impl de::Lenient for CoursewareGeneration {}
+impl de::Tolerant for CoursewareGeneration {}
 
 /// 回放课件文档
 ///
@@ -1754,7 +1784,7 @@ pub struct CoursewareDoc {
     pub ppt_url: Option<String>,
 }
 
-impl de::Lenient for CoursewareDoc {}
+impl de::Tolerant for CoursewareDoc {}
 
 /// 回放课件翻页记录
 ///
@@ -1777,7 +1807,7 @@ pub struct CoursewarePage {
     pub doc: Option<CoursewareDoc>,
 }
 
-impl de::Lenient for CoursewarePage {}
+impl de::Tolerant for CoursewarePage {}
 
 /// 回放课件数据
 ///
@@ -1789,7 +1819,7 @@ pub struct CoursewarePageList {
     pub list: Vec<CoursewarePage>,
 }
 
-impl de::Lenient for CoursewarePageList {}
+impl de::Tolerant for CoursewarePageList {}
 
 /// 教室全部回放录制纯视频任务结果
 ///
@@ -1804,7 +1834,7 @@ pub struct RecordRoomVideoResult {
     pub success_fids: Vec<String>,
 }
 
-impl de::Lenient for RecordRoomVideoResult {}
+impl de::Tolerant for RecordRoomVideoResult {}
 
 /// 回放转纯视频下载地址
 ///
@@ -1816,7 +1846,7 @@ pub struct RecordVideoUrl {
     pub url: String,
 }
 
-impl de::Lenient for RecordVideoUrl {}
+impl de::Tolerant for RecordVideoUrl {}
 
 /// 合并回放转纯视频任务
 ///
@@ -1831,7 +1861,7 @@ pub struct MixedPlaybackVideo {
     pub mixed_playback_id: i64,
 }
 
-impl de::Lenient for MixedPlaybackVideo {}
+impl de::Tolerant for MixedPlaybackVideo {}
 
 /// 合并回放纯视频文件（某一清晰度；文档无返回参数表，字段含义据示例）
 ///
@@ -1864,7 +1894,7 @@ pub struct MixedVideoFile {
     pub url: Option<String>,
 }
 
-impl de::Lenient for MixedVideoFile {}
+impl de::Tolerant for MixedVideoFile {}
 
 /// 下载合并回放转纯视频的信息
 ///
@@ -1881,7 +1911,7 @@ pub struct MixedVideoInfo {
     pub fid: String,
 }
 
-impl de::Lenient for MixedVideoInfo {}
+impl de::Tolerant for MixedVideoInfo {}
 
 /// 一段裁剪信息
 ///
@@ -1922,7 +1952,7 @@ impl CropSegment {
     }
 }
 
-impl de::Lenient for CropSegment {}
+impl de::Tolerant for CropSegment {}
 
 /// 回放打点标记数据
 ///
@@ -1934,7 +1964,7 @@ pub struct MarkList {
     pub list: Vec<Mark>,
 }
 
-impl de::Lenient for MarkList {}
+impl de::Tolerant for MarkList {}
 
 /// 一条聊天删除条件
 ///
@@ -1976,7 +2006,7 @@ impl ChatDeletion {
     }
 }
 
-impl de::Lenient for ChatDeletion {}
+impl de::Tolerant for ChatDeletion {}
 
 /// 回放有效期数据
 ///
@@ -1999,7 +2029,7 @@ pub struct ValidDays {
     pub expire_time_list: Option<BTreeMap<VideoId, DateTime>>,
 }
 
-impl de::Lenient for ValidDays {}
+impl de::Tolerant for ValidDays {}
 
 /// 一个回放的到期时间
 ///
@@ -2027,7 +2057,7 @@ impl ExpireSetting {
     }
 }
 
-impl de::Lenient for ExpireSetting {}
+impl de::Tolerant for ExpireSetting {}
 
 /// 批量设置到期时间的结果
 ///
@@ -2040,7 +2070,7 @@ pub struct ExpireResult {
     pub success_list: Vec<VideoId>,
 }
 
-impl de::Lenient for ExpireResult {}
+impl de::Tolerant for ExpireResult {}
 
 /// 转码回调地址
 ///
@@ -2054,4 +2084,4 @@ pub struct CallbackUrl {
     pub url: Option<String>,
 }
 
-impl de::Lenient for CallbackUrl {}
+impl de::Tolerant for CallbackUrl {}

@@ -44,7 +44,7 @@ pub(super) fn module(api: &Api) -> Module {
     let info_names = info_names.into_iter().map(ident);
     let items = vec![
         quote!(
-            use crate::envelope::decode_as_json;
+            use crate::wire::decode_as_json;
         ),
         quote!(
             use crate::info::{#(#info_names),*};

@@ -54,7 +54,7 @@ pub(super) fn module(api: &Api) -> Module {
             items.push(constructor(r));
         }
         let name = ident(&r.name);
-        items.push(quote!(impl de::Lenient for #name {}));
+        items.push(quote!(impl de::Tolerant for #name {}));
     }
     if items.iter().all(is_import) {
         // A spec without types: nothing would use the imports.
@@ -159,7 +159,9 @@ fn id_type(i: &IdType) -> TokenStream {
             fn is_known(&self) -> bool {
                 true
             }
+        }
 
+        impl de::Unset for #name {
             #unset
         }
     }
@@ -212,6 +214,8 @@ fn enumeration(e: &Enum) -> TokenStream {
                 !matches!(self, Self::#unknown(_))
             }
         }
+
+        impl de::Unset for #name {}
 
         #display
     }
