@@ -29,6 +29,8 @@ impl Writer {
         instance: &str,
         mut stop: watch::Receiver<bool>,
     ) -> Result<Writer> {
+        // Not held while standing by (so a standby reports 0, not nothing).
+        metrics::lease_held(false);
         let writer = match db {
             Database::Sqlite(_) => Writer::Sqlite(match db.sqlite_path() {
                 Some(path) => Some(lock::acquire(&path, instance)?),
