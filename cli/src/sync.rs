@@ -99,6 +99,12 @@ struct RunArgs {
     #[arg(long, value_name = "ADDR")]
     metrics: Option<String>,
 
+    /// Serve the vendor's callbacks (every kind) at http://ADDR/callback, e.g. 0.0.0.0:8080:
+    /// verified with the partner key and stored once each in the table callback_events; the
+    /// syncing instance then re-reads the rooms they name. Every replica may serve them.
+    #[arg(long, value_name = "ADDR")]
+    callbacks: Option<String>,
+
     /// Logs on stderr: JSON lines when stdout is not a terminal (auto), or always JSON, or text.
     /// The level comes from RUST_LOG (default: info for baijiayun's crates).
     #[arg(long, value_enum, default_value = "auto")]
@@ -223,6 +229,11 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
         Some(addr) => Some(crate::metrics_server::serve(addr, db.clone()).await?),
         None => None,
     };
+    // Served beside the sync (leader or standby) until it ends.
+    let _callbacks = match &args.callbacks {
+        Some(addr) => Some(serve_callbacks(connection, addr, db.clone()).await?),
+        None => None,
+    };
     let bars = match args.progress {
         ProgressStyle::Auto => std::io::stderr().is_terminal(),
         ProgressStyle::Bars => true,
@@ -272,6 +283,44 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
     };
     db.close().await;
     Ok(code)
+}
+
+/// The callback receiver's task: aborted when dropped.
+struct CallbackServer(tokio::task::JoinHandle<()>);
+
+impl Drop for CallbackServer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Serves `POST /callback` on `addr` into `db`, verified with the partner key, within the
+/// client's serving limits.
+async fn serve_callbacks(
+    connection: &Connection,
+    addr: &str,
+    db: Database,
+) -> Result<CallbackServer, Failure> {
+    use secrecy::ExposeSecret as _;
+    let key = connection.partner_key()?.ok_or_else(|| {
+        Failure::Config(format!(
+            "--callbacks needs the partner key the callbacks are signed with: set {} (or pass \
+             --partner-key-file)",
+            crate::config::PARTNER_KEY
+        ))
+    })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Failure::Io(format!("cannot listen for --callbacks on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::Io(format!("--callbacks {addr}: {e}")))?;
+    let receiver = baijiayun_sync::callbacks::CallbackReceiver::new(db, key.expose_secret());
+    tracing::info!(address = %local, "serving callbacks at POST /callback");
+    let limits = baijiayun::callback::ServeLimits::default();
+    Ok(CallbackServer(tokio::spawn(
+        receiver.serve(listener, limits),
+    )))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

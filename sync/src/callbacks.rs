@@ -351,7 +351,9 @@ impl SqlDeliveryStore {
         match self.sweep_expired(SWEEP_BATCH).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(deleted = n, "expired callback delivery records deleted"),
-            Err(e) => tracing::warn!(error = %e, "could not delete expired callback delivery records"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not delete expired callback delivery records")
+            }
         }
     }
 

@@ -120,7 +120,9 @@ impl CallbackReceiver {
             Err(e) => {
                 metrics::callback_failed();
                 tracing::warn!(qid = %row.qid, error = %e, "could not store a callback; the vendor will retry");
-                claimed.release("the event could not be stored; retry later").await
+                claimed
+                    .release("the event could not be stored; retry later")
+                    .await
             }
         }
     }

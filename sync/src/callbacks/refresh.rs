@@ -147,7 +147,11 @@ pub(crate) async fn refresh(ctx: &mut Ctx<'_>, db: &Database) -> Result<u64> {
 impl Syncer {
     /// Between runs, as the writer `held`: one refresh pass with a budget of its own (seeded from
     /// the request log, as a run's is). Its requests are logged with run 0.
-    async fn refresh_between_runs(&self, held: &Writer, stop: watch::Receiver<bool>) -> Result<u64> {
+    async fn refresh_between_runs(
+        &self,
+        held: &Writer,
+        stop: watch::Receiver<bool>,
+    ) -> Result<u64> {
         if !self.settings.playbacks || !any_pending(&self.db).await? {
             return Ok(0);
         }
