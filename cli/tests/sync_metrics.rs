@@ -1,7 +1,8 @@
 //! `baijiayun sync --metrics ADDR` as a child process against the fake: after its first run,
 //! `/metrics` holds the requests by endpoint, the rows by stream, the budget, the last complete
-//! run and the lease, matching the run's own report; `/healthz` answers 200; SIGTERM ends it; and
-//! neither the partner key nor the database password appears in its stderr or its metrics.
+//! run and the lease, matching the run's own report; `/healthz` answers 200 (503 while PostgreSQL
+//! is down); SIGTERM ends it; and neither the partner key nor the database password appears in its
+//! stderr or its metrics.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
@@ -161,7 +162,7 @@ fn terminate(mut child: Child) {
 
 /// Runs the child on `db` until its first run ends, checks `/metrics` and `/healthz` against the
 /// run's report, stops it, and checks that none of `secrets` was printed or exported.
-async fn scrape_a_run(db: &str, secrets: &[&str]) {
+async fn scrape_a_run(db: &str, secrets: &[&str], outage: Option<&postgres_test_server::PgServer>) {
     let server = MockServer::builder()
         .no_rate_limit()
         .rooms(40)
@@ -284,6 +285,26 @@ async fn scrape_a_run(db: &str, secrets: &[&str]) {
     let (status, _) = get(&addr, "/nothing");
     assert_eq!(status, 404);
 
+    // The database down: 503 (an error, or no answer within the check's timeout); back: 200.
+    if let Some(pg) = outage {
+        pg.stop().expect("stop PostgreSQL");
+        let (status, health) = get(&addr, "/healthz");
+        assert_eq!(status, 503, "{health}");
+        pg.start_again().expect("start PostgreSQL again");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, health) = get(&addr, "/healthz");
+            if status == 200 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still {status} after the restart: {health}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     terminate(child);
     // What is left on stderr after the exit (the pipe closes).
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -315,7 +336,7 @@ async fn scrape_a_run(db: &str, secrets: &[&str]) {
 async fn sqlite_run_is_measured_and_healthy() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("sync.db").display());
-    scrape_a_run(&db, &[]).await;
+    scrape_a_run(&db, &[], None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,5 +349,5 @@ async fn postgres_run_is_measured_and_its_password_never_shown() {
     let password = "pw-Qz7rN4xKv9";
     let url = url.replacen("postgres@", &format!("postgres:{password}@"), 1);
     assert!(url.contains(password), "{url}");
-    scrape_a_run(&url, &[password]).await;
+    scrape_a_run(&url, &[password], Some(&pg)).await;
 }
