@@ -175,3 +175,31 @@ fn unix_seconds(t: SystemTime) -> f64 {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_are_stable_labels() {
+        assert_eq!(outcome(&Ok::<(), baijiayun::Error>(())), "ok");
+        let config = baijiayun::Error::Config("no key".to_owned());
+        assert_eq!(outcome(&Err::<(), _>(config)), "config");
+    }
+
+    #[test]
+    fn without_a_recorder_nothing_fails() {
+        describe();
+        request("get_list", "ok");
+        budget(160, 10_250);
+        budget_used(3);
+        rows_written("playbacks/1", 2);
+        run_ended("complete");
+        stream_complete("play_records", SystemTime::now());
+        lease_held(true);
+        callback_received();
+        callback_duplicate();
+        callback_failed();
+        refresh();
+    }
+}
