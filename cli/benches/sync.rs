@@ -6,7 +6,11 @@
 //! * A backfill against the fake with the vendor's limit (200 in 10 s) and the default budget (0.8):
 //!   requests sent ÷ requests the budget allows.
 //!
+//! * The same backfill of 20,000 rooms into PostgreSQL (a real server, `postgres-test-server`):
+//!   rows written per second and peak RSS.
+//!
 //! The sync runs as the `baijiayun` binary, a child process, so its memory is its own.
+//! `SYNC_BENCH=sqlite|postgres|limit` runs one group only.
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its results")]
 
@@ -75,9 +79,9 @@ fn measure(mut child: Child) -> Run {
     }
 }
 
-fn backfill(rooms: u32) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let server = runtime
+/// A fake with a generated account of `rooms`, without the vendor's limit.
+fn unlimited_fake(runtime: &tokio::runtime::Runtime, rooms: u32) -> MockServer {
+    runtime
         .block_on(
             MockServer::builder()
                 .no_rate_limit()
@@ -85,10 +89,34 @@ fn backfill(rooms: u32) {
                 .seed(7)
                 .start(),
         )
-        .expect("fake");
+        .expect("fake")
+}
+
+/// The flags that take the client's and the sync's limits off.
+const UNLIMITED: [&str; 4] = ["--rate-limit", "1000000/1s", "--budget", "1"];
+
+fn backfill_postgres(rooms: u32) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = unlimited_fake(&runtime, rooms);
+    let pg = postgres_test_server::PgServer::start().expect("PostgreSQL");
+    let db = pg.create_database("bench").expect("database");
+    let run = measure(sync_command(&server, &db, &UNLIMITED).spawn().expect("spawn"));
+    println!(
+        "backfill {rooms:>6} rooms into PostgreSQL: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB",
+        run.rows,
+        run.seconds,
+        run.rows as f64 / run.seconds,
+        run.requests,
+        run.peak_kib as f64 / 1024.0
+    );
+}
+
+fn backfill(rooms: u32) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = unlimited_fake(&runtime, rooms);
     let dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let unlimited = ["--rate-limit", "1000000/1s", "--budget", "1"];
+    let unlimited = UNLIMITED;
     let run = measure(
         sync_command(&server, &db, &unlimited)
             .spawn()
@@ -166,7 +194,15 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    backfill(2_000);
-    backfill(20_000);
-    within_the_vendor_limit();
+    let only = std::env::var("SYNC_BENCH").unwrap_or_default();
+    if only.is_empty() || only == "sqlite" {
+        backfill(2_000);
+        backfill(20_000);
+    }
+    if only.is_empty() || only == "postgres" {
+        backfill_postgres(20_000);
+    }
+    if only.is_empty() || only == "limit" {
+        within_the_vendor_limit();
+    }
 }

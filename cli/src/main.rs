@@ -13,6 +13,8 @@ mod doctor;
 mod exchange;
 #[rustfmt::skip]
 mod generated;
+mod logging;
+mod metrics_server;
 mod mock;
 mod output;
 mod sync;

@@ -33,9 +33,23 @@ enum Command {
 /// Where the copy is.
 #[derive(Debug, clap::Args)]
 struct DbArg {
-    /// The database: sqlite://PATH (created if missing), or a file path.
+    /// The database: sqlite://PATH (created if missing), a file path, or
+    /// postgres://USER:PASSWORD@HOST/DB (any number of syncs may share it: one holds the lease and
+    /// syncs, the others stand by).
     #[arg(long, default_value = "sqlite://baijiayun.db")]
     db: String,
+
+    /// PostgreSQL: the schema of the sync's tables (created if missing).
+    #[arg(long, value_name = "NAME", default_value = baijiayun_sync::DEFAULT_SCHEMA)]
+    db_schema: String,
+}
+
+impl DbArg {
+    async fn open(&self) -> Result<Database, Failure> {
+        Database::open_in_schema(&self.db, &self.db_schema)
+            .await
+            .map_err(failure)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +93,22 @@ struct RunArgs {
     /// Progress: bars on a terminal, one JSON line per stream per run otherwise.
     #[arg(long, value_enum, default_value = "auto")]
     progress: ProgressStyle,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics and a health check at /healthz (200 while
+    /// the database answers), e.g. 127.0.0.1:9090 or 0.0.0.0:9090; bound exactly as given.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
+
+    /// Serve the vendor's callbacks (every kind) at http://ADDR/callback, e.g. 0.0.0.0:8080:
+    /// verified with the partner key and stored once each in the table callback_events; the
+    /// syncing instance then re-reads the rooms they name. Every replica may serve them.
+    #[arg(long, value_name = "ADDR")]
+    callbacks: Option<String>,
+
+    /// Logs on stderr: JSON lines when stdout is not a terminal (auto), or always JSON, or text.
+    /// The level comes from RUST_LOG (default: info for baijiayun's crates).
+    #[arg(long, value_enum, default_value = "auto")]
+    log_format: crate::logging::LogFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -145,7 +175,7 @@ pub(crate) async fn run(connection: &Connection, args: Args) -> Result<ExitCode,
 }
 
 async fn show_status(args: &StatusArgs) -> Result<ExitCode, Failure> {
-    let db = Database::open(&args.db.db).await.map_err(failure)?;
+    let db = args.db.open().await?;
     let status = Status::read(&db, args.runs).await.map_err(failure)?;
     match args.format {
         Format::Json => Printer::lines().print(&status)?,
@@ -180,6 +210,7 @@ async fn show_status(args: &StatusArgs) -> Result<ExitCode, Failure> {
 }
 
 async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failure> {
+    crate::logging::init(args.log_format);
     let settings = connection.settings()?;
     let limit = args.rate_limit.unwrap_or(RateLimit::VENDOR);
     let client = settings
@@ -187,7 +218,22 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
         .rate_limit(limit)
         .build()
         .map_err(Failure::from)?;
-    let db = Database::open(&args.db.db).await.map_err(failure)?;
+    tracing::info!(
+        db = %baijiayun_sync::redact(&args.db.db),
+        schema = %args.db.db_schema,
+        "opening the database"
+    );
+    let db = args.db.open().await?;
+    // Served from before the first run (a standby reports too) until the sync ends.
+    let _metrics = match &args.metrics {
+        Some(addr) => Some(crate::metrics_server::serve(addr, db.clone()).await?),
+        None => None,
+    };
+    // Served beside the sync (leader or standby) until it ends.
+    let _callbacks = match &args.callbacks {
+        Some(addr) => Some(serve_callbacks(connection, addr, db.clone()).await?),
+        None => None,
+    };
     let bars = match args.progress {
         ProgressStyle::Auto => std::io::stderr().is_terminal(),
         ProgressStyle::Bars => true,
@@ -207,10 +253,15 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
     let progress = Arc::clone(&view);
     let syncer = syncer.on_progress(move |p| progress.update(p));
     let code = if args.once {
-        let report = syncer
-            .run_once_until(stop_requested())
-            .await
-            .map_err(failure)?;
+        let report = match syncer.run_once_until(stop_requested()).await {
+            Ok(report) => report,
+            // Stopped while standing by for the lease: no run started.
+            Err(baijiayun_sync::SyncError::Interrupted) => {
+                db.close().await;
+                return Ok(ExitCode::from(130));
+            }
+            Err(e) => return Err(failure(e)),
+        };
         view.finish(&report)?;
         match report.status {
             RunStatus::Complete => ExitCode::SUCCESS,
@@ -232,6 +283,44 @@ async fn sync(connection: &Connection, args: &RunArgs) -> Result<ExitCode, Failu
     };
     db.close().await;
     Ok(code)
+}
+
+/// The callback receiver's task: aborted when dropped.
+struct CallbackServer(tokio::task::JoinHandle<()>);
+
+impl Drop for CallbackServer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Serves `POST /callback` on `addr` into `db`, verified with the partner key, within the
+/// client's serving limits.
+async fn serve_callbacks(
+    connection: &Connection,
+    addr: &str,
+    db: Database,
+) -> Result<CallbackServer, Failure> {
+    use secrecy::ExposeSecret as _;
+    let key = connection.partner_key()?.ok_or_else(|| {
+        Failure::Config(format!(
+            "--callbacks needs the partner key the callbacks are signed with: set {} (or pass \
+             --partner-key-file)",
+            crate::config::PARTNER_KEY
+        ))
+    })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Failure::Io(format!("cannot listen for --callbacks on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::Io(format!("--callbacks {addr}: {e}")))?;
+    let receiver = baijiayun_sync::callbacks::CallbackReceiver::new(db, key.expose_secret());
+    tracing::info!(address = %local, "serving callbacks at POST /callback");
+    let limits = baijiayun::callback::ServeLimits::default();
+    Ok(CallbackServer(tokio::spawn(
+        receiver.serve(listener, limits),
+    )))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -48,6 +48,10 @@ pub enum SyncError {
     /// A setting is out of range.
     #[error("invalid setting: {0}")]
     Config(String),
+    /// Another instance holds the sync's lease (PostgreSQL), or took it over from this one: this
+    /// instance writes nothing more.
+    #[error("superseded: {0}")]
+    Superseded(String),
     /// The run was asked to stop (SIGTERM, Ctrl-C, or the caller's shutdown signal).
     #[error("interrupted")]
     Interrupted,

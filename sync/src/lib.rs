@@ -36,9 +36,13 @@
 
 pub mod blocking;
 mod budget;
+pub mod callbacks;
 mod db;
 mod error;
 mod lock;
+pub mod metrics;
+#[cfg(feature = "postgres")]
+mod pg;
 mod play_records;
 mod playbacks;
 mod raw;
@@ -47,8 +51,9 @@ mod status;
 mod store;
 mod syncer;
 mod time;
+mod writer;
 
-pub use db::{Database, MIGRATIONS_TABLE};
+pub use db::{DEFAULT_SCHEMA, Database, MIGRATIONS_TABLE, redact};
 pub use error::{Result, SyncError};
 pub use report::{Progress, Report, RunStatus, StreamReport};
 pub use status::{RunSummary, Status, StreamStatus};

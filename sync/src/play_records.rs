@@ -14,7 +14,7 @@ use baijiayun::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SyncError};
-use crate::raw;
+use crate::raw::{self, RawItem};
 use crate::report::StreamReport;
 use crate::store::{self, PlayRecordRow, Stamp, Store};
 use crate::syncer::Ctx;
@@ -228,7 +228,7 @@ fn window(day: Date, today: Date, end: SystemTime) -> Option<(DateTime, DateTime
     (stop >= start).then_some((start, stop))
 }
 
-fn row(day: Date, r: &PlayRecord, raw: String) -> PlayRecordRow {
+fn row(day: Date, r: &PlayRecord, raw: RawItem) -> PlayRecordRow {
     PlayRecordRow {
         guid: r.guid.clone(),
         day: day.to_string(),

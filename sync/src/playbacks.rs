@@ -24,7 +24,7 @@ use baijiayun::types::{ErrorCode, Playback, ProductType};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SyncError};
-use crate::raw;
+use crate::raw::{self, RawItem};
 use crate::report::StreamReport;
 use crate::store::{self, PlaybackRow, Stamp, Store};
 use crate::syncer::{Ctx, Settings};
@@ -167,10 +167,10 @@ async fn read_page(ctx: &mut Ctx<'_>, plan: &Plan, page: i64, room: Option<i64>)
 fn row(
     product_type: i64,
     p: &Playback,
-    raw: String,
+    raw: RawItem,
 ) -> std::result::Result<PlaybackRow, (String, String)> {
     let Some(playback_id) = p.playback_id else {
-        return Err(("the item has no playback_id".to_owned(), raw));
+        return Err(("the item has no playback_id".to_owned(), raw.into()));
     };
     Ok(PlaybackRow {
         playback_id,
@@ -412,6 +412,25 @@ async fn refresh_pending(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamRepo
         ctx.progress(report, "refresh", None);
     }
     Ok(())
+}
+
+/// Reads every playback of `room` in `product_type` (the list filtered by `room_id`, as
+/// [`refresh_pending`] does): the rows, the items that cannot be stored, and when the read
+/// started. For the refresh of the rooms that callbacks name (`crate::callbacks::refresh`).
+pub(crate) async fn read_one_room(
+    ctx: &mut Ctx<'_>,
+    product_type: ProductType,
+    room: i64,
+) -> Result<(Vec<PlaybackRow>, Vec<(String, String)>, SystemTime)> {
+    let plan = Plan {
+        stream: stream_name(product_type),
+        product_type,
+        full: false,
+        cursor: Cursor::default(),
+    };
+    let mut report = StreamReport::default();
+    let read = read_room(ctx, &plan, room, &mut report).await?;
+    Ok((read.rows, read.rejects, read.read_at))
 }
 
 /// Every playback of one room, as its own list returns them; none when the vendor reports the

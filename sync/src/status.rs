@@ -57,8 +57,7 @@ pub struct Status {
 impl Status {
     /// Reads the state of the sync in `db`, with the last `runs` runs.
     pub async fn read(db: &Database, runs: u32) -> Result<Status> {
-        let Database::Sqlite(pool) = db;
-        let store = Store::new(pool.clone());
+        let store = Store::new(db.clone());
         let streams = store
             .cursors()
             .await?

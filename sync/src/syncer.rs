@@ -13,10 +13,12 @@ use tokio::sync::watch;
 use crate::budget::Budget;
 use crate::db::Database;
 use crate::error::{Result, SyncError};
+use crate::metrics;
 use crate::report::{Progress, Report, RunStatus, StreamReport};
 use crate::store::Store;
 use crate::time::{Clock, SystemClock, rfc3339, unix_ms};
-use crate::{lock, play_records, playbacks};
+use crate::writer::Writer;
+use crate::{play_records, playbacks};
 
 /// A progress callback.
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -270,66 +272,123 @@ impl Syncer {
 
     /// One run that stops cleanly when `shutdown` completes: the transaction under way commits or
     /// rolls back, a request in flight is abandoned, and the run is recorded `interrupted`.
+    ///
+    /// On PostgreSQL it first waits, as a standby, until this instance holds the lease (or until
+    /// `shutdown`: `Err(Interrupted)`), and gives the lease up when the run ends.
     pub async fn run_once_until(&self, shutdown: impl Future<Output = ()>) -> Result<Report> {
         let (stop, stopped) = watch::channel(false);
-        let run = self.run(stopped);
-        tokio::pin!(run);
-        tokio::pin!(shutdown);
-        let mut signalled = false;
-        loop {
-            tokio::select! {
-                report = &mut run => return report,
-                () = &mut shutdown, if !signalled => {
-                    signalled = true;
-                    let _ = stop.send(true);
+        let mut held = None;
+        let report = {
+            let run = self.run(stopped, &mut held);
+            tokio::pin!(run);
+            tokio::pin!(shutdown);
+            let mut signalled = false;
+            loop {
+                tokio::select! {
+                    report = &mut run => break report,
+                    () = &mut shutdown, if !signalled => {
+                        signalled = true;
+                        let _ = stop.send(true);
+                    }
                 }
             }
+        };
+        if let Some(writer) = held {
+            writer.release().await;
         }
+        report
     }
 
     /// Runs every `interval` (measured from the start of one run to the next) until `shutdown`
     /// completes, calling `each` with each run's report. A run that fails is followed by the next
     /// one; only a run that cannot start ends the loop with `Err`.
+    ///
+    /// On PostgreSQL this instance holds the lease from its first run on, renewing it between
+    /// runs; until it gets it, it stands by. If another instance takes the lease over (this one
+    /// was paused past the lease), it stands by again.
     pub async fn run_every(
         &self,
         interval: Duration,
         shutdown: impl Future<Output = ()>,
+        each: impl FnMut(&Report),
+    ) -> Result<()> {
+        let mut held = None;
+        let result = self.every(interval, shutdown, each, &mut held).await;
+        if let Some(writer) = held {
+            writer.release().await;
+        }
+        result
+    }
+
+    async fn every(
+        &self,
+        interval: Duration,
+        shutdown: impl Future<Output = ()>,
         mut each: impl FnMut(&Report),
+        held: &mut Option<Writer>,
     ) -> Result<()> {
         let (stop, stopped) = watch::channel(false);
         tokio::pin!(shutdown);
         let mut signalled = false;
         loop {
             let started = tokio::time::Instant::now();
-            let run = self.run(stopped.clone());
-            tokio::pin!(run);
-            let report = loop {
-                tokio::select! {
-                    report = &mut run => break report?,
-                    () = &mut shutdown, if !signalled => {
-                        signalled = true;
-                        let _ = stop.send(true);
+            let report = {
+                let run = self.run(stopped.clone(), held);
+                tokio::pin!(run);
+                loop {
+                    tokio::select! {
+                        report = &mut run => break report,
+                        () = &mut shutdown, if !signalled => {
+                            signalled = true;
+                            let _ = stop.send(true);
+                        }
                     }
                 }
+            };
+            let report = match report {
+                Ok(report) => report,
+                Err(SyncError::Interrupted) if signalled => return Ok(()),
+                // Taken over before the run could start: stand by again.
+                Err(SyncError::Superseded(why)) => {
+                    tracing::warn!(%why, "superseded; standing by");
+                    *held = None;
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
             each(&report);
             if signalled || report.status == RunStatus::Interrupted {
                 return Ok(());
             }
-            tokio::select! {
-                () = tokio::time::sleep_until(started + interval) => {}
-                () = &mut shutdown => return Ok(()),
+            if held.as_ref().is_some_and(Writer::lost) {
+                *held = None;
+                continue;
+            }
+            // Until the next run, the rooms that callbacks name are refreshed every few seconds.
+            let next = started + interval;
+            if self
+                .wait_refreshing(next, held, &stopped, shutdown.as_mut())
+                .await
+            {
+                return Ok(());
             }
         }
     }
 
-    async fn run(&self, stop: watch::Receiver<bool>) -> Result<Report> {
+    /// One run, taking the right to write first unless `held` has it.
+    async fn run(
+        &self,
+        stop: watch::Receiver<bool>,
+        held: &mut Option<Writer>,
+    ) -> Result<Report> {
         let s = &self.settings;
-        let Database::Sqlite(pool) = &self.db;
-        let store = Store::new(pool.clone());
-        let _lock = match self.db.sqlite_path() {
-            Some(path) => Some(lock::acquire(&path, &s.instance)?),
-            None => None,
+        if held.as_ref().is_none_or(Writer::lost) {
+            *held = None;
+            *held = Some(Writer::take(&self.db, &s.instance, stop.clone()).await?);
+        }
+        let store = match held {
+            Some(writer) => writer.store(&self.db),
+            None => unreachable!("taken above"),
         };
         let now = s.clock.now();
         store.interrupt_dead_runs(&rfc3339(now)).await?;
@@ -341,6 +400,8 @@ impl Syncer {
                 .recent_requests(unix_ms(now) - budget.window_ms())
                 .await?,
         );
+        metrics::budget(budget.limit(), budget.window_ms());
+        metrics::budget_used(budget.limit() - budget.free(unix_ms(now)));
         let plans = if s.playbacks {
             playbacks::plan(&store, s, now).await?
         } else {
@@ -368,6 +429,8 @@ impl Syncer {
         };
         let mut streams = Vec::new();
         let result = async {
+            // The rooms callbacks named since the last run first, and again at the end.
+            crate::callbacks::refresh::refresh(&mut ctx, &self.db).await?;
             for plan in plans {
                 streams.push(StreamReport {
                     stream: plan.stream.clone(),
@@ -385,6 +448,7 @@ impl Syncer {
                 let report = streams.last_mut().unwrap_or_else(|| unreachable!());
                 play_records::run(&mut ctx, report).await?;
             }
+            crate::callbacks::refresh::refresh(&mut ctx, &self.db).await?;
             Ok::<(), SyncError>(())
         }
         .await;
@@ -393,21 +457,22 @@ impl Syncer {
             Err(SyncError::Interrupted) => (RunStatus::Interrupted, None),
             Err(e) => (RunStatus::Error, Some(e.to_string())),
         };
-        // The requests recorded ahead and not sent do not count against the next run.
-        if ctx.reserved > 0 {
-            store
-                .release_requests(ctx.reserved_until_ms, run_id, ctx.reserved)
-                .await?;
-        }
-        let finished = rfc3339(s.clock.now());
+        let finished_at = s.clock.now();
+        let finished = rfc3339(finished_at);
+        // The requests recorded ahead and not sent do not count against the next run. Both writes
+        // are retried for a while: a database that restarts mid-run still gets the run's end.
         store
-            .finish_run(
+            .close_run(
                 run_id,
-                status.as_str(),
-                error.as_deref(),
+                (ctx.reserved_until_ms, ctx.reserved),
+                (status.as_str(), error.as_deref()),
                 (&finished, ctx.requests),
             )
             .await?;
+        metrics::run_ended(status.as_str());
+        for stream in streams.iter().filter(|s| s.complete) {
+            metrics::stream_complete(&stream.stream, finished_at);
+        }
         match &error {
             None => tracing::info!(
                 run_id,
@@ -455,8 +520,8 @@ pub(crate) struct Ctx<'s> {
     pub(crate) requests: u64,
     pub(crate) rows: u64,
     /// Requests recorded in the database but not sent yet, and until when they may be sent.
-    reserved: u32,
-    reserved_until_ms: i64,
+    pub(crate) reserved: u32,
+    pub(crate) reserved_until_ms: i64,
 }
 
 /// The most requests one reservation in `sync_requests` covers.
@@ -527,6 +592,8 @@ impl Ctx<'_> {
             while let Some(wait) = self.budget.take(unix_ms(self.now())) {
                 self.sleep(wait).await?;
             }
+            let used = self.budget.limit() - self.budget.free(unix_ms(self.now()));
+            metrics::budget_used(used);
             self.reserve().await?;
             self.requests += 1;
             let mut stop = self.stop.clone();
@@ -534,6 +601,7 @@ impl Ctx<'_> {
                 r = self.client.execute_with_body(request) => r,
                 _ = stop.wait_for(|s| *s) => return Err(SyncError::Interrupted),
             };
+            metrics::request(E::INFO.name, metrics::outcome(&result));
             match result {
                 Ok(answer) => return Ok(answer),
                 Err(e) if attempt < self.settings.max_attempts && e.is_safe_to_resend() => {
@@ -556,6 +624,7 @@ impl Ctx<'_> {
     pub(crate) fn written(&mut self, report: &mut StreamReport, rows: u64) {
         self.rows += rows;
         report.rows_written += rows;
+        metrics::rows_written(&report.stream, rows);
     }
 
     /// Announces progress to the callback, if any.

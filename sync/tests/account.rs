@@ -46,7 +46,7 @@ async fn run(sync: &Syncer) -> baijiayun_sync::Report {
     report
 }
 
-async fn changes_between_runs(style: ResponseStyle) {
+async fn changes_between_runs(style: ResponseStyle, db: Database) {
     let server = MockServer::builder()
         .no_rate_limit()
         .rooms(80)
@@ -55,8 +55,6 @@ async fn changes_between_runs(style: ResponseStyle) {
         .start()
         .await
         .expect("fake");
-    let temp = TempDb::new();
-    let db = temp.open().await;
     let sync = Syncer::new(server.client().expect("client"), db.clone())
         .page_size(7)
         .record_page_size(40);
@@ -171,11 +169,7 @@ async fn changes_between_runs(style: ResponseStyle) {
             .all(|s| s.full)
     );
     assert_equal(&db, &server, &until).await;
-    let deleted: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM playbacks WHERE deleted_at IS NOT NULL")
-            .fetch_one(db.sqlite().expect("sqlite"))
-            .await
-            .expect("count");
+    let deleted = count(&db, "SELECT COUNT(*) FROM playbacks WHERE deleted_at IS NOT NULL").await;
     assert!(deleted >= 2, "{deleted} rows marked deleted");
 
     // 5. Nothing changed: an incremental run reads one page per product line (no sweep).
@@ -189,13 +183,12 @@ async fn changes_between_runs(style: ResponseStyle) {
         .sum();
     // A page or two per product line (the newest page still holds what step 2 added, within the
     // lag), and one request per room whose playbacks are not final yet.
-    let pending: i64 = sqlx::query_scalar(
+    let pending = count(
+        &db,
         "SELECT COUNT(DISTINCT room_id) FROM playbacks WHERE deleted_at IS NULL \
          AND status IN (10, 20)",
     )
-    .fetch_one(db.sqlite().expect("sqlite"))
-    .await
-    .expect("count");
+    .await;
     let pending = u64::try_from(pending).expect("count");
     assert!(
         pages <= 2 * 4 + pending,
@@ -206,10 +199,20 @@ async fn changes_between_runs(style: ResponseStyle) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_between_runs_in_the_default_style() {
-    changes_between_runs(ResponseStyle::Typed).await;
+    let temp = TempDb::new();
+    changes_between_runs(ResponseStyle::Typed, temp.open().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_between_runs_in_php_style() {
-    changes_between_runs(ResponseStyle::Php).await;
+    let temp = TempDb::new();
+    changes_between_runs(ResponseStyle::Php, temp.open().await).await;
+}
+
+/// The same on PostgreSQL, in both styles, each in its own database of one server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_between_runs_on_postgres() {
+    let pg = pg_server();
+    changes_between_runs(ResponseStyle::Typed, pg_database(&pg, "typed").await).await;
+    changes_between_runs(ResponseStyle::Php, pg_database(&pg, "php").await).await;
 }

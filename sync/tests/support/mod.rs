@@ -211,18 +211,60 @@ pub(crate) async fn fake_records(
     all
 }
 
+/// Runs `$sql` (with `$1` parameters) on whichever backend `$db` is, mapping each row with `$map`
+/// into a collection.
+macro_rules! fetch_rows {
+    ($db:expr, $sql:expr, [$($bind:expr),*], |$r:ident| $map:expr) => {
+        match ($db.sqlite(), $db.postgres()) {
+            (Some(pool), _) => sqlx::query($sql)
+                $(.bind($bind))*
+                .fetch_all(pool)
+                .await
+                .expect($sql)
+                .iter()
+                .map(|$r| $map)
+                .collect(),
+            (None, Some(pool)) => sqlx::query($sql)
+                $(.bind($bind))*
+                .fetch_all(pool)
+                .await
+                .expect($sql)
+                .iter()
+                .map(|$r| $map)
+                .collect(),
+            (None, None) => unreachable!("a database of another backend"),
+        }
+    };
+}
+
+
+/// One number from `sql`, on either backend.
+pub(crate) async fn count(db: &Database, sql: &'static str) -> i64 {
+    let counts: Vec<i64> = fetch_rows!(db, sql, [], |r| r.get(0));
+    counts.first().copied().expect("one row")
+}
+
+/// A fresh PostgreSQL database on `server`, opened by the sync (its schema migrated).
+pub(crate) async fn pg_database(server: &postgres_test_server::PgServer, name: &str) -> Database {
+    let url = server.create_database(name).expect("create the database");
+    Database::open(&url).await.expect("open PostgreSQL")
+}
+
+/// A PostgreSQL server for a test: fails, never skips, when PostgreSQL is not installed.
+pub(crate) fn pg_server() -> postgres_test_server::PgServer {
+    postgres_test_server::PgServer::start()
+        .unwrap_or_else(|e| panic!("PostgreSQL for the test: {e} (`cargo xtask test` installs it)"))
+}
+
 /// The playbacks the database holds as present (not deleted).
 pub(crate) async fn db_playbacks(db: &Database) -> BTreeMap<i64, PlaybackCols> {
-    let pool = db.sqlite().expect("sqlite");
-    let rows = sqlx::query(
+    fetch_rows!(
+        db,
         "SELECT playback_id, product_type, room_id, session_id, version, name, status, \
-         publish_status, video_id, length, create_time, raw FROM playbacks WHERE deleted_at IS NULL",
-    )
-    .fetch_all(pool)
-    .await
-    .expect("read playbacks");
-    rows.iter()
-        .map(|r| {
+         publish_status, video_id, length, create_time, CAST(raw AS TEXT) AS raw FROM playbacks \
+         WHERE deleted_at IS NULL",
+        [],
+        |r| {
             let id: i64 = r.get("playback_id");
             // The raw JSON is the vendor's item: it names the same playback.
             let raw: serde_json::Value =
@@ -247,8 +289,8 @@ pub(crate) async fn db_playbacks(db: &Database) -> BTreeMap<i64, PlaybackCols> {
                 create_time: r.get("create_time"),
             };
             (id, cols)
-        })
-        .collect()
+        }
+    )
 }
 
 /// The play records the database holds for the days `from..=to` that began by `until`.
@@ -258,19 +300,12 @@ pub(crate) async fn db_records(
     to: Date,
     until: &str,
 ) -> BTreeMap<(String, String), RecordCols> {
-    let pool = db.sqlite().expect("sqlite");
-    let rows = sqlx::query(
+    fetch_rows!(
+        db,
         "SELECT guid, day, video_id, user_number, play_begin_time, play_length, client_type, area \
-         FROM play_records WHERE day >= ? AND day <= ? AND play_begin_time <= ?",
-    )
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .bind(until)
-    .fetch_all(pool)
-    .await
-    .expect("read play records");
-    rows.iter()
-        .map(|r| {
+         FROM play_records WHERE day >= $1 AND day <= $2 AND play_begin_time <= $3",
+        [from.to_string(), to.to_string(), until],
+        |r| {
             let cols = RecordCols {
                 guid: r.get("guid"),
                 day: r.get("day"),
@@ -282,8 +317,8 @@ pub(crate) async fn db_records(
                 area: r.get("area"),
             };
             ((cols.guid.clone(), cols.day.clone()), cols)
-        })
-        .collect()
+        }
+    )
 }
 
 /// Asserts that two keyed sets are equal, naming the first differences.
@@ -318,8 +353,6 @@ pub(crate) fn assert_same<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Deb
 
 /// The statuses of the runs, oldest first.
 pub(crate) async fn run_statuses(db: &Database) -> Vec<String> {
-    sqlx::query_scalar("SELECT status FROM sync_runs ORDER BY id")
-        .fetch_all(db.sqlite().expect("sqlite"))
-        .await
-        .expect("runs")
+    fetch_rows!(db, "SELECT status FROM sync_runs ORDER BY id", [], |r| r
+        .get(0))
 }
