@@ -11,6 +11,10 @@
 //! * an enum value added is minor (the enums are open: unknown codes already decode), removed is
 //!   major; a record, enum or callback added is minor, removed major;
 //! * a response type changed is major; a method or path changed is a patch.
+//!
+//! The entries are grouped as the CHANGELOG is (Keep a Changelog): what is new (minor) under
+//! Added, a patch under Fixed, and a major change under Changed, or Removed when something is
+//! gone; each major one is marked **Breaking**, first in its group.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -41,10 +45,38 @@ impl Level {
     }
 }
 
+/// The CHANGELOG group of an entry (Keep a Changelog), in the CHANGELOG's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Section {
+    Added,
+    Changed,
+    Fixed,
+    Removed,
+}
+
+impl Section {
+    const ALL: [Section; 4] = [
+        Section::Added,
+        Section::Changed,
+        Section::Fixed,
+        Section::Removed,
+    ];
+
+    fn heading(self) -> &'static str {
+        match self {
+            Section::Added => "Added",
+            Section::Changed => "Changed",
+            Section::Fixed => "Fixed",
+            Section::Removed => "Removed",
+        }
+    }
+}
+
 /// One entry of the changelog.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) level: Level,
+    pub(crate) section: Section,
     pub(crate) text: String,
 }
 
@@ -113,18 +145,21 @@ pub(crate) fn render(changes: &[Change]) -> String {
     let level = changes.iter().map(|c| c.level).max().unwrap_or(Level::None);
     let mut s = String::new();
     let _ = writeln!(s, "semver: {}", level.as_str());
-    for (heading, l) in [
-        ("Breaking changes", Level::Major),
-        ("Added", Level::Minor),
-        ("Changed", Level::Patch),
-    ] {
-        let items: Vec<&Change> = changes.iter().filter(|c| c.level == l).collect();
+    for section in Section::ALL {
+        let mut items: Vec<&Change> = changes.iter().filter(|c| c.section == section).collect();
         if items.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "\n### {heading}\n");
+        // Breaking entries first, each group in the order found.
+        items.sort_by_key(|c| c.level != Level::Major);
+        let _ = writeln!(s, "\n### {}\n", section.heading());
         for c in items {
-            let _ = writeln!(s, "- {}", c.text);
+            let mark = if c.level == Level::Major {
+                "**Breaking:** "
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "- {mark}{}", c.text);
         }
     }
     s
@@ -135,8 +170,27 @@ pub(crate) fn render(changes: &[Change]) -> String {
 struct Changes(Vec<Change>);
 
 impl Changes {
+    /// A change to something kept: new (minor) is Added, a patch Fixed, a major one Changed.
     fn push(&mut self, level: Level, text: String) {
-        self.0.push(Change { level, text });
+        let section = match level {
+            Level::Minor => Section::Added,
+            Level::Patch => Section::Fixed,
+            Level::None | Level::Major => Section::Changed,
+        };
+        self.0.push(Change {
+            level,
+            section,
+            text,
+        });
+    }
+
+    /// Something gone (an endpoint, a parameter, a type, a value, a field): major, Removed.
+    fn removed(&mut self, text: String) {
+        self.0.push(Change {
+            level: Level::Major,
+            section: Section::Removed,
+            text,
+        });
     }
 }
 
@@ -156,16 +210,13 @@ fn endpoints(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     let new_eps: Vec<&ir::Endpoint> = new.endpoints().collect();
     for o in &old_eps {
         if !new_eps.iter().any(|n| n.name == o.name) {
-            out.push(
-                Level::Major,
-                format!(
-                    "Removed `{}` ({}) and `{}`{}",
-                    o.name,
-                    o.title_zh,
-                    o.request_type,
-                    doc_no(o)
-                ),
-            );
+            out.removed(format!(
+                "Removed `{}` ({}) and `{}`{}",
+                o.name,
+                o.title_zh,
+                o.request_type,
+                doc_no(o)
+            ));
         }
     }
     for n in &new_eps {
@@ -196,10 +247,7 @@ fn params(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
     let at = format!("`{}`", n.request_type);
     for op in &o.params {
         if !n.params.iter().any(|np| np.wire == op.wire) {
-            out.push(
-                Level::Major,
-                format!("{at}: removed parameter `{}`", op.wire),
-            );
+            out.removed(format!("{at}: removed parameter `{}`", op.wire));
         }
     }
     for np in &n.params {
@@ -355,7 +403,7 @@ fn behaviour(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
     let at = format!("`{}`", n.request_type);
     match (&o.pagination, &n.pagination) {
         (None, Some(_)) => out.push(Level::Minor, format!("{at}: now paginated (`Paginated`)")),
-        (Some(_), None) => out.push(Level::Major, format!("{at}: no longer paginated")),
+        (Some(_), None) => out.removed(format!("{at}: no longer paginated")),
         _ => {}
     }
 }
@@ -387,7 +435,7 @@ fn wire(o: &ir::Endpoint, n: &ir::Endpoint, out: &mut Changes) {
 fn records(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     for o in &old.records {
         if new.record(&o.name).is_none() {
-            out.push(Level::Major, format!("Removed type `types::{}`", o.name));
+            out.removed(format!("Removed type `types::{}`", o.name));
         }
     }
     for n in &new.records {
@@ -402,7 +450,7 @@ fn records(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
 fn enums(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     for o in &old.enums {
         if new.enumeration(&o.name).is_none() {
-            out.push(Level::Major, format!("Removed enum `types::{}`", o.name));
+            out.removed(format!("Removed enum `types::{}`", o.name));
         }
     }
     for n in &new.enums {
@@ -416,10 +464,11 @@ fn enums(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
         }
         for ov in &o.values {
             if !n.values.iter().any(|nv| nv.name == ov.name) {
-                out.push(
-                    Level::Major,
-                    format!("{at}: removed value `{}` ({})", ov.name, code(&ov.code)),
-                );
+                out.removed(format!(
+                    "{at}: removed value `{}` ({})",
+                    ov.name,
+                    code(&ov.code)
+                ));
             }
         }
         for nv in &n.values {
@@ -452,7 +501,7 @@ fn enums(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
 fn callbacks(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
     for o in &old.callbacks {
         if !new.callbacks.iter().any(|n| n.name == o.name) {
-            out.push(Level::Major, format!("Removed callback `{}`", o.type_name));
+            out.removed(format!("Removed callback `{}`", o.type_name));
         }
     }
     for n in &new.callbacks {
@@ -469,7 +518,7 @@ fn callbacks(old: &ir::Api, new: &ir::Api, out: &mut Changes) {
 fn fields(at: &str, old: &[ir::Field], new: &[ir::Field], out: &mut Changes) {
     for o in old {
         if !new.iter().any(|n| n.wire == o.wire) {
-            out.push(Level::Major, format!("{at}: removed field `{}`", o.wire));
+            out.removed(format!("{at}: removed field `{}`", o.wire));
         }
     }
     for n in new {
@@ -566,6 +615,28 @@ mod tests {
                 Err(e) => panic!("{}: {e:#}", path.display()),
             }
         });
+    }
+
+    /// Keep a Changelog's groups in the CHANGELOG's order, breaking entries first in each and
+    /// marked, and the level of the largest change.
+    #[test]
+    fn render_groups_as_keep_a_changelog() {
+        let mut out = Changes::default();
+        out.push(Level::Minor, "new a".into());
+        out.push(Level::Patch, "path b".into());
+        out.removed("gone c".into());
+        out.push(Level::Minor, "new d".into());
+        out.push(Level::Major, "retyped e".into());
+        assert_eq!(
+            render(&out.0),
+            "semver: major\n\n### Added\n\n- new a\n- new d\n\n### Changed\n\n\
+             - **Breaking:** retyped e\n\n### Fixed\n\n- path b\n\n### Removed\n\n\
+             - **Breaking:** gone c\n"
+        );
+        let mut out = Changes::default();
+        out.push(Level::Minor, "paginated f".into());
+        out.push(Level::Major, "required g".into());
+        assert!(render(&out.0).contains("### Changed\n\n- **Breaking:** required g\n"));
     }
 
     /// The git side: the spec at `HEAD` loads, and compared with itself says nothing.
