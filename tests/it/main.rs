@@ -19,3 +19,6 @@ mod response_limits;
 /// Retries (counted on the server), the rate limit, pagination, tracing spans and a load run.
 mod retries_and_rate_limit;
 mod support;
+/// JSON for the decoding tests: any value, its nodes, editing one (the client oracle's file, one copy).
+#[path = "../../client/src/call/json_path/test_json.rs"]
+mod test_json;

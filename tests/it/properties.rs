@@ -5,26 +5,8 @@ use baijiayun::operations::Operation;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::support::{edit, nodes, spec};
-
-/// Any JSON value, a few levels deep.
-pub(crate) fn json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(Value::from),
-        "[ -~\\u{4e00}-\\u{4e20}]{0,12}".prop_map(Value::String),
-        Just(Value::String(String::new())),
-    ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
+use crate::support::spec;
+use crate::test_json::{edit, json, nodes};
 
 /// The doc's examples, as (operation, JSON).
 pub(crate) fn examples() -> Vec<(Operation, Value)> {

@@ -1,9 +1,7 @@
-//! Shared helpers: the spec as the generator sees it, walking and editing JSON, and recording
-//! what `tracing` sees.
+//! Shared helpers: the spec as the generator sees it and recording what `tracing` sees (walking and
+//! editing JSON: `test_json`).
 
 use std::path::{Path, PathBuf};
-
-use serde_json::Value;
 
 /// The workspace root.
 pub(crate) fn root() -> PathBuf {
@@ -29,81 +27,6 @@ pub(crate) fn spec() -> anyhow::Result<codegen::ir::Api> {
         }
     }
     codegen::load(&sources).map_err(|d| anyhow::anyhow!("{d}"))
-}
-
-/// Every node of `v` below `path` (every leaf only, with `leaves_only`), as paths of keys and
-/// indices.
-pub(crate) fn nodes(
-    v: &Value,
-    leaves_only: bool,
-    path: &mut Vec<String>,
-    out: &mut Vec<Vec<String>>,
-) {
-    let leaf = !matches!(v, Value::Object(_) | Value::Array(_));
-    if leaf || !leaves_only {
-        out.push(path.clone());
-    }
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                path.push(k.clone());
-                nodes(x, leaves_only, path, out);
-                path.pop();
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                path.push(i.to_string());
-                nodes(x, leaves_only, path, out);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Replaces the node at `path` by `with`, or removes it (from its object or array) when `with`
-/// is `None`.
-pub(crate) fn edit(v: &mut Value, path: &[String], with: Option<Value>) {
-    let Some((last, parent)) = path.split_last() else {
-        if let Some(with) = with {
-            *v = with;
-        }
-        return;
-    };
-    let mut at = v;
-    for key in parent {
-        let next = match at {
-            Value::Object(m) => m.get_mut(key),
-            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            _ => None,
-        };
-        match next {
-            Some(n) => at = n,
-            None => return,
-        }
-    }
-    match (at, with) {
-        (Value::Object(m), Some(with)) => {
-            m.insert(last.clone(), with);
-        }
-        (Value::Object(m), None) => {
-            m.remove(last);
-        }
-        (Value::Array(a), with) => {
-            if let Ok(i) = last.parse::<usize>()
-                && i < a.len()
-            {
-                match with {
-                    Some(with) => a[i] = with,
-                    None => {
-                        a.remove(i);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Unix seconds now, as a signed request's `timestamp`.

@@ -222,6 +222,10 @@ fn render(stack: &[Frame]) -> String {
 #[cfg(test)]
 mod oracle;
 
+// Also compiled into tests/it (by path): keep it free of this crate's items.
+#[cfg(test)]
+mod test_json;
+
 #[cfg(test)]
 mod tests {
     use super::*;
