@@ -208,12 +208,16 @@ async fn write_page(store: &Store, run_id: i64, page: &Page, cursor: &Cursor) ->
         at: &at,
         sweep: 0,
     };
-    let mut tx = store.begin().await?;
-    let written = store::upsert_play_records(&mut tx, &page.rows, stamp).await?;
-    store::save_cursor(&mut tx, STREAM, cursor, run_id, &at).await?;
-    store::count_rows(&mut tx, run_id, written).await?;
-    tx.commit().await?;
-    Ok(written)
+    store
+        .timed(async {
+            let mut tx = store.begin().await?;
+            let written = store::upsert_play_records(&mut tx, &page.rows, stamp).await?;
+            store::save_cursor(&mut tx, STREAM, cursor, run_id, &at).await?;
+            store::count_rows(&mut tx, run_id, written).await?;
+            tx.commit().await?;
+            Ok(written)
+        })
+        .await
 }
 
 /// The window of `day`: the whole day, or today up to `end`; `None` when today has not started

@@ -215,24 +215,28 @@ async fn commit(
         at: &at,
         sweep,
     };
-    let mut tx = store.begin().await?;
-    let mut written = store::upsert_playbacks(&mut tx, rows, stamp).await?;
-    for (reason, raw) in rejects {
-        written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
-    }
-    match after {
-        After::Nothing => {}
-        After::Cursor(cursor) => {
-            store::save_cursor(&mut tx, &plan.stream, cursor, run_id, &at).await?;
-        }
-        After::DeleteUnseen(room) => {
-            let product_type = i64::from(plan.product_type);
-            written += store::delete_unseen(&mut tx, product_type, room, stamp).await?;
-        }
-    }
-    store::count_rows(&mut tx, run_id, written).await?;
-    tx.commit().await?;
-    Ok(written)
+    store
+        .timed(async {
+            let mut tx = store.begin().await?;
+            let mut written = store::upsert_playbacks(&mut tx, rows, stamp).await?;
+            for (reason, raw) in rejects {
+                written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
+            }
+            match after {
+                After::Nothing => {}
+                After::Cursor(cursor) => {
+                    store::save_cursor(&mut tx, &plan.stream, cursor, run_id, &at).await?;
+                }
+                After::DeleteUnseen(room) => {
+                    let product_type = i64::from(plan.product_type);
+                    written += store::delete_unseen(&mut tx, product_type, room, stamp).await?;
+                }
+            }
+            store::count_rows(&mut tx, run_id, written).await?;
+            tx.commit().await?;
+            Ok(written)
+        })
+        .await
 }
 
 /// Writes one page of the list, with the cursor when given.
