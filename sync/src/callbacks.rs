@@ -6,7 +6,7 @@
 //! * [`SqlDeliveryStore`]: the [`DeliveryStore`] on SQL, for SQLite and PostgreSQL, and
 //!   [`SqlDeliveryStore::store_event`], which stores an event and completes its delivery in one
 //!   transaction.
-//! * With the `callbacks` feature, [`CallbackReceiver`]: the receiver to mount in an axum
+//! * With the `callbacks` feature, `CallbackReceiver`: the receiver to mount in an axum
 //!   application (`POST /callback`), or to serve on its own (`baijiayun sync --callbacks ADDR`).
 //! * The sync re-reads the room of every event not refreshed yet (`refreshed_at IS NULL`) before
 //!   and after each run and every few seconds between runs, through its budget, with the same
