@@ -10,6 +10,8 @@
 //! Settings (environment): `BENCH_CALLBACKS` (default 20000), `BENCH_CONCURRENCY` (default 32).
 //! Without `--bench` among the arguments (as `cargo test --all-targets` runs it), it does nothing.
 
+#![allow(clippy::print_stdout, reason = "a benchmark prints its results")]
+
 use std::time::{Duration, Instant};
 
 use baijiayun::callback::{
