@@ -43,6 +43,7 @@ pub mod callbacks;
 mod db;
 mod error;
 mod lock;
+mod paging;
 pub mod metrics;
 #[cfg(feature = "postgres")]
 mod pg;

@@ -57,6 +57,8 @@ pub(crate) struct Sweep {
     pub(crate) id: i64,
     /// The next page to read.
     pub(crate) next_page: i64,
+    /// The page size `next_page` counts in (absent in cursors written before it was recorded).
+    pub(crate) page_size: Option<i64>,
     /// Every page was read; what remains is verifying the rows not seen.
     pub(crate) listed: bool,
     /// The newest create time seen so far.
@@ -301,12 +303,16 @@ async fn incremental(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) 
 
 async fn sweep(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) -> Result<()> {
     let mut cursor = plan.cursor.clone();
+    let size = ctx.settings.page_size;
     let mut sweep = cursor.sweep.take().unwrap_or(Sweep {
         id: cursor.sweeps_done + 1,
         next_page: 1,
+        page_size: Some(size),
         listed: false,
         high_water: cursor.high_water,
     });
+    sweep.next_page = crate::paging::resume_page(sweep.next_page, sweep.page_size, size);
+    sweep.page_size = Some(size);
     // Each page is written while the next one is read: the write (rows and the checkpoint that
     // covers them) and the request overlap, and a kill between them leaves the checkpoint before
     // the page being read, which is read again.
