@@ -45,6 +45,8 @@ struct Run {
     rows: u64,
     requests: u64,
     peak_kib: u64,
+    /// Time the run spent inside its write transactions.
+    write_seconds: f64,
 }
 
 /// Runs the child to its end, sampling its peak RSS, and reads its run line.
@@ -76,6 +78,7 @@ fn measure(mut child: Child) -> Run {
         rows: line["rows_written"].as_u64().unwrap_or(0),
         requests: line["requests"].as_u64().unwrap_or(0),
         peak_kib: peak,
+        write_seconds: line["write_ms"].as_u64().unwrap_or(0) as f64 / 1000.0,
     }
 }
 
@@ -102,12 +105,14 @@ fn backfill_postgres(rooms: u32) {
     let db = pg.create_database("bench").expect("database");
     let run = measure(sync_command(&server, &db, &UNLIMITED).spawn().expect("spawn"));
     println!(
-        "backfill {rooms:>6} rooms into PostgreSQL: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB",
+        "backfill {rooms:>6} rooms into PostgreSQL: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB; writing {:.2} s = {:.0} rows/s",
         run.rows,
         run.seconds,
         run.rows as f64 / run.seconds,
         run.requests,
-        run.peak_kib as f64 / 1024.0
+        run.peak_kib as f64 / 1024.0,
+        run.write_seconds,
+        run.rows as f64 / run.write_seconds.max(0.001)
     );
 }
 
@@ -123,12 +128,14 @@ fn backfill(rooms: u32) {
             .expect("spawn"),
     );
     println!(
-        "backfill {rooms:>6} rooms: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB",
+        "backfill {rooms:>6} rooms: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB; writing {:.2} s = {:.0} rows/s",
         run.rows,
         run.seconds,
         run.rows as f64 / run.seconds,
         run.requests,
-        run.peak_kib as f64 / 1024.0
+        run.peak_kib as f64 / 1024.0,
+        run.write_seconds,
+        run.rows as f64 / run.write_seconds.max(0.001)
     );
     let again = measure(
         sync_command(&server, &db, &unlimited)

@@ -430,6 +430,7 @@ impl View {
             "requests": report.requests,
             "budget": report.budget,
             "rows_written": report.rows_written,
+            "write_ms": u64::try_from(report.write_time.as_millis()).unwrap_or(u64::MAX),
             "error": report.error,
         }))
     }

@@ -193,7 +193,13 @@ pub(super) fn hex(parts: &[&str]) -> String {
         md5.update(p.as_bytes());
         md5.update(b"\0");
     }
-    md5.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in md5.finalize() {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 fn page_of<T: Clone>(items: &[T], page: i64, size: i64) -> Vec<T> {

@@ -6,7 +6,7 @@
 //! * [`SqlDeliveryStore`]: the [`DeliveryStore`] on SQL, for SQLite and PostgreSQL, and
 //!   [`SqlDeliveryStore::store_event`], which stores an event and completes its delivery in one
 //!   transaction.
-//! * With the `callbacks` feature, [`CallbackReceiver`]: the receiver to mount in an axum
+//! * With the `callbacks` feature, `CallbackReceiver`: the receiver to mount in an axum
 //!   application (`POST /callback`), or to serve on its own (`baijiayun sync --callbacks ADDR`).
 //! * The sync re-reads the room of every event not refreshed yet (`refreshed_at IS NULL`) before
 //!   and after each run and every few seconds between runs, through its budget, with the same
@@ -22,8 +22,9 @@
 //! Expiry uses the database's clock, so the receivers' clocks do not matter.
 //!
 //! A stored event is never lost and never stored twice: the event's row (`qid` UNIQUE, `ON
-//! CONFLICT DO NOTHING`) and its completed delivery record commit together, before `{"code":0}`
-//! is answered. A failure before the commit releases the claim and asks the vendor to retry.
+//! CONFLICT DO NOTHING`) and its completed delivery record commit together (SQLite: one
+//! transaction; PostgreSQL: one statement, the two inserts as data-modifying `WITH` parts), before
+//! `{"code":0}` is answered. A failure before the commit releases the claim and asks the vendor to retry.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -35,7 +36,6 @@ use baijiayun::callback::{
     Callback, CallbackEvent, Claim, DEFAULT_TOLERANCE, DeliveryStore, StoreError, StoreFuture,
     TranscodeEvent,
 };
-use sqlx::{Sqlite, Transaction};
 
 use crate::db::Database;
 use crate::error::Result;
@@ -127,11 +127,41 @@ const INSERT_EVENT: &str = "INSERT INTO callback_events (qid, kind, room_id, ses
      video_id, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (qid) DO NOTHING";
 
-/// A transaction of either backend.
-enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    #[cfg(feature = "postgres")]
-    Postgres(Transaction<'static, sqlx::Postgres>),
+/// PostgreSQL: the event and its completed delivery record in one statement (the data-modifying
+/// `WITH` parts commit together, or not at all), one round trip. Returns 1 for a new event.
+#[cfg(feature = "postgres")]
+const PG_STORE_EVENT: &str = "WITH event AS (INSERT INTO callback_events (qid, kind, room_id, \
+     session_id, video_id, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (qid) DO NOTHING RETURNING 1), \
+     delivery AS (INSERT INTO callback_deliveries (qid, token, completed, expires_ms) \
+     VALUES ($1, '', TRUE, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) + $8) \
+     ON CONFLICT (qid) DO UPDATE SET completed = TRUE, expires_ms = excluded.expires_ms \
+     RETURNING 1) \
+     SELECT COUNT(*) FROM event";
+
+/// Claims on one executor: the upsert decides; when it did not claim, `completed` says why.
+macro_rules! claim_on {
+    ($st:expr, $ex:expr, $qid:expr, $token:expr, $lease:expr) => {{
+        let claimed: Option<String> = sqlx::query_scalar($st.claim)
+            .bind($qid)
+            .bind($token)
+            .bind(millis($lease))
+            .fetch_optional($ex)
+            .await?;
+        if claimed.is_some() {
+            Claim::Claimed
+        } else {
+            let completed: Option<bool> = sqlx::query_scalar(SELECT_COMPLETED)
+                .bind($qid)
+                .fetch_optional($ex)
+                .await?;
+            match completed {
+                Some(true) => Claim::Completed,
+                // Held by another attempt (or released a moment ago: retry).
+                _ => Claim::InProgress,
+            }
+        }
+    }};
 }
 
 /// What [`SqlDeliveryStore::store_event`] did.
@@ -269,15 +299,6 @@ impl SqlDeliveryStore {
         }
     }
 
-    /// A write transaction: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's read committed.
-    async fn begin(&self) -> Result<Tx> {
-        Ok(match &self.db {
-            Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
-    }
-
     /// Stores `event` in `callback_events` and records its delivery completed (kept for
     /// [`SqlDeliveryStore::keep_completed`]), in one transaction: the event is stored once
     /// whoever else holds or held a claim on it. The claim's `complete` that follows (as
@@ -286,28 +307,45 @@ impl SqlDeliveryStore {
         let at = rfc3339(SystemTime::now());
         let st = self.statements();
         let keep = millis(self.keep);
-        let mut tx = self.begin().await?;
-        let inserted = per_backend!(&mut tx, Tx, |tx| {
-            let inserted = sqlx::query(INSERT_EVENT)
-                .bind(&event.qid)
-                .bind(&event.kind)
-                .bind(event.room_id)
-                .bind(event.session_id)
-                .bind(event.video_id)
-                .bind(&event.body)
-                .bind(&at)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-            sqlx::query(st.complete)
-                .bind(&event.qid)
-                .bind("")
-                .bind(keep)
-                .execute(&mut **tx)
-                .await?;
-            inserted
-        });
-        per_backend!(tx, Tx, |tx| tx.commit().await?);
+        let inserted: u64 = match &self.db {
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let inserted = sqlx::query(INSERT_EVENT)
+                    .bind(&event.qid)
+                    .bind(&event.kind)
+                    .bind(event.room_id)
+                    .bind(event.session_id)
+                    .bind(event.video_id)
+                    .bind(&event.body)
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                sqlx::query(st.complete)
+                    .bind(&event.qid)
+                    .bind("")
+                    .bind(keep)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                inserted
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                let inserted: i64 = sqlx::query_scalar(PG_STORE_EVENT)
+                    .bind(&event.qid)
+                    .bind(&event.kind)
+                    .bind(event.room_id)
+                    .bind(event.session_id)
+                    .bind(event.video_id)
+                    .bind(&event.body)
+                    .bind(&at)
+                    .bind(keep)
+                    .fetch_one(pool)
+                    .await?;
+                u64::try_from(inserted).unwrap_or(0)
+            }
+        };
         let mut just = self
             .just_stored
             .lock()
@@ -359,29 +397,19 @@ impl SqlDeliveryStore {
 
     async fn claim_now(&self, qid: &str, token: &str, lease: Duration) -> Result<Claim> {
         let st = self.statements();
-        let mut tx = self.begin().await?;
-        let claim = per_backend!(&mut tx, Tx, |tx| {
-            let claimed: Option<String> = sqlx::query_scalar(st.claim)
-                .bind(qid)
-                .bind(token)
-                .bind(millis(lease))
-                .fetch_optional(&mut **tx)
-                .await?;
-            if claimed.is_some() {
-                Claim::Claimed
-            } else {
-                let completed: Option<bool> = sqlx::query_scalar(SELECT_COMPLETED)
-                    .bind(qid)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                match completed {
-                    Some(true) => Claim::Completed,
-                    // Held by another attempt (or released a moment ago: retry).
-                    _ => Claim::InProgress,
-                }
+        let claim = match &self.db {
+            // One transaction, the write lock first.
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let claim = claim_on!(st, &mut *tx, qid, token, lease);
+                tx.commit().await?;
+                claim
             }
-        });
-        per_backend!(tx, Tx, |tx| tx.commit().await?);
+            // The upsert alone decides (it locks the row it conflicts with); the read that
+            // follows only says why it did not claim.
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => claim_on!(st, pool, qid, token, lease),
+        };
         self.maybe_sweep().await;
         Ok(claim)
     }

@@ -5,6 +5,9 @@
 //! * **Playbacks** of every product line, crop versions and the sessions of long-term rooms
 //!   included (the playback list returns each session as its own playback), into `playbacks`.
 //! * **Play records** of the whole account, a day at a time, into `play_records`.
+//! * **Callbacks** the vendor sends, each verified event stored once into `callback_events` by any
+//!   number of receivers on one database ([`callbacks`]; the receiver itself with the `callbacks`
+//!   feature), and the rooms they name re-read by the syncing instance within seconds.
 //!
 //! The tables, their columns and what each means in the vendor's words are in `SCHEMA.md`; their
 //! names are part of this crate's API.
@@ -40,6 +43,7 @@ pub mod callbacks;
 mod db;
 mod error;
 mod lock;
+mod paging;
 pub mod metrics;
 #[cfg(feature = "postgres")]
 mod pg;

@@ -34,6 +34,8 @@ pub(crate) struct Cursor {
     /// The day a run was reading when it stopped, and its next page.
     pub(crate) day: Option<Date>,
     pub(crate) next_page: i64,
+    /// The page size `next_page` counts in (absent in cursors written before it was recorded).
+    pub(crate) page_size: Option<i64>,
 }
 
 /// The days to read this run, ascending.
@@ -95,7 +97,11 @@ pub(crate) async fn run(ctx: &mut Ctx<'_>, report: &mut StreamReport) -> Result<
             None => i,
         };
         let page = if resume == Some(days[i]) {
-            cursor.next_page.max(1)
+            crate::paging::resume_page(
+                cursor.next_page,
+                cursor.page_size,
+                ctx.settings.record_page_size,
+            )
         } else {
             1
         };
@@ -129,6 +135,7 @@ pub(crate) async fn run(ctx: &mut Ctx<'_>, report: &mut StreamReport) -> Result<
             cursor.day = Some(day);
             cursor.next_page = page_no + 1;
         }
+        cursor.page_size = Some(ctx.settings.record_page_size);
         let next = if page.last {
             next_day(i + 1).map(|j| (j, 1))
         } else {
@@ -208,12 +215,16 @@ async fn write_page(store: &Store, run_id: i64, page: &Page, cursor: &Cursor) ->
         at: &at,
         sweep: 0,
     };
-    let mut tx = store.begin().await?;
-    let written = store::upsert_play_records(&mut tx, &page.rows, stamp).await?;
-    store::save_cursor(&mut tx, STREAM, cursor, run_id, &at).await?;
-    store::count_rows(&mut tx, run_id, written).await?;
-    tx.commit().await?;
-    Ok(written)
+    store
+        .timed(async {
+            let mut tx = store.begin().await?;
+            let written = store::upsert_play_records(&mut tx, &page.rows, stamp).await?;
+            store::save_cursor(&mut tx, STREAM, cursor, run_id, &at).await?;
+            store::count_rows(&mut tx, run_id, written).await?;
+            tx.commit().await?;
+            Ok(written)
+        })
+        .await
 }
 
 /// The window of `day`: the whole day, or today up to `end`; `None` when today has not started

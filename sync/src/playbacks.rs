@@ -57,6 +57,8 @@ pub(crate) struct Sweep {
     pub(crate) id: i64,
     /// The next page to read.
     pub(crate) next_page: i64,
+    /// The page size `next_page` counts in (absent in cursors written before it was recorded).
+    pub(crate) page_size: Option<i64>,
     /// Every page was read; what remains is verifying the rows not seen.
     pub(crate) listed: bool,
     /// The newest create time seen so far.
@@ -215,24 +217,28 @@ async fn commit(
         at: &at,
         sweep,
     };
-    let mut tx = store.begin().await?;
-    let mut written = store::upsert_playbacks(&mut tx, rows, stamp).await?;
-    for (reason, raw) in rejects {
-        written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
-    }
-    match after {
-        After::Nothing => {}
-        After::Cursor(cursor) => {
-            store::save_cursor(&mut tx, &plan.stream, cursor, run_id, &at).await?;
-        }
-        After::DeleteUnseen(room) => {
-            let product_type = i64::from(plan.product_type);
-            written += store::delete_unseen(&mut tx, product_type, room, stamp).await?;
-        }
-    }
-    store::count_rows(&mut tx, run_id, written).await?;
-    tx.commit().await?;
-    Ok(written)
+    store
+        .timed(async {
+            let mut tx = store.begin().await?;
+            let mut written = store::upsert_playbacks(&mut tx, rows, stamp).await?;
+            for (reason, raw) in rejects {
+                written += store::reject(&mut tx, &plan.stream, reason, raw, &at).await?;
+            }
+            match after {
+                After::Nothing => {}
+                After::Cursor(cursor) => {
+                    store::save_cursor(&mut tx, &plan.stream, cursor, run_id, &at).await?;
+                }
+                After::DeleteUnseen(room) => {
+                    let product_type = i64::from(plan.product_type);
+                    written += store::delete_unseen(&mut tx, product_type, room, stamp).await?;
+                }
+            }
+            store::count_rows(&mut tx, run_id, written).await?;
+            tx.commit().await?;
+            Ok(written)
+        })
+        .await
 }
 
 /// Writes one page of the list, with the cursor when given.
@@ -297,12 +303,16 @@ async fn incremental(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) 
 
 async fn sweep(ctx: &mut Ctx<'_>, plan: &Plan, report: &mut StreamReport) -> Result<()> {
     let mut cursor = plan.cursor.clone();
+    let size = ctx.settings.page_size;
     let mut sweep = cursor.sweep.take().unwrap_or(Sweep {
         id: cursor.sweeps_done + 1,
         next_page: 1,
+        page_size: Some(size),
         listed: false,
         high_water: cursor.high_water,
     });
+    sweep.next_page = crate::paging::resume_page(sweep.next_page, sweep.page_size, size);
+    sweep.page_size = Some(size);
     // Each page is written while the next one is read: the write (rows and the checkpoint that
     // covers them) and the request overlap, and a kill between them leaves the checkpoint before
     // the page being read, which is read again.

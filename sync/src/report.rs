@@ -60,8 +60,22 @@ pub struct Report {
     pub rows_written: u64,
     /// The sync's requests allowed per window of the account's limit (its budget).
     pub budget: u64,
+    /// Time spent writing the rows read (inside their transactions, cursor included):
+    /// `rows_written` over this is what the database sustains, whatever the vendor's pace.
+    #[serde(with = "write_time_ms", rename = "write_ms")]
+    pub write_time: std::time::Duration,
     /// Each stream, in the order read.
     pub streams: Vec<StreamReport>,
+}
+
+/// `write_time` as whole milliseconds in JSON.
+mod write_time_ms {
+    pub(super) fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
 }
 
 impl Report {

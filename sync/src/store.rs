@@ -143,6 +143,8 @@ pub(crate) struct Store {
     /// The lease's fencing token this store writes under (PostgreSQL); `None` for readers.
     #[cfg(feature = "postgres")]
     fence: Option<i64>,
+    /// Nanoseconds spent in [`Store::timed`] writes, shared by the clones of one store.
+    write_nanos: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -151,7 +153,25 @@ impl Store {
             db,
             #[cfg(feature = "postgres")]
             fence: None,
+            write_nanos: std::sync::Arc::default(),
         }
+    }
+
+    /// Runs `write` (a transaction writing rows read), adding its time to [`Store::write_time`].
+    pub(crate) async fn timed<T>(&self, write: impl Future<Output = Result<T>>) -> Result<T> {
+        let started = std::time::Instant::now();
+        let result = write.await;
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.write_nanos
+            .fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+        result
+    }
+
+    /// The time spent in [`Store::timed`] writes so far.
+    pub(crate) fn write_time(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(
+            self.write_nanos.load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     /// This store, writing only while the lease is `token`'s.

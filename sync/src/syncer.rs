@@ -492,6 +492,7 @@ impl Syncer {
             requests: ctx.requests,
             rows_written: ctx.rows,
             budget: ctx.budget.limit() as u64,
+            write_time: ctx.store.write_time(),
             streams,
         })
     }
