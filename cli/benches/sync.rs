@@ -103,7 +103,11 @@ fn backfill_postgres(rooms: u32) {
     let server = unlimited_fake(&runtime, rooms);
     let pg = postgres_test_server::PgServer::start().expect("PostgreSQL");
     let db = pg.create_database("bench").expect("database");
-    let run = measure(sync_command(&server, &db, &UNLIMITED).spawn().expect("spawn"));
+    let run = measure(
+        sync_command(&server, &db, &UNLIMITED)
+            .spawn()
+            .expect("spawn"),
+    );
     println!(
         "backfill {rooms:>6} rooms into PostgreSQL: {:>8} rows in {:>6.2} s = {:>8.0} rows/s, {:>5} requests, peak RSS {:>6.1} MiB; writing {:.2} s = {:.0} rows/s",
         run.rows,

@@ -277,8 +277,11 @@ async fn postgres_restarted_mid_run() {
     let url = pg.create_database("restart").expect("database");
     // The test server trades durability for speed (`synchronous_commit = off`), and an immediate
     // stop loses what it acknowledged last: this database keeps its commits, as a real one does.
-    pg.psql("restart", "ALTER DATABASE restart SET synchronous_commit = on")
-        .expect("durable commits");
+    pg.psql(
+        "restart",
+        "ALTER DATABASE restart SET synchronous_commit = on",
+    )
+    .expect("durable commits");
     let db = Database::open(&url).await.expect("open");
     let child = spawn(&server, &url, &PACED);
     wait_for(

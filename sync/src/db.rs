@@ -91,12 +91,13 @@ impl Database {
         match target {
             #[cfg(feature = "postgres")]
             Target::Postgres(options) => {
-                let pool = crate::pg::connect(options, schema)
-                    .await
-                    .map_err(|e| SyncError::Open {
-                        url: redact(url),
-                        message: e.to_string(),
-                    })?;
+                let pool =
+                    crate::pg::connect(options, schema)
+                        .await
+                        .map_err(|e| SyncError::Open {
+                            url: redact(url),
+                            message: e.to_string(),
+                        })?;
                 let db = Database::Postgres(pool);
                 db.migrate().await?;
                 Ok(db)

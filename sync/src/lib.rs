@@ -43,8 +43,8 @@ pub mod callbacks;
 mod db;
 mod error;
 mod lock;
-mod paging;
 pub mod metrics;
+mod paging;
 #[cfg(feature = "postgres")]
 mod pg;
 mod play_records;

@@ -46,8 +46,8 @@ pub(crate) fn items(stream: &str, body: &Bytes, typed: usize) -> Result<Vec<RawI
         stream: stream.to_owned(),
         message,
     };
-    let text = std::str::from_utf8(body)
-        .map_err(|e| broken(format!("the response is not UTF-8: {e}")))?;
+    let text =
+        std::str::from_utf8(body).map_err(|e| broken(format!("the response is not UTF-8: {e}")))?;
     let envelope: Envelope<'_> = serde_json::from_str(text)
         .map_err(|e| broken(format!("the response is not a JSON object: {e}")))?;
     let list = envelope

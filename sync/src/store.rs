@@ -169,9 +169,7 @@ impl Store {
 
     /// The time spent in [`Store::timed`] writes so far.
     pub(crate) fn write_time(&self) -> std::time::Duration {
-        std::time::Duration::from_nanos(
-            self.write_nanos.load(std::sync::atomic::Ordering::Relaxed),
-        )
+        std::time::Duration::from_nanos(self.write_nanos.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// This store, writing only while the lease is `token`'s.

@@ -376,11 +376,7 @@ impl Syncer {
     }
 
     /// One run, taking the right to write first unless `held` has it.
-    async fn run(
-        &self,
-        stop: watch::Receiver<bool>,
-        held: &mut Option<Writer>,
-    ) -> Result<Report> {
+    async fn run(&self, stop: watch::Receiver<bool>, held: &mut Option<Writer>) -> Result<Report> {
         let s = &self.settings;
         if held.as_ref().is_none_or(Writer::lost) {
             *held = None;

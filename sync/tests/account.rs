@@ -169,7 +169,11 @@ async fn changes_between_runs(style: ResponseStyle, db: Database) {
             .all(|s| s.full)
     );
     assert_equal(&db, &server, &until).await;
-    let deleted = count(&db, "SELECT COUNT(*) FROM playbacks WHERE deleted_at IS NOT NULL").await;
+    let deleted = count(
+        &db,
+        "SELECT COUNT(*) FROM playbacks WHERE deleted_at IS NOT NULL",
+    )
+    .await;
     assert!(deleted >= 2, "{deleted} rows marked deleted");
 
     // 5. Nothing changed: an incremental run reads one page per product line (no sweep).

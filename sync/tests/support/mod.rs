@@ -237,7 +237,6 @@ macro_rules! fetch_rows {
     };
 }
 
-
 /// One number from `sql`, on either backend.
 pub(crate) async fn count(db: &Database, sql: &'static str) -> i64 {
     let counts: Vec<i64> = fetch_rows!(db, sql, [], |r| r.get(0));
