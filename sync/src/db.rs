@@ -53,7 +53,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum Database {
     /// SQLite: one file, WAL mode, one writer.
     Sqlite(SqlitePool),
-    /// PostgreSQL: the tables in their own schema ([`Database::schema`]), shared by any number of
+    /// PostgreSQL: the tables in their own schema ([`Database::open_in_schema`]), shared by any number of
     /// sync processes of which one, holding the lease, writes.
     #[cfg(feature = "postgres")]
     Postgres(PgPool),
