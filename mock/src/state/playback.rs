@@ -302,13 +302,19 @@ impl State {
     /// The rows `get_list` lists for `product` (every product line for `Unspecified`), with or
     /// without the cropped versions, in its order; deleted rooms' rows are left out.
     pub(crate) fn listed(&self, product: ProductType, crops: bool) -> impl Iterator<Item = &Row> {
-        self.rows.iter().filter(move |r| {
-            (crops || r.version == 0)
-                && self.rooms.get(&r.room_id).is_some_and(|room| {
-                    !room.deleted
-                        && (product == ProductType::Unspecified || room.product == product)
-                })
-        })
+        // The rooms listed, looked up once per call rather than once per row in the room map (a
+        // generated account lists every row of every page's product line to count the total).
+        let listed: std::collections::HashSet<RoomId> = self
+            .rooms
+            .iter()
+            .filter(|(_, room)| {
+                !room.deleted && (product == ProductType::Unspecified || room.product == product)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        self.rows
+            .iter()
+            .filter(move |r| (crops || r.version == 0) && listed.contains(&r.room_id))
     }
 
     /// A row as `get_list` (and, `with_crop`, `get_crop_list`) writes it.
