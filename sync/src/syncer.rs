@@ -424,30 +424,7 @@ impl Syncer {
             reserved_until_ms: 0,
         };
         let mut streams = Vec::new();
-        let result = async {
-            // The rooms callbacks named since the last run first, and again at the end.
-            crate::callbacks::refresh::refresh(&mut ctx, &self.db).await?;
-            for plan in plans {
-                streams.push(StreamReport {
-                    stream: plan.stream.clone(),
-                    full: plan.full,
-                    ..StreamReport::default()
-                });
-                let report = streams.last_mut().unwrap_or_else(|| unreachable!());
-                playbacks::run(&mut ctx, plan, report).await?;
-            }
-            if s.play_records {
-                streams.push(StreamReport {
-                    stream: play_records::STREAM.to_owned(),
-                    ..StreamReport::default()
-                });
-                let report = streams.last_mut().unwrap_or_else(|| unreachable!());
-                play_records::run(&mut ctx, report).await?;
-            }
-            crate::callbacks::refresh::refresh(&mut ctx, &self.db).await?;
-            Ok::<(), SyncError>(())
-        }
-        .await;
+        let result = self.read_streams(&mut ctx, plans, &mut streams).await;
         let (status, error) = match &result {
             Ok(()) => (RunStatus::Complete, None),
             Err(SyncError::Interrupted) => (RunStatus::Interrupted, None),
@@ -469,18 +446,7 @@ impl Syncer {
         for stream in streams.iter().filter(|s| s.complete) {
             metrics::stream_complete(&stream.stream, finished_at);
         }
-        match &error {
-            None => tracing::info!(
-                run_id,
-                status = status.as_str(),
-                requests = ctx.requests,
-                rows = ctx.rows,
-                "sync run ended"
-            ),
-            Some(e) => {
-                tracing::warn!(run_id, status = status.as_str(), requests = ctx.requests, rows = ctx.rows, error = %e, "sync run ended")
-            }
-        }
+        log_end(run_id, status, error.as_deref(), (ctx.requests, ctx.rows));
         Ok(Report {
             run_id,
             status,
@@ -491,6 +457,52 @@ impl Syncer {
             write_time: ctx.store.write_time(),
             streams,
         })
+    }
+
+    /// Reads every stream of a run in order, each one's report pushed to `streams` as it starts;
+    /// the rooms callbacks named are refreshed first and again at the end.
+    async fn read_streams(
+        &self,
+        ctx: &mut Ctx<'_>,
+        plans: Vec<playbacks::Plan>,
+        streams: &mut Vec<StreamReport>,
+    ) -> Result<()> {
+        crate::callbacks::refresh::refresh(ctx, &self.db).await?;
+        for plan in plans {
+            streams.push(StreamReport {
+                stream: plan.stream.clone(),
+                full: plan.full,
+                ..StreamReport::default()
+            });
+            let report = streams.last_mut().unwrap_or_else(|| unreachable!());
+            playbacks::run(ctx, plan, report).await?;
+        }
+        if self.settings.play_records {
+            streams.push(StreamReport {
+                stream: play_records::STREAM.to_owned(),
+                ..StreamReport::default()
+            });
+            let report = streams.last_mut().unwrap_or_else(|| unreachable!());
+            play_records::run(ctx, report).await?;
+        }
+        crate::callbacks::refresh::refresh(ctx, &self.db).await?;
+        Ok(())
+    }
+}
+
+/// The log line of a run's end.
+fn log_end(run_id: i64, status: RunStatus, error: Option<&str>, (requests, rows): (u64, u64)) {
+    match error {
+        None => tracing::info!(
+            run_id,
+            status = status.as_str(),
+            requests,
+            rows,
+            "sync run ended"
+        ),
+        Some(e) => {
+            tracing::warn!(run_id, status = status.as_str(), requests, rows, error = %e, "sync run ended")
+        }
     }
 }
 
