@@ -460,7 +460,7 @@ impl Syncer {
     }
 
     /// Reads every stream of a run in order, each one's report pushed to `streams` as it starts;
-    /// the rooms callbacks named are refreshed first and again at the end.
+    /// the rooms callbacks named are refreshed first, between streams, and at the end.
     async fn read_streams(
         &self,
         ctx: &mut Ctx<'_>,
@@ -476,6 +476,7 @@ impl Syncer {
             });
             let report = streams.last_mut().unwrap_or_else(|| unreachable!());
             playbacks::run(ctx, plan, report).await?;
+            crate::callbacks::refresh::refresh(ctx, &self.db).await?;
         }
         if self.settings.play_records {
             streams.push(StreamReport {
