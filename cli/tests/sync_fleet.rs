@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use baijiayun_mock::MockServer;
 use baijiayun_sync::Database;
+use postgres_test_server::PgServer;
 use sqlx::Row as _;
 use support::*;
 
@@ -39,13 +40,42 @@ async fn fake() -> MockServer {
         .expect("fake")
 }
 
-/// A `sync --once` child as `instance`, its output kept for failures.
-fn spawn(server: &MockServer, db: &str, args: &[&str]) -> Child {
-    sync_child::sync_command(server, db, args)
-        .stdout(Stdio::piped())
+/// A fake, a PostgreSQL server and a database `name` on it, opened. The test server trades
+/// durability for speed (`synchronous_commit = off`), and an immediate stop loses what it
+/// acknowledged last: these databases keep their commits, as a real server does.
+async fn on_postgres(name: &str) -> (PgServer, MockServer, String, Database) {
+    let pg = pg_server();
+    let url = pg.create_database(name).expect("database");
+    pg.psql(
+        name,
+        &format!("ALTER DATABASE {name} SET synchronous_commit = on"),
+    )
+    .expect("durable commits");
+    let db = Database::open(&url).await.expect("open");
+    (pg, fake().await, url, db)
+}
+
+/// A paced `sync --once` child with `env` added, its output kept for failures.
+fn spawn(server: &MockServer, db: &str, env: &[(&str, String)]) -> Child {
+    let mut cmd = sync_child::sync_command(server, db, &PACED);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn baijiayun sync")
+}
+
+/// Waits until the sync has written `rows` playbacks: it is mid-backfill.
+async fn mid_backfill(db: &Database, rows: i64) {
+    wait_for(
+        db,
+        "SELECT COUNT(*) FROM playbacks",
+        Duration::from_secs(60),
+        |n| n >= rows,
+    )
+    .await;
 }
 
 /// Polls `query` (one number) until `done` holds, for at most `within`.
@@ -126,13 +156,10 @@ async fn snapshot(db: &Database) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_active_sync_killed_mid_backfill_is_replaced_and_the_copy_is_whole() {
-    let pg = pg_server();
-    let server = fake().await;
-    let url = pg.create_database("failover").expect("database");
-    let db = Database::open(&url).await.expect("open");
+    let (_pg, server, url, db) = on_postgres("failover").await;
     let until = read_until(LAG);
 
-    let first = spawn(&server, &url, &PACED);
+    let first = spawn(&server, &url, &[]);
     wait_for(
         &db,
         "SELECT COUNT(*) FROM sync_lease",
@@ -140,15 +167,9 @@ async fn the_active_sync_killed_mid_backfill_is_replaced_and_the_copy_is_whole()
         |n| n == 1,
     )
     .await;
-    let second = spawn(&server, &url, &PACED);
+    let second = spawn(&server, &url, &[]);
     // The first writes while the second stands by.
-    wait_for(
-        &db,
-        "SELECT COUNT(*) FROM playbacks",
-        Duration::from_secs(60),
-        |n| n >= 100,
-    )
-    .await;
+    mid_backfill(&db, 100).await;
     let holder: Vec<String> = fetch_rows!(db, "SELECT holder FROM sync_lease", [], |r| r.get(0));
     let killed_at = Instant::now();
     signal(&first, "-KILL");
@@ -189,25 +210,16 @@ async fn the_active_sync_killed_mid_backfill_is_replaced_and_the_copy_is_whole()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_leader_writes_nothing_once_superseded() {
-    let pg = pg_server();
-    let server = fake().await;
-    let url = pg.create_database("paused").expect("database");
-    let db = Database::open(&url).await.expect("open");
+    let (_pg, server, url, db) = on_postgres("paused").await;
     let until = read_until(LAG);
 
-    let leader = spawn(&server, &url, &PACED);
-    wait_for(
-        &db,
-        "SELECT COUNT(*) FROM playbacks",
-        Duration::from_secs(60),
-        |n| n >= 60,
-    )
-    .await;
+    let leader = spawn(&server, &url, &[]);
+    mid_backfill(&db, 60).await;
     signal(&leader, "-STOP");
     let token_before = count(&db, "SELECT token FROM sync_lease").await;
 
     // A standby takes the lease over once it expires, and completes the run.
-    let standby = spawn(&server, &url, &PACED);
+    let standby = spawn(&server, &url, &[]);
     let (code, out) = finish(standby, Duration::from_secs(180));
     assert_eq!(code, Some(0), "the standby's run: {out}");
     assert!(count(&db, "SELECT token FROM sync_lease").await > token_before);
@@ -272,25 +284,9 @@ async fn after_a_restart(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarted_mid_run() {
-    let pg = pg_server();
-    let server = fake().await;
-    let url = pg.create_database("restart").expect("database");
-    // The test server trades durability for speed (`synchronous_commit = off`), and an immediate
-    // stop loses what it acknowledged last: this database keeps its commits, as a real one does.
-    pg.psql(
-        "restart",
-        "ALTER DATABASE restart SET synchronous_commit = on",
-    )
-    .expect("durable commits");
-    let db = Database::open(&url).await.expect("open");
-    let child = spawn(&server, &url, &PACED);
-    wait_for(
-        &db,
-        "SELECT COUNT(*) FROM playbacks",
-        Duration::from_secs(60),
-        |n| n >= 60,
-    )
-    .await;
+    let (pg, server, url, db) = on_postgres("restart").await;
+    let child = spawn(&server, &url, &[]);
+    mid_backfill(&db, 60).await;
     pg.stop().expect("stop PostgreSQL");
     tokio::time::sleep(Duration::from_secs(2)).await;
     pg.start_again().expect("start PostgreSQL again");
@@ -306,18 +302,8 @@ async fn redis_restarted_mid_run() {
     let temp = TempDb::new();
     let db = temp.open().await;
     let redis_env = [("BAIJIAYUN_REDIS_URL", redis.url())];
-    let mut cmd = sync_child::sync_command(&server, &temp.url, &PACED);
-    cmd.env(redis_env[0].0, &redis_env[0].1)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().expect("spawn");
-    wait_for(
-        &db,
-        "SELECT COUNT(*) FROM playbacks",
-        Duration::from_secs(60),
-        |n| n >= 60,
-    )
-    .await;
+    let child = spawn(&server, &temp.url, &redis_env);
+    mid_backfill(&db, 60).await;
     redis.kill();
     tokio::time::sleep(Duration::from_secs(1)).await;
     redis.restart().expect("restart redis-server");
