@@ -3,50 +3,16 @@
 //! acknowledged), a forged one is refused, and between runs the sync re-reads the room the event
 //! names and marks it refreshed; SIGTERM ends it.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+#[path = "common/sync_child.rs"]
+mod sync_child;
+
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use baijiayun::callback::{CallbackEvent, TranscodeEvent, TranscodeSucceeded};
 use baijiayun::types::{RoomId, VideoId};
 use baijiayun_mock::MockServer;
-
-/// Lines of `pipe`, read on a thread, into a channel.
-fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// Sends SIGTERM and waits (bounded) for a clean exit.
-fn terminate(mut child: Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "exit after SIGTERM: {status}");
-            return;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("still running 30 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use sync_child::{lines, terminate};
 
 /// `(refreshed, rows)`: whether the event `qid` was refreshed, and the stored rows of it.
 async fn event_state(db: &str, qid: &str) -> (bool, i64) {
@@ -74,7 +40,7 @@ async fn callbacks_are_stored_once_and_their_room_refreshed() {
         .expect("fake");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("sync.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baijiayun"))
+    let mut child = sync_child::aimed_at(&server)
         .args([
             "sync",
             "--db",
@@ -85,11 +51,6 @@ async fn callbacks_are_stored_once_and_their_room_refreshed() {
             "json",
         ])
         .args(["--callbacks", "127.0.0.1:0"])
-        .env_clear()
-        .env("BAIJIAYUN_PARTNER_ID", server.partner_id().to_string())
-        .env("BAIJIAYUN_PARTNER_KEY", server.partner_key())
-        .env("BAIJIAYUN_BASE_URL", server.url())
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

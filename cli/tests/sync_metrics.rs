@@ -4,42 +4,27 @@
 //! is down); SIGTERM ends it; and neither the partner key nor the database password appears in its
 //! stderr or its metrics.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+#[path = "common/sync_child.rs"]
+mod sync_child;
+
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use baijiayun_mock::MockServer;
+use sync_child::{lines, terminate};
 
 /// A `sync` child serving metrics on a free port, every hour, its output piped.
 fn spawn(server: &MockServer, db: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_baijiayun"))
+    sync_child::aimed_at(server)
         .args(["sync", "--db", db, "--interval", "1h", "--progress", "json"])
         .args(["--metrics", "127.0.0.1:0", "--page-size", "20"])
-        .env_clear()
-        .env("BAIJIAYUN_PARTNER_ID", server.partner_id().to_string())
-        .env("BAIJIAYUN_PARTNER_KEY", server.partner_key())
-        .env("BAIJIAYUN_BASE_URL", server.url())
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn baijiayun sync")
-}
-
-/// Lines of `pipe`, read on a thread, into a channel.
-fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    rx
 }
 
 /// The first line of `rx` for which `pick` says something, waiting at most `within`; every line
@@ -136,28 +121,6 @@ fn unix_now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
         .as_secs_f64()
-}
-
-/// Sends SIGTERM and waits (bounded) for a clean exit.
-fn terminate(mut child: Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "exit after SIGTERM: {status}");
-            return;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("still running 30 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Runs the child on `db` until its first run ends, checks `/metrics` and `/healthz` against the
