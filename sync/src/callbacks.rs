@@ -48,18 +48,7 @@ pub(crate) mod refresh;
 #[cfg(feature = "callbacks")]
 pub use receiver::CallbackReceiver;
 
-/// Runs `$body` with `$c` bound to the variant's value: the same statement text and binds, compiled
-/// once per backend.
-macro_rules! per_backend {
-    ($value:expr, $enum:ident, |$c:ident| $body:expr) => {
-        match $value {
-            $enum::Sqlite($c) => $body,
-            #[cfg(feature = "postgres")]
-            $enum::Postgres($c) => $body,
-        }
-    };
-}
-pub(crate) use per_backend;
+use crate::store::per_backend;
 
 /// How long a completed delivery is remembered unless said otherwise: twice the verifier's default
 /// tolerance, as the verifier's own default.

@@ -38,6 +38,7 @@ macro_rules! per_backend {
         }
     };
 }
+pub(crate) use per_backend;
 
 /// What differs between the backends' SQL.
 pub(crate) trait Dialect {

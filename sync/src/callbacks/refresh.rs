@@ -15,12 +15,11 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::budget::Budget;
-use crate::callbacks::per_backend;
 use crate::db::Database;
 use crate::error::{Result, SyncError};
 use crate::playbacks;
 use crate::report::StreamReport;
-use crate::store::{self, Stamp, Tx};
+use crate::store::{self, Stamp, Tx, per_backend};
 use crate::syncer::{Ctx, Syncer};
 use crate::time::{rfc3339, unix_ms};
 use crate::writer::Writer;
